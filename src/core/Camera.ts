@@ -1,0 +1,106 @@
+/**
+ * Pinhole camera in the OpenCV convention (x right, y down, z forward), world-to-camera.
+ * A world point X maps to camera space as x_cam = R X + t, then to pixels as
+ * u = fx * x/z + cx, v = fy * y/z + cy (pixel centres at integer + 0.5).
+ */
+export class Camera {
+  /** World-to-camera rotation, 3x3 row-major (9 values). */
+  readonly R: Float64Array;
+  /** World-to-camera translation (3 values), world units. */
+  readonly t: Float64Array;
+
+  /**
+   * @param R world-to-camera rotation, row-major 3x3 (length 9)
+   * @param t world-to-camera translation (length 3)
+   * @param fx focal length x in pixels; fy likewise
+   * @param cx principal point x in pixels; cy likewise
+   * @param width image width in pixels; height likewise
+   * @param name optional label (usually the image file name)
+   * @throws Error when any value is non-finite or the sizes are not positive
+   */
+  constructor(
+    R: ArrayLike<number>,
+    t: ArrayLike<number>,
+    readonly fx: number,
+    readonly fy: number,
+    readonly cx: number,
+    readonly cy: number,
+    readonly width: number,
+    readonly height: number,
+    readonly name = '',
+  ) {
+    this.R = Float64Array.from(R);
+    this.t = Float64Array.from(t);
+    const where = name ? `camera "${name}"` : 'camera';
+    if (this.R.length !== 9 || this.t.length !== 3) throw new Error(`${where}: R must have 9 values and t 3`);
+    for (const [field, vals] of [['R', this.R], ['t', this.t], ['intrinsics', [fx, fy, cx, cy]]] as const) {
+      if (!Array.from(vals).every(Number.isFinite)) throw new Error(`${where}: non-finite value in ${field}`);
+    }
+    if (!(width > 0 && height > 0 && fx > 0 && fy > 0)) {
+      throw new Error(`${where}: width, height, fx and fy must be positive (got ${width}x${height}, fx=${fx}, fy=${fy})`);
+    }
+  }
+
+  /** Builds a camera from a camera-to-world 4x4 (row-major, OpenCV axes). */
+  static fromC2W(
+    c2w: ArrayLike<number>,
+    fx: number,
+    fy: number,
+    cx: number,
+    cy: number,
+    width: number,
+    height: number,
+    name = '',
+  ): Camera {
+    const Rt = [c2w[0], c2w[4], c2w[8], c2w[1], c2w[5], c2w[9], c2w[2], c2w[6], c2w[10]];
+    const C = [c2w[3], c2w[7], c2w[11]];
+    const t = [
+      -(Rt[0] * C[0] + Rt[1] * C[1] + Rt[2] * C[2]),
+      -(Rt[3] * C[0] + Rt[4] * C[1] + Rt[5] * C[2]),
+      -(Rt[6] * C[0] + Rt[7] * C[1] + Rt[8] * C[2]),
+    ];
+    return new Camera(Rt, t, fx, fy, cx, cy, width, height, name);
+  }
+
+  /** Camera centre in world coordinates: -R^T t. */
+  get center(): [number, number, number] {
+    const R = this.R;
+    const t = this.t;
+    return [
+      -(R[0] * t[0] + R[3] * t[1] + R[6] * t[2]),
+      -(R[1] * t[0] + R[4] * t[1] + R[7] * t[2]),
+      -(R[2] * t[0] + R[5] * t[1] + R[8] * t[2]),
+    ];
+  }
+
+  /** Viewing direction (camera +z) in world coordinates: third row of R. */
+  get forward(): [number, number, number] {
+    return [this.R[6], this.R[7], this.R[8]];
+  }
+
+  /** Camera-to-world 4x4, row-major (OpenCV axes). */
+  c2w(): Float64Array {
+    const R = this.R;
+    const c = this.center;
+    return Float64Array.from([R[0], R[3], R[6], c[0], R[1], R[4], R[7], c[1], R[2], R[5], R[8], c[2], 0, 0, 0, 1]);
+  }
+
+  /** World-to-camera 4x4, row-major. */
+  w2c(): Float64Array {
+    const R = this.R;
+    const t = this.t;
+    return Float64Array.from([R[0], R[1], R[2], t[0], R[3], R[4], R[5], t[1], R[6], R[7], R[8], t[2], 0, 0, 0, 1]);
+  }
+
+  /** Same pose with the image resized to `width` x `height`; intrinsics scale with it. */
+  resized(width: number, height: number): Camera {
+    const sx = width / this.width;
+    const sy = height / this.height;
+    return new Camera(this.R, this.t, this.fx * sx, this.fy * sy, this.cx * sx, this.cy * sy, width, height, this.name);
+  }
+
+  /** Horizontal field of view in radians. */
+  get fovX(): number {
+    return 2 * Math.atan(this.width / (2 * this.fx));
+  }
+}

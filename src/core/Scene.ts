@@ -1,0 +1,32 @@
+import type { Camera } from './Camera';
+import type { ImageRGB } from './Image';
+
+/** A sparse point cloud (e.g. COLMAP points3D): xyz in world units, rgb in [0,1] (sRGB-encoded). */
+export interface PointCloud {
+  /** N*3 positions. */
+  xyz: Float32Array;
+  /** N*3 colours. */
+  rgb: Float32Array;
+}
+
+/**
+ * A posed image set: cameras[i] took images[i]. Cameras follow the OpenCV convention (see Camera).
+ * Produced by every loader in src/io and by the bundled sample scene.
+ */
+export interface Scene {
+  name: string;
+  cameras: Camera[];
+  images: ImageRGB[];
+  /** Per-image file names (for reports and error messages). */
+  imageNames: string[];
+  /** Sparse points for initialization, when the format has them. */
+  points?: PointCloud;
+  /** Per-view near/far depth bounds in world units, when known (LLFF has them). */
+  depthBounds?: [number, number][];
+  /** Per-view ground-truth depth (camera z, world units; 0 = unknown), H*W each, when known. */
+  depths?: Float32Array[];
+  /** Background colour the images were composited on, RGB in [0,1]. */
+  background: [number, number, number];
+  /** Which sparse-view protocol applies: 'llff', 'blender' or 'even' (user scenes). */
+  protocol: 'llff' | 'blender' | 'even';
+}

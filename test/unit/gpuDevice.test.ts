@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { acquireGpu } from '../../src/gpu/device';
+import { createComputePipeline, bindBuffers, dispatch, ShaderCompileError } from '../../src/gpu/pipelines';
+import { createStorageBuffer, readF32 } from '../../src/gpu/buffers';
+
+describe('GPU device (Node, Dawn)', () => {
+  it('finds an adapter and runs a compute shader', async () => {
+    const gpu = await acquireGpu();
+    expect(gpu.adapterName.length).toBeGreaterThan(0);
+    console.log(`adapter: ${gpu.adapterName} subgroups=${gpu.hasSubgroups}`);
+    const code = `@group(0) @binding(0) var<storage, read_write> a: array<f32>;
+      @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) id: vec3u) {
+        if (id.x < arrayLength(&a)) { a[id.x] = a[id.x] * 2.0 + 1.0; } }`;
+    const p = await createComputePipeline(gpu.device, code, 'main', 'test');
+    const buf = createStorageBuffer(gpu.device, Float32Array.from([1, 2, 3, 4, 5]), 'a');
+    const enc = gpu.device.createCommandEncoder();
+    dispatch(enc, p, bindBuffers(gpu.device, p, [buf]), 1);
+    gpu.device.queue.submit([enc.finish()]);
+    expect(Array.from(await readF32(gpu.device, buf, 5))).toEqual([3, 5, 7, 9, 11]);
+  });
+
+  it('reports WGSL errors with the shader name', async () => {
+    const gpu = await acquireGpu();
+    await expect(createComputePipeline(gpu.device, 'fn main( {', 'main', 'shaders/broken.wgsl')).rejects.toThrow(
+      ShaderCompileError,
+    );
+  });
+});

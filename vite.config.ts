@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+// One config for the studio (vite), the CLIs (vite-node) and the unit tests (vitest).
+export default defineConfig({
+  server: { port: 5173, fs: { allow: ['..'] } },
+  build: { target: 'es2022' },
+  worker: { format: 'es' },
+  test: {
+    include: ['test/unit/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 300_000,
+    hookTimeout: 120_000,
+    // SwiftShader is CPU-bound: two files at a time fill a 2-core machine.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
