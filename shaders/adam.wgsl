@@ -1,0 +1,42 @@
+// Adam update (Kingma & Ba 2015, Algorithm 1) over one flat parameter group, in place.
+// Elements whose index within a Gaussian's row (i % width) is below `split` use `lr`, the rest `lr_rest`
+// (so SH DC and higher bands can take different rates in one buffer, as 3DGS does).
+
+struct AdamParams {
+  count: u32,      // number of f32 elements to update (live Gaussians * width)
+  width: u32,      // floats per Gaussian in this group
+  split: u32,      // elements [0, split) of a row use lr, [split, width) use lr_rest
+  _pad: u32,
+  lr: f32,
+  lr_rest: f32,
+  beta1: f32,
+  beta2: f32,
+  eps: f32,
+  bias1: f32,      // 1 - beta1^t
+  bias2: f32,      // 1 - beta2^t
+  _pad2: f32,
+};
+
+@group(0) @binding(0) var<uniform> P: AdamParams;
+@group(0) @binding(1) var<storage, read_write> param: array<f32>;
+@group(0) @binding(2) var<storage, read> grad: array<f32>;
+@group(0) @binding(3) var<storage, read_write> m: array<f32>;
+@group(0) @binding(4) var<storage, read_write> v: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i >= P.count) { return; }
+  var g = grad[i];
+  // A non-finite gradient must never poison the model: treat it as zero.
+  if (!(abs(g) <= 3.0e38)) { g = 0.0; }
+  let mi = P.beta1 * m[i] + (1.0 - P.beta1) * g;
+  let vi = P.beta2 * v[i] + (1.0 - P.beta2) * g * g;
+  m[i] = mi;
+  v[i] = vi;
+  var lr = P.lr;
+  if (i % P.width >= P.split) { lr = P.lr_rest; }
+  let mhat = mi / P.bias1;
+  let vhat = vi / P.bias2;
+  param[i] = param[i] - lr * mhat / (sqrt(vhat) + P.eps);
+}
