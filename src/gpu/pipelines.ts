@@ -84,3 +84,17 @@ export function dispatch(
   pass.dispatchWorkgroups(x, y, z);
   pass.end();
 }
+
+/** Bind group for group 0 of `pipeline` from explicit (binding, buffer) pairs, for entry points that use a subset. */
+export function bindBuffersAt(
+  device: GPUDevice,
+  pipeline: GPUComputePipeline,
+  entries: [number, GPUBuffer][],
+  label?: string,
+): GPUBindGroup {
+  return device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: entries.map(([binding, buffer]) => ({ binding, resource: { buffer } })),
+    label,
+  });
+}

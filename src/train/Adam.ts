@@ -1,6 +1,6 @@
 import adamWgsl from '../../shaders/adam.wgsl?raw';
 import type { GpuContext } from '../gpu/device';
-import { createUniformBuffer, writeBuffer } from '../gpu/buffers';
+import { createStorageBuffer, createUniformBuffer, writeBuffer } from '../gpu/buffers';
 import { bindBuffers, createComputePipeline, workgroups } from '../gpu/pipelines';
 import { GROUP_WIDTH, GaussianBuffers, PARAM_GROUPS, type ParamGroup } from '../splat/GaussianBuffers';
 
@@ -15,6 +15,71 @@ export interface AdamConfig {
 }
 
 export const DEFAULT_ADAM: AdamConfig = { beta1: 0.9, beta2: 0.999, eps: 1e-15 };
+
+/** Packs the AdamParams uniform of shaders/adam.wgsl (48 bytes). */
+function packAdamUniform(count: number, width: number, split: number, lr: number, lrRest: number, c: AdamConfig, step: number): Float32Array {
+  const u = new ArrayBuffer(48);
+  const ui = new Uint32Array(u);
+  const uf = new Float32Array(u);
+  ui[0] = count;
+  ui[1] = width;
+  ui[2] = split;
+  uf[4] = lr;
+  uf[5] = lrRest;
+  uf[6] = c.beta1;
+  uf[7] = c.beta2;
+  uf[8] = c.eps;
+  uf[9] = 1 - Math.pow(c.beta1, step);
+  uf[10] = 1 - Math.pow(c.beta2, step);
+  return uf;
+}
+
+/**
+ * Adam over one flat f32 parameter buffer (same kernel as Adam), for parameters outside the
+ * Gaussian groups, such as the per-Gaussian ray depth of the coherent phase.
+ */
+export class FlatAdam {
+  step = 0;
+  readonly m: GPUBuffer;
+  readonly v: GPUBuffer;
+  private readonly uniform: GPUBuffer;
+
+  private constructor(
+    private readonly gpu: GpuContext,
+    private readonly pipeline: GPUComputePipeline,
+    readonly count: number,
+    readonly config: AdamConfig,
+  ) {
+    this.m = createStorageBuffer(gpu.device, count * 4, 'flatAdam.m');
+    this.v = createStorageBuffer(gpu.device, count * 4, 'flatAdam.v');
+    this.uniform = createUniformBuffer(gpu.device, 48, 'flatAdam.params');
+  }
+
+  /** Allocates zeroed moments for `count` floats. */
+  static async create(gpu: GpuContext, count: number, config: AdamConfig = DEFAULT_ADAM): Promise<FlatAdam> {
+    const pipeline = await createComputePipeline(gpu.device, adamWgsl, 'main', 'shaders/adam.wgsl');
+    return new FlatAdam(gpu, pipeline, count, config);
+  }
+
+  /** Records one Adam step of `param` (count floats) with gradient `grad` and rate `lr`. */
+  record(encoder: GPUCommandEncoder, param: GPUBuffer, grad: GPUBuffer, lr: number): void {
+    if (this.count === 0) return;
+    this.step++;
+    writeBuffer(this.gpu.device, this.uniform, packAdamUniform(this.count, 1, 1, lr, lr, this.config, this.step));
+    const pass = encoder.beginComputePass({ label: 'flatAdam' });
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, bindBuffers(this.gpu.device, this.pipeline, [this.uniform, param, grad, this.m, this.v]));
+    const [x, y] = workgroups(this.count, 256);
+    pass.dispatchWorkgroups(x, y);
+    pass.end();
+  }
+
+  destroy(): void {
+    this.m.destroy();
+    this.v.destroy();
+    this.uniform.destroy();
+  }
+}
 
 /**
  * Adam on the GPU over the five Gaussian parameter groups, with per-group learning rates.
@@ -64,9 +129,6 @@ export class Adam {
   record(encoder: GPUCommandEncoder, params: GaussianBuffers, grads: GaussianBuffers, lrs: LearningRates): void {
     this.syncCapacity(params);
     this.step++;
-    const { beta1, beta2, eps } = this.config;
-    const bias1 = 1 - Math.pow(beta1, this.step);
-    const bias2 = 1 - Math.pow(beta2, this.step);
     const pass = encoder.beginComputePass({ label: 'adam' });
     pass.setPipeline(this.pipeline);
     for (const g of PARAM_GROUPS) {
@@ -75,20 +137,9 @@ export class Adam {
       const width = GROUP_WIDTH[g];
       const count = params.count * width;
       if (count === 0) continue;
-      const u = new ArrayBuffer(48);
-      const ui = new Uint32Array(u);
-      const uf = new Float32Array(u);
-      ui[0] = count;
-      ui[1] = width;
-      ui[2] = g === 'sh' ? 3 : width;
-      uf[4] = lr;
-      uf[5] = g === 'sh' ? lrs.shRest : lr;
-      uf[6] = beta1;
-      uf[7] = beta2;
-      uf[8] = eps;
-      uf[9] = bias1;
-      uf[10] = bias2;
-      writeBuffer(this.gpu.device, this.uniforms[g], uf);
+      const split = g === 'sh' ? 3 : width;
+      const lrRest = g === 'sh' ? lrs.shRest : lr;
+      writeBuffer(this.gpu.device, this.uniforms[g], packAdamUniform(count, width, split, lr, lrRest, this.config, this.step));
       const bind = bindBuffers(this.gpu.device, this.pipeline, [
         this.uniforms[g],
         params.buffers[g],

@@ -1,0 +1,95 @@
+/**
+ * A named training recipe: every setting of a reconstruction in one object, each overridable from
+ * the CLI (`--set loss.s3im=0.1`) or the studio.
+ */
+export interface Recipe {
+  name: string;
+  /** Optimizer steps. */
+  iterations: number;
+  /** Initialization: random points in the frusta (3DGS baseline), per-pixel Gaussians from depth (CoherentGS), or a fused point cloud from depth. */
+  init: 'random' | 'perPixel' | 'fused';
+  /** Random init: number of points. */
+  randomCount: number;
+  /** Per-pixel init: one Gaussian per block x block pixels. */
+  initBlock: number;
+  /** Depth prior used for init and the relative-depth loss. */
+  depthPrior: 'none' | 'mvs';
+  /** MVS plane hypotheses. */
+  mvsHypotheses: number;
+  lr: {
+    /** Means: initial and final rate, times the scene extent, decayed exponentially (3DGS 1.6e-4 -> 1.6e-6). */
+    meansInit: number;
+    meansFinal: number;
+    logScales: number;
+    quats: number;
+    logitOpacities: number;
+    sh: number;
+    shRest: number;
+    /** Coherent phase: rate of the per-Gaussian depth along its ray, times the scene extent. */
+    rayDepth: number;
+  };
+  /** Raise the SH degree by one every this many steps, up to maxShDegree. */
+  shDegreeEvery: number;
+  maxShDegree: number;
+  strategy: {
+    kind: 'default' | 'mcmc' | 'none';
+    refineStart: number;
+    refineStop: number;
+    refineEvery: number;
+    resetEvery: number;
+    growGrad2d: number;
+    maxGaussians: number;
+  };
+  loss: {
+    /** D-SSIM weight lambda in (1 - lambda) L1 + lambda (1 - SSIM) (3DGS: 0.2). */
+    lambdaSsim: number;
+    /** S3IM weight (Xie et al. 2023). */
+    s3im: number;
+    /** Total variation on per-view depth grids of per-pixel Gaussians (CoherentGS). */
+    depthTv: number;
+    /** Relative (scale/shift-invariant) depth guidance weight (RDG-GS). */
+    relativeDepth: number;
+    /** Weight of the global (whole-image) term inside the relative depth loss. */
+    relativeDepthGlobal: number;
+    relativeDepthPatch: number;
+    relativeDepthPatches: number;
+  };
+  /** Steps during which per-pixel Gaussians move only along their pixel ray (CoherentGS). */
+  coherentSteps: number;
+  /** Random background colour per step (only meaningful for scenes with transparency). */
+  randomBackground: boolean;
+  seed: number;
+}
+
+/**
+ * Applies `key=value` overrides (dotted paths, e.g. "loss.s3im=0.1", "strategy.kind=mcmc") to a copy of `recipe`.
+ * @throws Error naming the key when it does not exist or the value has the wrong type.
+ */
+export function applyOverrides(recipe: Recipe, overrides: string[]): Recipe {
+  const out = structuredClone(recipe);
+  for (const o of overrides) {
+    const eq = o.indexOf('=');
+    if (eq < 0) throw new Error(`override "${o}": expected key=value`);
+    const path = o.slice(0, eq).split('.');
+    const raw = o.slice(eq + 1);
+    let obj: any = out;
+    for (const k of path.slice(0, -1)) {
+      if (typeof obj[k] !== 'object' || obj[k] === null) throw new Error(`override "${o}": unknown key "${path.join('.')}"`);
+      obj = obj[k];
+    }
+    const last = path[path.length - 1];
+    if (!(last in obj) || typeof obj[last] === 'object') throw new Error(`override "${o}": unknown key "${path.join('.')}"`);
+    const cur = obj[last];
+    if (typeof cur === 'number') {
+      const v = Number(raw);
+      if (!Number.isFinite(v)) throw new Error(`override "${o}": "${raw}" is not a finite number`);
+      obj[last] = v;
+    } else if (typeof cur === 'boolean') {
+      if (raw !== 'true' && raw !== 'false') throw new Error(`override "${o}": expected true or false`);
+      obj[last] = raw === 'true';
+    } else {
+      obj[last] = raw;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,21 @@
+import type { Recipe } from './Recipe';
+import { vanilla } from './vanilla';
+
+/**
+ * Our sparse-view default: per-pixel Gaussians from MVS depth (CoherentGS), a coherent phase along
+ * the pixel rays with depth TV, relative depth guidance (RDG-GS) and S3IM, then free optimization
+ * with gentle densification.
+ */
+export const sparse: Recipe = {
+  ...vanilla,
+  name: 'sparse',
+  init: 'perPixel',
+  initBlock: 2,
+  depthPrior: 'mvs',
+  lr: { ...vanilla.lr, rayDepth: 2e-3 },
+  shDegreeEvery: 1000,
+  maxShDegree: 1,
+  strategy: { ...vanilla.strategy, kind: 'default', refineStart: 1000, growGrad2d: 0.0004, resetEvery: 0, maxGaussians: 300_000 },
+  loss: { lambdaSsim: 0.2, s3im: 0.1, depthTv: 0.05, relativeDepth: 0.05, relativeDepthGlobal: 0.5, relativeDepthPatch: 16, relativeDepthPatches: 64 },
+  coherentSteps: 500,
+};
