@@ -1,0 +1,119 @@
+/**
+ * Plumbing shared by the GPU losses: input validation with clear errors, per-record parameter
+ * upload ordered inside the command encoder, bind-group caching, and the shared WGSL prelude.
+ */
+import commonWgsl from '../../../shaders/loss_common.wgsl?raw';
+import { Usage, createStorageBuffer, createUniformBuffer } from '../../gpu/buffers';
+import { gaussianWindow } from './reference';
+
+/** Prepends loss_common.wgsl and fills the `/*GAUSS11*\/` placeholder with the 11-tap window. */
+export function lossShader(code: string): string {
+  const g = Array.from(gaussianWindow(11)).map((v) => v.toPrecision(9));
+  return `${commonWgsl}\n${code.replace('/*GAUSS11*/', g.join(', '))}`;
+}
+
+/** Throws unless width and height are positive integers. */
+export function checkSize(where: string, width: number, height: number): void {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new Error(`${where}: width/height must be positive integers, got ${width}x${height}`);
+  }
+}
+
+/** Throws unless `buffer` exists and holds at least `bytes` bytes. */
+export function checkBuffer(where: string, field: string, buffer: GPUBuffer | null | undefined, bytes: number): void {
+  if (!buffer) throw new Error(`${where}: ${field} buffer is missing`);
+  if (buffer.size < bytes) throw new Error(`${where}: ${field} buffer has ${buffer.size} bytes, needs at least ${bytes}`);
+}
+
+/** Throws unless `value` is a finite number (>= min when given). */
+export function checkNumber(where: string, field: string, value: number, min = -Infinity, max = Infinity): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new Error(`${where}: ${field} must be a finite number in [${min}, ${max}], got ${value}`);
+  }
+}
+
+/** Throws unless `lossSlot` is an integer float index inside `lossOut`. */
+export function checkLossSlot(where: string, lossOut: GPUBuffer, lossSlot: number): void {
+  if (!Number.isInteger(lossSlot) || lossSlot < 0) throw new Error(`${where}: lossSlot must be a non-negative integer, got ${lossSlot}`);
+  checkBuffer(where, 'lossOut', lossOut, (lossSlot + 1) * 4);
+}
+
+/**
+ * A uniform block whose contents are copied inside the command encoder (from a small mapped
+ * staging buffer), so a loss may be recorded several times into one encoder with different
+ * parameters and each dispatch sees its own values.
+ */
+export class ParamBlock {
+  readonly buffer: GPUBuffer;
+  private readonly bytes: number;
+
+  constructor(private readonly device: GPUDevice, bytes: number, label: string) {
+    this.bytes = Math.ceil(bytes / 16) * 16;
+    this.buffer = createUniformBuffer(device, this.bytes, label);
+  }
+
+  /** Records a copy of `data` (u32/f32 words built by `words`) into the uniform buffer. */
+  record(enc: GPUCommandEncoder, fill: (u32: Uint32Array, f32: Float32Array) => void): void {
+    const staging = this.device.createBuffer({ size: this.bytes, usage: Usage.COPY_SRC, mappedAtCreation: true });
+    const range = staging.getMappedRange();
+    fill(new Uint32Array(range), new Float32Array(range));
+    staging.unmap();
+    enc.copyBufferToBuffer(staging, 0, this.buffer, 0, this.bytes);
+  }
+}
+
+/** Small LRU cache of bind groups keyed by the identity of their resources. */
+export class BindCache {
+  private entries: { key: unknown[]; value: GPUBindGroup[] }[] = [];
+  constructor(private readonly capacity = 8) {}
+
+  get(key: unknown[], make: () => GPUBindGroup[]): GPUBindGroup[] {
+    const i = this.entries.findIndex((e) => e.key.length === key.length && e.key.every((k, j) => k === key[j]));
+    if (i >= 0) {
+      const [e] = this.entries.splice(i, 1);
+      this.entries.push(e);
+      return e.value;
+    }
+    const value = make();
+    this.entries.push({ key, value });
+    if (this.entries.length > this.capacity) this.entries.shift();
+    return value;
+  }
+
+  clear(): void {
+    this.entries = [];
+  }
+}
+
+/** Bind group for group 0 from explicit binding numbers (auto layouts keep only the used ones). */
+export function bindGroup(device: GPUDevice, pipeline: GPUComputePipeline, entries: Record<number, GPUBuffer>, label: string): GPUBindGroup {
+  return device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: Object.entries(entries).map(([b, buffer]) => ({ binding: Number(b), resource: { buffer } })),
+    label,
+  });
+}
+
+/** A scratch storage buffer that grows (never shrinks) to the requested size. */
+export class Scratch {
+  private buf: GPUBuffer | null = null;
+  constructor(private readonly device: GPUDevice, private readonly label: string) {}
+
+  /** Returns a buffer of at least `bytes` bytes; a new one (invalidating bind groups) when it grows. */
+  get(bytes: number): { buffer: GPUBuffer; grown: boolean } {
+    if (this.buf && this.buf.size >= bytes) return { buffer: this.buf, grown: false };
+    this.buf?.destroy();
+    this.buf = createStorageBuffer(this.device, bytes, this.label);
+    return { buffer: this.buf, grown: true };
+  }
+
+  destroy(): void {
+    this.buf?.destroy();
+    this.buf = null;
+  }
+}
+
+/** A 4-byte storage buffer standing in for an absent optional input. */
+export function dummyBuffer(device: GPUDevice, label: string): GPUBuffer {
+  return createStorageBuffer(device, new Uint32Array(4), label);
+}
