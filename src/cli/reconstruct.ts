@@ -1,0 +1,184 @@
+/**
+ * `npm run reconstruct -- [scene] [--views 3] [--recipe sparse] [--iters N] [--scale 8] [--out model.ply]`
+ * Trains Gaussians from the scene's sparse training views (the bundled sample scene when no scene is
+ * given), evaluates the held-out views of the scene's protocol and writes the model, a JSON report
+ * and PNG renders beside their ground truth. Ctrl-C stops training and saves the model so far.
+ */
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import fs from 'node:fs/promises';
+import cliProgress from 'cli-progress';
+import { acquireGpu } from '../gpu/device';
+import type { Scene } from '../core/Scene';
+import { applyOverrides, getRecipe, RECIPES } from '../train/recipes';
+import { prepareInit } from '../train/prepareInit';
+import { Trainer, type StepStats } from '../train/Trainer';
+import { evaluateViews, sideBySide } from '../eval/evaluate';
+import { splitForScene } from '../eval/protocol';
+import { writeSplatFile } from '../io/splatFile';
+import { writeFileAtomic } from '../io/writeFileAtomic';
+import { loadScenePath } from '../io/loadScenePath';
+import { renderSampleScene } from '../../scenes/sampleScene';
+import { encodePng } from './pngWrite';
+
+const USAGE = `usage: npm run reconstruct -- [scene-folder-or-zip] [options]
+  --views N         training views (default 3)
+  --recipe NAME     ${Object.keys(RECIPES).join(' | ')} (default sparse)
+  --iters N         optimizer steps (default: the recipe's)
+  --scale N         LLFF image downscale folder images_N (default 8)
+  --max-side PX     downscale images to this long side
+  --size WxH        sample scene size (default 252x189)
+  --out FILE        model path (.ply; default out/<scene>-<recipe>.ply)
+  --formats LIST    extra model formats, e.g. splat,spz
+  --set KEY=VALUE   override any recipe setting (repeatable), e.g. --set loss.s3im=0.2
+  --log-every N     progress refresh interval in steps (default 10)
+  --seed N          random seed`;
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      views: { type: 'string', default: '3' },
+      recipe: { type: 'string', default: 'sparse' },
+      iters: { type: 'string' },
+      scale: { type: 'string', default: '8' },
+      'max-side': { type: 'string' },
+      size: { type: 'string', default: '252x189' },
+      out: { type: 'string' },
+      formats: { type: 'string', default: '' },
+      set: { type: 'string', multiple: true, default: [] },
+      'log-every': { type: 'string', default: '10' },
+      seed: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const int = (name: string, v: string | undefined, min = 1): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: expected an integer >= ${min}, got "${v}"`);
+    return n;
+  };
+  let recipe = getRecipe(values.recipe!);
+  const overrides = [...(values.set as string[])];
+  if (values.iters) overrides.push(`iterations=${int('iters', values.iters)}`);
+  if (values.seed) overrides.push(`seed=${int('seed', values.seed, 0)}`);
+  recipe = applyOverrides(recipe, overrides);
+  const views = int('views', values.views)!;
+
+  const gpu = await acquireGpu();
+  console.log(`adapter: ${gpu.adapterName}`);
+  const t0 = performance.now();
+  let scene: Scene;
+  const scenePath = positionals[0];
+  if (scenePath && scenePath !== 'sample') {
+    scene = await loadScenePath(scenePath, { downscale: int('scale', values.scale), maxLongSide: int('max-side', values['max-side']) });
+  } else {
+    const m = /^(\d+)x(\d+)$/.exec(values.size!);
+    if (!m) throw new Error(`--size: expected WxH, got "${values.size}"`);
+    scene = await renderSampleScene(gpu, { width: Number(m[1]), height: Number(m[2]) });
+  }
+  const loadMs = performance.now() - t0;
+  const split = splitForScene(scene, views);
+  console.log(
+    `scene "${scene.name}": ${scene.cameras.length} views at ${scene.images[0].width}x${scene.images[0].height}, ` +
+      `train ${JSON.stringify(split.train)}, test ${JSON.stringify(split.test)} (protocol ${scene.protocol}), recipe ${recipe.name}, ${recipe.iterations} steps`,
+  );
+
+  const t1 = performance.now();
+  const init = await prepareInit(gpu, scene, split.train, recipe);
+  const initMs = performance.now() - t1;
+  const trainer = await Trainer.create(gpu, scene, split.train, recipe, init);
+  console.log(`initialized ${init.cloud.count} Gaussians (${recipe.init}) in ${(initMs / 1000).toFixed(1)} s`);
+
+  let stop = false;
+  process.on('SIGINT', () => {
+    if (stop) process.exit(130);
+    stop = true;
+    console.log('\ninterrupted: saving the model trained so far (Ctrl-C again to quit at once)');
+  });
+  const bar = new cliProgress.SingleBar(
+    { format: 'step {value}/{total} |{bar}| loss {loss} | PSNR {psnr} dB | {count} Gaussians | {its} it/s', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  const interactive = process.stdout.isTTY;
+  if (interactive) bar.start(recipe.iterations, 0, { loss: '-', psnr: '-', count: init.cloud.count, its: '-' });
+  const logEvery = int('log-every', values['log-every'])!;
+  const history: StepStats[] = [];
+  const t2 = performance.now();
+  while (!stop && trainer.step < recipe.iterations) {
+    const s = await trainer.train(logEvery);
+    history.push(s);
+    const payload = { loss: s.loss.toFixed(4), psnr: s.psnr.toFixed(2), count: s.count, its: s.itPerSec.toFixed(1) };
+    if (interactive) bar.update(s.step, payload);
+    else if (s.step % (logEvery * 10) === 0 || s.step === recipe.iterations) {
+      console.log(`step ${s.step}/${recipe.iterations} loss ${payload.loss} PSNR ${payload.psnr} dB ${s.count} Gaussians ${payload.its} it/s`);
+    }
+    if (!Number.isFinite(s.loss)) {
+      console.error(`\nloss became ${s.loss} at step ${s.step}: stopping and saving the last model`);
+      break;
+    }
+  }
+  if (interactive) bar.stop();
+  const trainMs = performance.now() - t2;
+
+  const outPath = path.resolve(values.out ?? path.join('out', `${scene.name}-${recipe.name}.ply`));
+  const outDir = path.dirname(outPath);
+  const base = outPath.replace(/\.[^.\\/]+$/, '');
+  await fs.mkdir(outDir, { recursive: true });
+  const cloud = await trainer.exportCloud();
+  const written: string[] = [];
+  for (const ext of ['ply', ...values.formats!.split(',').filter(Boolean)]) {
+    const file = ext === 'ply' ? outPath : `${base}.${ext}`;
+    const { bytes, dropped } = writeSplatFile(file, cloud);
+    await writeFileAtomic(file, bytes);
+    written.push(file);
+    if (dropped.length) console.log(`${path.basename(file)}: dropped ${dropped.join(', ')}`);
+  }
+
+  const evalT = performance.now();
+  const ev = await evaluateViews(trainer, scene, split.test);
+  const evalMs = performance.now() - evalT;
+  const renderDir = `${base}-renders`;
+  await fs.mkdir(renderDir, { recursive: true });
+  for (const [i, v] of split.test.entries()) {
+    const png = encodePng(sideBySide(ev.renders[i], scene.images[v]));
+    await writeFileAtomic(path.join(renderDir, `${path.parse(scene.imageNames[v] ?? `view${v}`).name}.png`), png);
+  }
+  const report = {
+    scene: scene.name,
+    protocol: scene.protocol,
+    resolution: [scene.images[0].width, scene.images[0].height],
+    adapter: gpu.adapterName,
+    recipe,
+    trainViews: split.train,
+    testViews: split.test,
+    interrupted: stop,
+    steps: trainer.step,
+    gaussians: cloud.count,
+    shDegree: cloud.shDegree,
+    timingsMs: { load: loadMs, ...init.timingsMs, train: trainMs, eval: evalMs },
+    priorCoverage: init.priorCoverage,
+    meanPsnr: ev.meanPsnr,
+    meanSsim: ev.meanSsim,
+    perView: ev.scores,
+    history: history.map((h) => ({ step: h.step, loss: h.loss, psnr: h.psnr, count: h.count, itPerSec: h.itPerSec })),
+    outputs: { models: written, renders: renderDir },
+  };
+  const reportPath = `${base}.report.json`;
+  await writeFileAtomic(reportPath, new TextEncoder().encode(JSON.stringify(report, null, 2)));
+  console.log(
+    `held-out PSNR ${ev.meanPsnr.toFixed(2)} dB, SSIM ${ev.meanSsim.toFixed(3)} over ${split.test.length} views; ` +
+      `${cloud.count} Gaussians; train ${(trainMs / 1000).toFixed(1)} s\nmodel: ${written.join(', ')}\nreport: ${reportPath}\nrenders: ${renderDir}`,
+  );
+  trainer.destroy();
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(`reconstruct: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

@@ -1,0 +1,332 @@
+import type { Camera } from '../core/Camera';
+import type { GaussianCloud } from '../core/GaussianCloud';
+import type { ImageRGB } from '../core/Image';
+import type { Scene } from '../core/Scene';
+import { Random } from '../core/random';
+import type { GpuContext } from '../gpu/device';
+import { createStorageBuffer, readF32 } from '../gpu/buffers';
+import { GaussianBuffers } from '../splat/GaussianBuffers';
+import { GaussianRasterizer, type RenderTargets } from '../splat/GaussianRasterizer';
+import { psnr } from '../eval/metrics';
+import { Adam, type LearningRates } from './Adam';
+import { downloadTable, uploadTable } from './GaussianTable';
+import { RayBinding, type BoundRays, type DepthGrid } from './RayBinding';
+import type { Recipe } from './recipes/Recipe';
+import { DefaultStrategy } from './strategies/DefaultStrategy';
+import { McmcStrategy } from './strategies/McmcStrategy';
+import type { RefineReport, Strategy } from './strategies/Strategy';
+import { L1SsimLoss } from './losses/L1SsimLoss';
+import { S3imLoss } from './losses/S3imLoss';
+import { DepthTvLoss } from './losses/DepthTvLoss';
+import { RelativeDepthLoss } from './losses/RelativeDepthLoss';
+
+/** Loss slots in the per-step loss buffer (weighted values, read at intervals). */
+const SLOT = { l1ssim: 0, s3im: 1, relDepth: 2, tv0: 3 } as const;
+const LOSS_SLOTS = 64;
+
+/** What the trainer starts from. */
+export interface TrainerInit {
+  cloud: GaussianCloud;
+  /** Per-pixel Gaussians (rows [0, N) of cloud) bound to rays for the coherent phase. */
+  rays?: BoundRays;
+  grids?: DepthGrid[];
+  /** Depth prior per training view (H*W camera z, 0 = unknown), for relative depth guidance. */
+  depthPriors?: (Float32Array | null)[];
+}
+
+/** Progress after a batch of steps. */
+export interface StepStats {
+  step: number;
+  /** Sum of the weighted losses of the last step. */
+  loss: number;
+  /** PSNR (dB) of the last step's render against its photo. */
+  psnr: number;
+  count: number;
+  /** Steps per second over the batch. */
+  itPerSec: number;
+  /** View index (into scene) of the last step. */
+  view: number;
+  refine?: RefineReport;
+}
+
+/**
+ * Optimizes Gaussians for a scene's training views, everything in GPU buffers: per step a random
+ * training view is rendered, the recipe's losses add their gradients to the image gradient buffers,
+ * the rasterizer backward turns them into parameter gradients, Adam updates the parameters. A
+ * strategy densifies/prunes at intervals (the only CPU round trip). See Recipe for the schedule.
+ */
+export class Trainer {
+  step = 0;
+  readonly gaussians: GaussianBuffers;
+  private readonly grads: GaussianBuffers;
+  private mean2dGradNorm: GPUBuffer;
+  private visibleCount: GPUBuffer;
+  private statsCapacity: number;
+  private readonly targets: GPUBuffer[];
+  private readonly priors: (GPUBuffer | null)[];
+  private readonly gradRgb: GPUBuffer;
+  private readonly gradDepth: GPUBuffer;
+  private readonly lossBuf: GPUBuffer;
+  private readonly rng: Random;
+  readonly sceneExtent: number;
+  private rays: RayBinding | null;
+  readonly strategy: Strategy | null;
+  private lastView = 0;
+  private lastTargets: RenderTargets | null = null;
+
+  private constructor(
+    readonly gpu: GpuContext,
+    readonly scene: Scene,
+    readonly trainViews: number[],
+    readonly recipe: Recipe,
+    readonly rasterizer: GaussianRasterizer,
+    private readonly adam: Adam,
+    private readonly losses: { l1ssim: L1SsimLoss; s3im: S3imLoss | null; tv: DepthTvLoss | null; relDepth: RelativeDepthLoss | null },
+    init: TrainerInit,
+    rays: RayBinding | null,
+  ) {
+    const d = gpu.device;
+    const cloud = init.cloud;
+    this.gaussians = new GaussianBuffers(d, Math.max(cloud.count * 2, 1024), 'params');
+    this.gaussians.upload(cloud);
+    this.gaussians.shDegree = 0;
+    this.grads = new GaussianBuffers(d, this.gaussians.capacity, 'grads');
+    this.statsCapacity = this.gaussians.capacity;
+    this.mean2dGradNorm = createStorageBuffer(d, this.statsCapacity * 4, 'stats.mean2dGradNorm');
+    this.visibleCount = createStorageBuffer(d, this.statsCapacity * 4, 'stats.visibleCount');
+    const { width, height } = scene.images[trainViews[0]];
+    for (const v of trainViews) {
+      const img = scene.images[v];
+      if (img.width !== width || img.height !== height) {
+        throw new Error(`Trainer: training views must share one size (${scene.imageNames[v]} is ${img.width}x${img.height}, expected ${width}x${height})`);
+      }
+    }
+    this.targets = trainViews.map((v) => createStorageBuffer(d, scene.images[v].data, `target.${v}`));
+    this.priors = trainViews.map((_, k) => {
+      const p = init.depthPriors?.[k];
+      return p ? createStorageBuffer(d, p, `prior.${k}`) : null;
+    });
+    this.gradRgb = createStorageBuffer(d, width * height * 3 * 4, 'grad.rgb');
+    this.gradDepth = createStorageBuffer(d, width * height * 4, 'grad.depth');
+    this.lossBuf = createStorageBuffer(d, LOSS_SLOTS * 4, 'losses');
+    this.rng = new Random(recipe.seed);
+    this.sceneExtent = cameraExtent(trainViews.map((v) => scene.cameras[v]));
+    this.rays = rays;
+    this.strategy = makeStrategy(recipe);
+  }
+
+  /**
+   * Compiles the kernels and uploads the scene's training views and the initial Gaussians.
+   * @throws Error when the views differ in size, a view index is out of range, or the cloud is empty.
+   */
+  static async create(gpu: GpuContext, scene: Scene, trainViews: number[], recipe: Recipe, init: TrainerInit): Promise<Trainer> {
+    if (trainViews.length === 0) throw new Error('Trainer: no training views');
+    for (const v of trainViews) if (!(v >= 0 && v < scene.cameras.length)) throw new Error(`Trainer: view ${v} is not in scene "${scene.name}" (${scene.cameras.length} views)`);
+    if (init.cloud.count === 0) throw new Error('Trainer: the initial Gaussian cloud is empty');
+    const rasterizer = await GaussianRasterizer.create(gpu);
+    const adam = await Adam.create(gpu, Math.max(init.cloud.count * 2, 1024));
+    const L = recipe.loss;
+    const losses = {
+      l1ssim: await L1SsimLoss.create(gpu),
+      s3im: L.s3im > 0 ? await S3imLoss.create(gpu) : null,
+      tv: L.depthTv > 0 && init.rays && init.grids?.length ? await DepthTvLoss.create(gpu) : null,
+      relDepth: L.relativeDepth > 0 && init.depthPriors?.some((p) => p) ? await RelativeDepthLoss.create(gpu) : null,
+    };
+    const rays = recipe.coherentSteps > 0 && init.rays ? await RayBinding.create(gpu, init.rays, init.grids ?? []) : null;
+    return new Trainer(gpu, scene, trainViews, recipe, rasterizer, adam, losses, init, rays);
+  }
+
+  /** Whether the coherent phase (Gaussians bound to their rays) is active at the next step. */
+  get coherent(): boolean {
+    return this.rays !== null && this.step < this.recipe.coherentSteps;
+  }
+
+  private learningRates(): LearningRates {
+    const lr = this.recipe.lr;
+    const t = Math.min(1, this.step / Math.max(1, this.recipe.iterations));
+    // 3DGS: log-linear decay of the position rate from init to final, times the scene extent.
+    const means = Math.exp(Math.log(lr.meansInit) * (1 - t) + Math.log(lr.meansFinal) * t) * this.sceneExtent;
+    return {
+      means: this.coherent ? 0 : means,
+      logScales: lr.logScales,
+      quats: lr.quats,
+      logitOpacities: lr.logitOpacities,
+      sh: lr.sh,
+      shRest: lr.shRest,
+    };
+  }
+
+  private ensureStatsCapacity(): void {
+    if (this.statsCapacity >= this.gaussians.capacity) return;
+    this.mean2dGradNorm.destroy();
+    this.visibleCount.destroy();
+    this.statsCapacity = this.gaussians.capacity;
+    this.mean2dGradNorm = createStorageBuffer(this.gpu.device, this.statsCapacity * 4, 'stats.mean2dGradNorm');
+    this.visibleCount = createStorageBuffer(this.gpu.device, this.statsCapacity * 4, 'stats.visibleCount');
+  }
+
+  /** Records and submits one optimizer step on a random training view. */
+  private recordStep(): void {
+    const d = this.gpu.device;
+    const k = this.rng.int(this.trainViews.length);
+    const view = this.trainViews[k];
+    this.lastView = view;
+    const cam = this.scene.cameras[view];
+    const { width, height } = cam;
+    const L = this.recipe.loss;
+    this.gaussians.shDegree = Math.min(this.recipe.maxShDegree, Math.floor(this.step / Math.max(1, this.recipe.shDegreeEvery)));
+    this.grads.ensureCapacity(this.gaussians.capacity);
+    this.grads.count = this.gaussians.count;
+    this.ensureStatsCapacity();
+
+    const enc = d.createCommandEncoder({ label: `step ${this.step}` });
+    this.grads.clear(enc);
+    enc.clearBuffer(this.gradRgb);
+    enc.clearBuffer(this.gradDepth);
+    enc.clearBuffer(this.lossBuf);
+    const bg = this.scene.background;
+    const out = this.rasterizer.forward(enc, this.gaussians, cam, { background: bg });
+    this.lastTargets = out;
+    const seed = (this.recipe.seed * 7919 + this.step * 104729) >>> 0;
+    this.losses.l1ssim.record(enc, {
+      width, height, render: out.rgb, target: this.targets[k], gradRender: this.gradRgb,
+      lambdaSsim: L.lambdaSsim, weight: 1, lossOut: this.lossBuf, lossSlot: SLOT.l1ssim,
+    });
+    this.losses.s3im?.record(enc, {
+      width, height, render: out.rgb, target: this.targets[k], gradRender: this.gradRgb,
+      weight: L.s3im, lossOut: this.lossBuf, lossSlot: SLOT.s3im, seed,
+    });
+    const prior = this.priors[k];
+    let useDepth = false;
+    if (this.losses.relDepth && prior) {
+      this.losses.relDepth.record(enc, {
+        width, height, renderDepth: out.depth, renderAlpha: out.alpha, priorDepth: prior, gradDepth: this.gradDepth,
+        patchSize: L.relativeDepthPatch, patches: L.relativeDepthPatches, globalWeight: L.relativeDepthGlobal,
+        weight: L.relativeDepth, lossOut: this.lossBuf, lossSlot: SLOT.relDepth, seed: seed ^ 0x5bd1e995,
+      });
+      useDepth = true;
+    }
+    const coherent = this.coherent;
+    if (coherent && this.rays) {
+      this.rays.recordGridGather(enc);
+      if (this.losses.tv) {
+        this.rays.grids.forEach((g, gi) => {
+          this.losses.tv!.record(enc, {
+            width: g.width, height: g.height, depth: g.t, valid: g.valid, gradDepth: g.grad,
+            weight: L.depthTv / this.rays!.grids.length, lossOut: this.lossBuf, lossSlot: Math.min(LOSS_SLOTS - 1, SLOT.tv0 + gi),
+          });
+        });
+      }
+    }
+    this.rasterizer.backward(enc, this.gradRgb, null, useDepth ? this.gradDepth : null, this.grads, {
+      mean2dGradNorm: this.mean2dGradNorm,
+      visibleCount: this.visibleCount,
+    });
+    const lrs = this.learningRates();
+    this.adam.record(enc, this.gaussians, this.grads, lrs);
+    if (coherent && this.rays) this.rays.recordUpdate(enc, this.gaussians, this.grads, this.recipe.lr.rayDepth * this.sceneExtent);
+    d.queue.submit([enc.finish()]);
+    this.step++;
+    if (this.rays && this.step === this.recipe.coherentSteps) {
+      // End of the coherent phase: the Gaussians are free from here on.
+      this.rays.destroy();
+      this.rays = null;
+    }
+  }
+
+  /** Downloads state, lets the strategy densify/prune, uploads the result. */
+  private async refine(): Promise<RefineReport | undefined> {
+    if (!this.strategy || this.coherent || !this.strategy.shouldRefine(this.step)) return undefined;
+    const n = this.gaussians.count;
+    const [params, adamM, adamV] = [await downloadTable(this.gaussians), await downloadTable(this.adam.m), await downloadTable(this.adam.v)];
+    const mean2dGradNorm = await readF32(this.gpu.device, this.mean2dGradNorm, n);
+    const visibleCount = await readF32(this.gpu.device, this.visibleCount, n);
+    const { width, height } = this.scene.images[this.trainViews[0]];
+    const out = this.strategy.refine({
+      params, adamM, adamV, mean2dGradNorm, visibleCount,
+      pixelToNdc: Math.max(width, height) / 2, sceneExtent: this.sceneExtent, step: this.step,
+    });
+    uploadTable(this.gaussians, out.params);
+    uploadTable(this.adam.m, out.adamM);
+    uploadTable(this.adam.v, out.adamV);
+    this.adam.syncCapacity(this.gaussians);
+    this.ensureStatsCapacity();
+    const enc = this.gpu.device.createCommandEncoder();
+    enc.clearBuffer(this.mean2dGradNorm);
+    enc.clearBuffer(this.visibleCount);
+    this.gpu.device.queue.submit([enc.finish()]);
+    return out.report;
+  }
+
+  /**
+   * Runs `n` steps (fewer if the recipe's iterations are reached), then reads the last step's loss
+   * and computes its PSNR against the photo (one readback per call, not per step).
+   */
+  async train(n: number): Promise<StepStats> {
+    const t0 = performance.now();
+    let ran = 0;
+    let refine: RefineReport | undefined;
+    while (ran < n && this.step < this.recipe.iterations) {
+      this.recordStep();
+      ran++;
+      const r = await this.refine();
+      if (r) refine = r;
+    }
+    const stats = await this.lastStats();
+    stats.itPerSec = ran / Math.max(1e-6, (performance.now() - t0) / 1000);
+    if (refine) stats.refine = refine;
+    return stats;
+  }
+
+  private async lastStats(): Promise<StepStats> {
+    const d = this.gpu.device;
+    const losses = await readF32(d, this.lossBuf, LOSS_SLOTS);
+    let loss = 0;
+    for (const v of losses) loss += v;
+    let p = NaN;
+    if (this.lastTargets) {
+      const cam = this.scene.cameras[this.lastView];
+      const rgb = await readF32(d, this.lastTargets.rgb, cam.width * cam.height * 3);
+      p = psnr({ width: cam.width, height: cam.height, data: rgb }, this.scene.images[this.lastView]);
+    }
+    return { step: this.step, loss, psnr: p, count: this.gaussians.count, itPerSec: 0, view: this.lastView };
+  }
+
+  /** Renders any camera with the current Gaussians (RGB as an ImageRGB, plus alpha and depth). */
+  async render(camera: Camera, background = this.scene.background): Promise<{ image: ImageRGB; alpha: Float32Array; depth: Float32Array }> {
+    const r = await this.rasterizer.render(this.gaussians, camera, { background });
+    return { image: { width: camera.width, height: camera.height, data: r.rgb }, alpha: r.alpha, depth: r.depth };
+  }
+
+  /** The current model as a CPU cloud with the SH degree trained so far. */
+  async exportCloud(): Promise<GaussianCloud> {
+    return this.gaussians.download(Math.min(3, this.gaussians.shDegree));
+  }
+
+  /** Frees GPU memory. */
+  destroy(): void {
+    this.gaussians.destroy();
+    this.grads.destroy();
+    this.adam.m.destroy();
+    this.adam.v.destroy();
+    this.rays?.destroy();
+    for (const b of [...this.targets, this.gradRgb, this.gradDepth, this.lossBuf, this.mean2dGradNorm, this.visibleCount]) b.destroy();
+    for (const b of this.priors) b?.destroy();
+  }
+}
+
+/** 3DGS scene extent: 1.1 x the largest distance of a camera centre from their mean (at least a small floor). */
+export function cameraExtent(cameras: Camera[]): number {
+  const c = cameras.map((cam) => cam.center);
+  const mean = [0, 1, 2].map((k) => c.reduce((s, p) => s + p[k], 0) / c.length);
+  const r = Math.max(...c.map((p) => Math.hypot(p[0] - mean[0], p[1] - mean[1], p[2] - mean[2])));
+  return Math.max(1.1 * r, 1e-2);
+}
+
+function makeStrategy(recipe: Recipe): Strategy | null {
+  const s = recipe.strategy;
+  const common = { refineStart: s.refineStart, refineStop: s.refineStop, refineEvery: s.refineEvery, maxGaussians: s.maxGaussians };
+  if (s.kind === 'default') return new DefaultStrategy({ ...common, resetEvery: s.resetEvery, growGrad2d: s.growGrad2d });
+  if (s.kind === 'mcmc') return new McmcStrategy(common);
+  return null;
+}

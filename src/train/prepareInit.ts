@@ -1,0 +1,63 @@
+import type { Scene } from '../core/Scene';
+import type { GpuContext } from '../gpu/device';
+import { planeSweepMvs } from '../depth/planeSweepMvs';
+import { initFusedPointCloud, initPerPixel, initRandom } from '../depth/initialize';
+import type { Recipe } from './recipes/Recipe';
+import type { TrainerInit } from './Trainer';
+
+/** The initialization and its cost. */
+export interface PreparedInit extends TrainerInit {
+  timingsMs: Record<string, number>;
+  /** Fraction of training-view pixels with a confident depth prior (when a prior was computed). */
+  priorCoverage?: number;
+}
+
+/**
+ * Computes what the recipe asks for before training: the depth prior of each training view
+ * (plane-sweep MVS, confident pixels only) and the initial Gaussians (per-pixel on the rays at the
+ * prior depth, fused point cloud, or random points in the frusta).
+ * @throws Error when the recipe needs a depth prior it was not given.
+ */
+export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: number[], recipe: Recipe): Promise<PreparedInit> {
+  const timingsMs: Record<string, number> = {};
+  let depths: Float32Array[] | null = null;
+  let confidence: Float32Array[] | null = null;
+  let priorCoverage: number | undefined;
+  if (recipe.depthPrior === 'mvs') {
+    const t0 = performance.now();
+    const mvs = await planeSweepMvs(gpu, scene, trainViews, { hypotheses: recipe.mvsHypotheses });
+    timingsMs.mvs = performance.now() - t0;
+    depths = mvs.depth;
+    confidence = mvs.confidence;
+    let conf = 0;
+    let total = 0;
+    for (const c of mvs.confidence) {
+      for (const v of c) conf += v > 0.5 ? 1 : 0;
+      total += c.length;
+    }
+    priorCoverage = conf / Math.max(1, total);
+  }
+  const t1 = performance.now();
+  let init: TrainerInit;
+  if (recipe.init === 'perPixel' || recipe.init === 'fused') {
+    if (!depths) throw new Error(`recipe "${recipe.name}": init "${recipe.init}" needs a depth prior (set depthPrior=mvs)`);
+    if (recipe.init === 'perPixel') {
+      const r = initPerPixel(scene, trainViews, depths, confidence, { block: recipe.initBlock });
+      init = { cloud: r.cloud, rays: { origin: r.rays.origin, dir: r.rays.dir, depth: r.rays.depth }, grids: r.grids };
+    } else {
+      init = { cloud: initFusedPointCloud(scene, trainViews, depths, confidence) };
+    }
+  } else {
+    init = { cloud: initRandom(scene, trainViews, recipe.randomCount, recipe.seed) };
+  }
+  timingsMs.init = performance.now() - t1;
+  if (depths && confidence) {
+    init.depthPriors = depths.map((d, k) => {
+      const c = confidence![k];
+      const masked = new Float32Array(d.length);
+      for (let i = 0; i < d.length; i++) masked[i] = c[i] > 0.5 && Number.isFinite(d[i]) ? d[i] : 0;
+      return masked;
+    });
+  }
+  return { ...init, timingsMs, priorCoverage };
+}
