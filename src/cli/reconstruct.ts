@@ -11,8 +11,7 @@ import cliProgress from 'cli-progress';
 import { acquireGpu } from '../gpu/device';
 import type { Scene } from '../core/Scene';
 import { applyOverrides, getRecipe, RECIPES } from '../train/recipes';
-import { prepareInit } from '../train/prepareInit';
-import { Trainer, type StepStats } from '../train/Trainer';
+import { runReconstruction } from '../train/runReconstruction';
 import { evaluateViews, sideBySide } from '../eval/evaluate';
 import { splitForScene } from '../eval/protocol';
 import { writeSplatFile } from '../io/splatFile';
@@ -88,12 +87,6 @@ async function main(): Promise<void> {
       `train ${JSON.stringify(split.train)}, test ${JSON.stringify(split.test)} (protocol ${scene.protocol}), recipe ${recipe.name}, ${recipe.iterations} steps`,
   );
 
-  const t1 = performance.now();
-  const init = await prepareInit(gpu, scene, split.train, recipe);
-  const initMs = performance.now() - t1;
-  const trainer = await Trainer.create(gpu, scene, split.train, recipe, init);
-  console.log(`initialized ${init.cloud.count} Gaussians (${recipe.init}) in ${(initMs / 1000).toFixed(1)} s`);
-
   let stop = false;
   process.on('SIGINT', () => {
     if (stop) process.exit(130);
@@ -104,26 +97,24 @@ async function main(): Promise<void> {
     { format: 'step {value}/{total} |{bar}| loss {loss} | PSNR {psnr} dB | {count} Gaussians | {its} it/s', hideCursor: true },
     cliProgress.Presets.shades_classic,
   );
-  const interactive = process.stdout.isTTY;
-  if (interactive) bar.start(recipe.iterations, 0, { loss: '-', psnr: '-', count: init.cloud.count, its: '-' });
+  const interactive = !!process.stdout.isTTY;
   const logEvery = int('log-every', values['log-every'])!;
-  const history: StepStats[] = [];
-  const t2 = performance.now();
-  while (!stop && trainer.step < recipe.iterations) {
-    const s = await trainer.train(logEvery);
-    history.push(s);
-    const payload = { loss: s.loss.toFixed(4), psnr: s.psnr.toFixed(2), count: s.count, its: s.itPerSec.toFixed(1) };
-    if (interactive) bar.update(s.step, payload);
-    else if (s.step % (logEvery * 10) === 0 || s.step === recipe.iterations) {
-      console.log(`step ${s.step}/${recipe.iterations} loss ${payload.loss} PSNR ${payload.psnr} dB ${s.count} Gaussians ${payload.its} it/s`);
-    }
-    if (!Number.isFinite(s.loss)) {
-      console.error(`\nloss became ${s.loss} at step ${s.step}: stopping and saving the last model`);
-      break;
-    }
-  }
+  console.log(`preparing ${recipe.init} initialization${recipe.depthPrior !== 'none' ? ` from ${recipe.depthPrior} depth` : ''}...`);
+  if (interactive) bar.start(recipe.iterations, 0, { loss: '-', psnr: '-', count: '-', its: '-' });
+  const run = await runReconstruction(gpu, scene, split.train, recipe, {
+    logEvery,
+    shouldStop: () => stop,
+    onProgress: (s) => {
+      const payload = { loss: s.loss.toFixed(4), psnr: s.psnr.toFixed(2), count: s.count, its: s.itPerSec.toFixed(1) };
+      if (interactive) bar.update(s.step, payload);
+      else if (s.step % (logEvery * 10) === 0 || s.step === recipe.iterations) {
+        console.log(`step ${s.step}/${recipe.iterations} loss ${payload.loss} PSNR ${payload.psnr} dB ${s.count} Gaussians ${payload.its} it/s`);
+      }
+      if (!Number.isFinite(s.loss)) console.error(`\nloss became ${s.loss} at step ${s.step}: stopping and saving the last model`);
+    },
+  });
   if (interactive) bar.stop();
-  const trainMs = performance.now() - t2;
+  const { trainer, init, history } = run;
 
   const outPath = path.resolve(values.out ?? path.join('out', `${scene.name}-${recipe.name}.ply`));
   const outDir = path.dirname(outPath);
@@ -156,11 +147,11 @@ async function main(): Promise<void> {
     recipe,
     trainViews: split.train,
     testViews: split.test,
-    interrupted: stop,
+    interrupted: run.interrupted,
     steps: trainer.step,
     gaussians: cloud.count,
     shDegree: cloud.shDegree,
-    timingsMs: { load: loadMs, ...init.timingsMs, train: trainMs, eval: evalMs },
+    timingsMs: { load: loadMs, ...run.timingsMs, eval: evalMs },
     priorCoverage: init.priorCoverage,
     meanPsnr: ev.meanPsnr,
     meanSsim: ev.meanSsim,
@@ -172,7 +163,7 @@ async function main(): Promise<void> {
   await writeFileAtomic(reportPath, new TextEncoder().encode(JSON.stringify(report, null, 2)));
   console.log(
     `held-out PSNR ${ev.meanPsnr.toFixed(2)} dB, SSIM ${ev.meanSsim.toFixed(3)} over ${split.test.length} views; ` +
-      `${cloud.count} Gaussians; train ${(trainMs / 1000).toFixed(1)} s\nmodel: ${written.join(', ')}\nreport: ${reportPath}\nrenders: ${renderDir}`,
+      `${cloud.count} Gaussians; train ${(run.timingsMs.train / 1000).toFixed(1)} s\nmodel: ${written.join(', ')}\nreport: ${reportPath}\nrenders: ${renderDir}`,
   );
   trainer.destroy();
   process.exit(0);

@@ -1,0 +1,86 @@
+/**
+ * `npm run bench:quality [-- --size 252x189] [--iters N] [--recipes vanilla,sparse]`
+ * LLFF sparse-view protocol on ../shared/data/scenes/llff-fern: 3 training views
+ * (round(linspace(0, n_rest-1, 3)) of the images with index % 8 != 0), tested on index % 8 == 0,
+ * both recipes in one run. Prints one JSON object: adapter, per recipe PSNR/SSIM/train time/Gaussians.
+ * Default resolution 504x378 (the protocol's); `--size 252x189` for machines without a GPU.
+ */
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import fs from 'node:fs';
+import { acquireGpu } from '../gpu/device';
+import { applyOverrides, getRecipe } from '../train/recipes';
+import { runReconstruction } from '../train/runReconstruction';
+import { evaluateViews } from '../eval/evaluate';
+import { splitForScene } from '../eval/protocol';
+import { loadScenePath } from '../io/loadScenePath';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      scene: { type: 'string', default: path.resolve('..', 'shared', 'data', 'scenes', 'llff-fern') },
+      size: { type: 'string', default: '504x378' },
+      views: { type: 'string', default: '3' },
+      iters: { type: 'string' },
+      recipes: { type: 'string', default: 'vanilla,sparse' },
+      set: { type: 'string', multiple: true, default: [] },
+    },
+  });
+  if (!fs.existsSync(values.scene!)) {
+    console.log(JSON.stringify({ skipped: `scene folder ${values.scene} is absent (see ../shared/data/README.md)` }));
+    return;
+  }
+  const m = /^(\d+)x(\d+)$/.exec(values.size!);
+  if (!m) throw new Error(`--size: expected WxH, got "${values.size}"`);
+  const longSide = Math.max(Number(m[1]), Number(m[2]));
+  const gpu = await acquireGpu();
+  console.error(`adapter: ${gpu.adapterName}`);
+  const scene = await loadScenePath(values.scene!, { downscale: 8, maxLongSide: longSide });
+  const views = Number(values.views);
+  const split = splitForScene(scene, views);
+  const results: Record<string, unknown> = {};
+  for (const name of values.recipes!.split(',')) {
+    const overrides = [...(values.set as string[])];
+    if (values.iters) overrides.push(`iterations=${Number(values.iters)}`);
+    const recipe = applyOverrides(getRecipe(name), overrides);
+    const run = await runReconstruction(gpu, scene, split.train, recipe, {
+      logEvery: 50,
+      onProgress: (s) => console.error(`[${name}] step ${s.step}/${recipe.iterations} loss ${s.loss.toFixed(4)} psnr ${s.psnr.toFixed(2)} n=${s.count} ${s.itPerSec.toFixed(1)} it/s`),
+    });
+    const ev = await evaluateViews(run.trainer, scene, split.test);
+    results[name] = {
+      psnr: ev.meanPsnr,
+      ssim: ev.meanSsim,
+      perView: ev.scores,
+      trainSeconds: run.timingsMs.train / 1000,
+      initSeconds: run.timingsMs.initTotal / 1000,
+      iterations: run.trainer.step,
+      gaussians: run.trainer.gaussians.count,
+    };
+    run.trainer.destroy();
+  }
+  console.log(
+    JSON.stringify(
+      {
+        benchmark: 'quality',
+        protocol: 'LLFF 3-view: test = index % 8 == 0; train = round(linspace(0, n_rest-1, k)) of the rest (RegNeRF/DNGaussian/FSGS)',
+        scene: scene.name,
+        adapter: gpu.adapterName,
+        resolution: [scene.images[0].width, scene.images[0].height],
+        views,
+        trainViews: split.train,
+        testViews: split.test,
+        results,
+        published3ViewLlffMeanPsnr: { vanilla3dgsRandomInit: 15.52, dnGaussian: 19.12, fsgs: 20.31, corGs: 20.45 },
+      },
+      null,
+      2,
+    ),
+  );
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(`bench:quality: ${e instanceof Error ? e.stack : String(e)}`);
+  process.exit(1);
+});
