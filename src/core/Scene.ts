@@ -27,6 +27,8 @@ export interface Scene {
   depths?: Float32Array[];
   /** Background colour the images were composited on, RGB in [0,1]. */
   background: [number, number, number];
+  /** Per-image split named by the source files (Blender transforms_train/_val/_test.json), when known. */
+  imageSplits?: ('train' | 'val' | 'test')[];
   /** Which sparse-view protocol applies: 'llff', 'blender' or 'even' (user scenes). */
   protocol: 'llff' | 'blender' | 'even';
 }
