@@ -6,10 +6,10 @@ import commonWgsl from '../../../shaders/loss_common.wgsl?raw';
 import { Usage, createStorageBuffer, createUniformBuffer } from '../../gpu/buffers';
 import { gaussianWindow } from './reference';
 
-/** Prepends loss_common.wgsl and fills the `/*GAUSS11*\/` placeholder with the 11-tap window. */
+/** Prepends loss_common.wgsl and fills the `/*GAUSS11*\/`, `/*GAUSS4*\/` placeholders with the windows. */
 export function lossShader(code: string): string {
-  const g = Array.from(gaussianWindow(11)).map((v) => v.toPrecision(9));
-  return `${commonWgsl}\n${code.replace('/*GAUSS11*/', g.join(', '))}`;
+  const g = (n: number) => Array.from(gaussianWindow(n)).map((v) => v.toPrecision(9)).join(', ');
+  return `${commonWgsl}\n${code.replace('/*GAUSS11*/', g(11)).replace('/*GAUSS4*/', g(4))}`;
 }
 
 /** Throws unless width and height are positive integers. */
