@@ -94,21 +94,27 @@ export function bindGroup(device: GPUDevice, pipeline: GPUComputePipeline, entri
   });
 }
 
-/** A scratch storage buffer that grows (never shrinks) to the requested size. */
+/**
+ * A scratch storage buffer that grows (never shrinks) to the requested size. Outgrown buffers are
+ * kept until destroy(), since commands recorded earlier in the same encoder may still use them.
+ */
 export class Scratch {
   private buf: GPUBuffer | null = null;
+  private retired: GPUBuffer[] = [];
   constructor(private readonly device: GPUDevice, private readonly label: string) {}
 
-  /** Returns a buffer of at least `bytes` bytes; a new one (invalidating bind groups) when it grows. */
+  /** Returns a buffer of at least `bytes` bytes (a new one when it grows). */
   get(bytes: number): { buffer: GPUBuffer; grown: boolean } {
     if (this.buf && this.buf.size >= bytes) return { buffer: this.buf, grown: false };
-    this.buf?.destroy();
+    if (this.buf) this.retired.push(this.buf);
     this.buf = createStorageBuffer(this.device, bytes, this.label);
     return { buffer: this.buf, grown: true };
   }
 
   destroy(): void {
     this.buf?.destroy();
+    for (const b of this.retired) b.destroy();
+    this.retired = [];
     this.buf = null;
   }
 }
