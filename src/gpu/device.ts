@@ -124,3 +124,11 @@ async function createGpu(): Promise<GpuContext> {
     hasTimestamps: device.features.has('timestamp-query'),
   };
 }
+
+/**
+ * Forgets the cached device so the next acquireGpu() creates a new one. Call after `GPUDevice.lost`
+ * (the studio does, to restart training on a fresh device); buffers of the old device are unusable.
+ */
+export function releaseGpu(): void {
+  cached = undefined;
+}
