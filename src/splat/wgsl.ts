@@ -1,0 +1,64 @@
+/**
+ * WGSL sources of the rasterizer stages, composed from the files in `shaders/` (the shared
+ * declarations and, for scans and sorts, the subgroup or plain workgroup-scan variant), plus a
+ * bind-group helper for pipelines whose entry points use different subsets of bindings.
+ */
+import common from '../../shaders/raster_common.wgsl?raw';
+import project from '../../shaders/project.wgsl?raw';
+import projectBackward from '../../shaders/project_backward.wgsl?raw';
+import tiles from '../../shaders/tiles.wgsl?raw';
+import rasterize from '../../shaders/rasterize.wgsl?raw';
+import rasterizeBackward from '../../shaders/rasterize_backward.wgsl?raw';
+import scan from '../../shaders/scan.wgsl?raw';
+import sort from '../../shaders/sort.wgsl?raw';
+import prefixPlain from '../../shaders/prefix_plain.wgsl?raw';
+import prefixSubgroup from '../../shaders/prefix_subgroup.wgsl?raw';
+
+/** Workgroup-scan building block: the subgroup variant needs the `subgroups` device feature. */
+export function prefixSource(useSubgroups: boolean): string {
+  return useSubgroups ? prefixSubgroup : prefixPlain;
+}
+
+/** Source of one rasterizer stage (shared declarations prepended). */
+export const stageSource = {
+  project: common + project,
+  projectBackward: common + projectBackward,
+  rasterize: common + rasterize,
+  rasterizeBackward: (useSubgroups: boolean) => (useSubgroups ? 'enable subgroups;\n' : '') + common + rasterizeBackward.replace('//@SUBGROUPS', useSubgroups ? 'const USE_SUBGROUPS = true;' : 'const USE_SUBGROUPS = false;'),
+  tiles: common + tiles,
+  scan: (useSubgroups: boolean) => prefixSource(useSubgroups) + scan,
+  sort: (useSubgroups: boolean) => prefixSource(useSubgroups) + sort,
+};
+
+/** Bind group 0 of `pipeline` from {binding: buffer}; only the bindings the entry point uses. */
+export function bindEntries(device: GPUDevice, pipeline: GPUComputePipeline, entries: Record<number, GPUBuffer>, label?: string): GPUBindGroup {
+  return device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: Object.entries(entries).map(([binding, buffer]) => ({ binding: Number(binding), resource: { buffer } })),
+    label,
+  });
+}
+
+/** Records one compute pass with a direct or indirect dispatch. */
+export function encodeDispatch(
+  encoder: GPUCommandEncoder,
+  pipeline: GPUComputePipeline,
+  bindGroup: GPUBindGroup,
+  size: [number, number?, number?] | { indirect: GPUBuffer; offset?: number },
+): void {
+  const pass = encoder.beginComputePass();
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bindGroup);
+  if (Array.isArray(size)) pass.dispatchWorkgroups(size[0], size[1] ?? 1, size[2] ?? 1);
+  else pass.dispatchWorkgroupsIndirect(size.indirect, size.offset ?? 0);
+  pass.end();
+}
+
+/** Uniform buffer created with its contents (no queue write, so several per command encoder are safe). */
+export function uniformWith(device: GPUDevice, data: ArrayBufferView, label: string): GPUBuffer {
+  const size = Math.max(16, Math.ceil(data.byteLength / 16) * 16);
+  const buffer = device.createBuffer({ size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, mappedAtCreation: true, label });
+  new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  buffer.unmap();
+  return buffer;
+}
