@@ -257,7 +257,7 @@ export function relativeDepthLossRef(
     if (apply) for (const i of set) grad[i] -= scale * (a * (prior[i] - mp) - (corr * (render[i] - mr)) / vr);
     return 1 - corr;
   };
-  const corners = relativeDepthPatchCorners(width, height, opts.patchSize, opts.patches, opts.seed);
+  const corners = opts.patches > 0 ? relativeDepthPatchCorners(width, height, opts.patchSize, opts.patches, opts.seed) : new Uint32Array(0);
   const patchSets: number[][] = [];
   for (let k = 0; k < opts.patches; k++) {
     const set: number[] = [];
