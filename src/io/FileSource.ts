@@ -1,0 +1,103 @@
+import { unzipSync } from 'fflate';
+import { fail, guardDecode } from './FormatError';
+
+/**
+ * One read-only view over a set of files: a Node folder (nodeSource.ts), a .zip (zipSource) or a
+ * browser File list / dropped folder (fileListSource). Paths are relative, '/'-separated.
+ */
+export interface FileSource {
+  /** Display name (folder, zip or drop name), used in error messages. */
+  name: string;
+  /** Every file's relative path ('/'-separated, no leading './'), folders excluded. */
+  list(): string[];
+  /** The bytes of one listed file. @throws Error naming the source and path when absent. */
+  read(path: string): Promise<Uint8Array>;
+}
+
+/** Largest single entry a zip may inflate to (guards against zip bombs). */
+const MAX_ZIP_ENTRY = 2 ** 31 - 1;
+
+function cleanPath(p: string): string {
+  return p.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/^\/+/, '');
+}
+
+/** Skips OS metadata that zips and folder drops drag along. */
+export function isJunkPath(p: string): boolean {
+  return p.startsWith('__MACOSX/') || p.split('/').some((s) => s === '.DS_Store' || s.startsWith('._') || s === 'Thumbs.db');
+}
+
+/**
+ * A FileSource over the bytes of a .zip (fflate; stored and deflate entries). Entries are inflated
+ * on read, one at a time.
+ * @throws FormatError naming the zip when its directory is corrupt.
+ */
+export function zipSource(name: string, bytes: Uint8Array): FileSource {
+  const entries = new Map<string, { name: string; originalSize: number }>();
+  guardDecode(name, 'zip directory', () =>
+    unzipSync(bytes, {
+      filter: (f) => {
+        if (!f.name.endsWith('/')) entries.set(cleanPath(f.name), { name: f.name, originalSize: f.originalSize });
+        return false;
+      },
+    }),
+  );
+  return {
+    name,
+    list: () => [...entries.keys()].filter((p) => !isJunkPath(p)),
+    read: async (path: string) => {
+      const e = entries.get(cleanPath(path));
+      if (!e) fail(name, path, 'no such file in the zip');
+      if (e.originalSize > MAX_ZIP_ENTRY) fail(name, path, `entry inflates to ${e.originalSize} bytes`);
+      const out = guardDecode(name, path, () => unzipSync(bytes, { filter: (f) => f.name === e.name }));
+      const data = out[e.name];
+      if (!data) fail(name, path, 'could not extract the entry');
+      return data;
+    },
+  };
+}
+
+/**
+ * A FileSource over browser Files (an <input webkitdirectory> list or a drop). Paths come from
+ * `webkitRelativePath` when set, else the file name.
+ * @param files the files; `name` labels the source in error messages
+ */
+export function fileListSource(files: File[], name = 'dropped files'): FileSource {
+  const byPath = new Map<string, File>();
+  for (const f of files) {
+    const rel = (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name;
+    byPath.set(cleanPath(rel), f);
+  }
+  return {
+    name,
+    list: () => [...byPath.keys()].filter((p) => !isJunkPath(p)),
+    read: async (path: string) => {
+      const f = byPath.get(cleanPath(path));
+      if (!f) fail(name, path, 'no such file');
+      return new Uint8Array(await f.arrayBuffer());
+    },
+  };
+}
+
+/** Directory part of a '/'-path ('' for top level). */
+export function dirname(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i < 0 ? '' : p.slice(0, i);
+}
+
+/** Last component of a '/'-path. */
+export function basename(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1);
+}
+
+/** Joins and normalizes '/'-path parts ('.' and '..' resolved, never above the root). */
+export function joinPath(...parts: string[]): string {
+  const out: string[] = [];
+  for (const part of parts) {
+    for (const s of part.replace(/\\/g, '/').split('/')) {
+      if (s === '' || s === '.') continue;
+      if (s === '..') out.pop();
+      else out.push(s);
+    }
+  }
+  return out.join('/');
+}

@@ -1,0 +1,146 @@
+import { Camera } from '../core/Camera';
+import type { PointCloud, Scene } from '../core/Scene';
+import { basename, dirname, joinPath, type FileSource } from './FileSource';
+import { fail } from './FormatError';
+import { IMAGE_EXTENSIONS } from './imageDecode';
+import { readPly } from './plyFormat';
+import { assembleScene, requireFinite, type FrameSpec, type LoadOptions } from './sceneAssembly';
+import type { Distortion } from './undistort';
+
+/**
+ * NeRF-synthetic "Blender" and nerfstudio `transforms.json` scenes (Mildenhall et al. 2020 data
+ * release; nerfstudio `nerfstudio_dataparser.py`): per frame `file_path` (extension optional) and a
+ * 4x4 camera-to-world `transform_matrix` in OpenGL axes (x right, y up, looking down -z). Intrinsics:
+ * `camera_angle_x` (horizontal FoV, radians; `camera_angle_y` optional) or `fl_x, fl_y, cx, cy, w, h`,
+ * at the top level or per frame; OPENCV distortion `k1, k2, (k3,) p1, p2` is undistorted.
+ * `transforms_train.json` + `transforms_test.json` (+ `_val`) load as one scene with
+ * Scene.imageSplits recording each frame's file. Protocol 'blender', background white unless given.
+ * `applied_transform` (nerfstudio: original COLMAP world -> this file's world) is applied to COLMAP
+ * points found next to the file; points from `ply_file_path` are taken as already in this frame.
+ *
+ * @param jsonPaths the transforms files, in the order their frames are concatenated
+ * @throws FormatError naming the file and field for invalid JSON, missing or non-finite matrices,
+ *   missing intrinsics, unsupported camera models, missing images.
+ */
+export async function loadBlender(src: FileSource, jsonPaths: { path: string; split?: 'train' | 'val' | 'test' }[], opts: LoadOptions = {}): Promise<Scene> {
+  const listed = new Set(src.list());
+  const frames: FrameSpec[] = [];
+  let points: PointCloud | undefined;
+  const background = opts.background ?? [1, 1, 1];
+  for (const { path: jsonPath, split } of jsonPaths) {
+    const file = `${src.name}/${jsonPath}`;
+    let meta: any;
+    try {
+      meta = JSON.parse(new TextDecoder().decode(await src.read(jsonPath)));
+    } catch (e) {
+      fail(file, 'JSON', `cannot parse (${e instanceof Error ? e.message : String(e)})`);
+    }
+    if (!meta || !Array.isArray(meta.frames)) fail(file, 'frames', 'missing "frames" array');
+    const base = dirname(jsonPath);
+    meta.frames.forEach((fr: any, i: number) => {
+      const field = `frames[${i}]`;
+      if (typeof fr?.file_path !== 'string') fail(file, `${field}.file_path`, 'missing');
+      const m = fr.transform_matrix;
+      if (!Array.isArray(m) || m.length < 3 || !m.slice(0, 3).every((row: any) => Array.isArray(row) && row.length === 4)) {
+        fail(file, `${field}.transform_matrix`, 'expected a 4x4 (or 3x4) matrix');
+      }
+      const M = m.slice(0, 3).flat() as number[];
+      requireFinite(file, `${field}.transform_matrix`, M);
+      const get = (k: string): number | undefined => (fr[k] ?? meta[k]) as number | undefined;
+      const model = (fr.camera_model ?? meta.camera_model ?? 'OPENCV') as string;
+      if (model !== 'OPENCV' && model !== 'PINHOLE' && model !== 'SIMPLE_PINHOLE') {
+        fail(file, `${field}.camera_model`, `unsupported camera model "${model}" (supported: OPENCV, PINHOLE)`);
+      }
+      const dist: Distortion = { k1: get('k1') ?? 0, k2: get('k2') ?? 0, k3: get('k3') ?? 0, p1: get('p1') ?? 0, p2: get('p2') ?? 0 };
+      requireFinite(file, `${field} distortion k1 k2 k3 p1 p2`, [dist.k1, dist.k2, dist.k3!, dist.p1, dist.p2]);
+      if (get('k4')) fail(file, `${field}.k4`, 'k4 (fisheye) distortion is not supported');
+      let rel = joinPath(base, fr.file_path);
+      if (opts.downscale && opts.downscale > 1) {
+        const d = rel.replace(/(^|\/)images\//, `$1images_${opts.downscale}/`);
+        if (listed.has(d) || IMAGE_EXTENSIONS.some((e) => listed.has(d + e))) rel = d;
+      }
+      const path = listed.has(rel) ? rel : IMAGE_EXTENSIONS.map((e) => rel + e).concat(IMAGE_EXTENSIONS.map((e) => rel + e.toUpperCase())).find((p) => listed.has(p));
+      if (!path) fail(file, `${field}.file_path`, `image "${fr.file_path}" not found (tried with ${IMAGE_EXTENSIONS.join(', ')})`);
+      frames.push({
+        path,
+        name: basename(path),
+        split,
+        distortion: dist,
+        makeCamera(width: number, height: number): Camera {
+          const w = get('w');
+          const h = get('h');
+          let fx = get('fl_x');
+          let fy = get('fl_y');
+          let cx = get('cx');
+          let cy = get('cy');
+          let s = 1;
+          if (w !== undefined || h !== undefined) {
+            requireFinite(file, `${field} w h`, [w ?? NaN, h ?? NaN]);
+            s = width / w!;
+            if (Math.abs(height - h! * s) > 1 || (s !== 1 && !(opts.downscale && Math.abs(s * opts.downscale - 1) < 0.01))) {
+              fail(`${src.name}/${path}`, 'image size', `${width}x${height} disagrees with the intrinsics w=${w}, h=${h} of ${jsonPath}`);
+            }
+          }
+          if (fx === undefined) {
+            const ax = get('camera_angle_x');
+            if (ax === undefined) fail(file, `${field} intrinsics`, 'needs fl_x or camera_angle_x');
+            requireFinite(file, 'camera_angle_x', [ax]);
+            fx = width / (2 * Math.tan(ax / 2)) / s;
+            const ay = get('camera_angle_y');
+            fy = fy ?? (ay !== undefined ? height / (2 * Math.tan(ay / 2)) / s : fx);
+          }
+          fy = fy ?? fx;
+          cx = cx ?? width / 2 / s;
+          cy = cy ?? height / 2 / s;
+          requireFinite(file, `${field} fl_x fl_y cx cy`, [fx, fy, cx, cy]);
+          // OpenGL c2w (x right, y up, z back) -> OpenCV c2w: negate the y and z axis columns.
+          const c2w = [M[0], -M[1], -M[2], M[3], M[4], -M[5], -M[6], M[7], M[8], -M[9], -M[10], M[11], 0, 0, 0, 1];
+          return Camera.fromC2W(c2w, fx * s, fy * s, cx * s, cy * s, width, height, basename(path));
+        },
+      });
+    });
+    if (!points && typeof meta.ply_file_path === 'string') {
+      const plyPath = joinPath(base, meta.ply_file_path);
+      if (!listed.has(plyPath)) fail(file, 'ply_file_path', `"${meta.ply_file_path}" not found`);
+      points = readPointPly(`${src.name}/${plyPath}`, await src.read(plyPath));
+    }
+    if (meta.applied_transform !== undefined) {
+      const A = meta.applied_transform;
+      if (!Array.isArray(A) || A.length < 3 || !A.slice(0, 3).every((r: any) => Array.isArray(r) && r.length === 4)) fail(file, 'applied_transform', 'expected a 3x4 matrix');
+      requireFinite(file, 'applied_transform', A.slice(0, 3).flat());
+    }
+  }
+  return assembleScene(src, frames, { name: basename(dirname(jsonPaths[0].path)) || src.name, protocol: 'blender', background, points }, opts);
+}
+
+/** Applies a row-major 3x4 transform to N*3 points in place. */
+export function transformPoints(xyz: Float32Array, A: number[][]): void {
+  for (let i = 0; i < xyz.length; i += 3) {
+    const [x, y, z] = [xyz[i], xyz[i + 1], xyz[i + 2]];
+    for (let r = 0; r < 3; r++) xyz[i + r] = A[r][0] * x + A[r][1] * y + A[r][2] * z + A[r][3];
+  }
+}
+
+/**
+ * Reads a point cloud PLY (vertex x y z, optional red green blue as uchar 0-255 or float 0-1).
+ * @throws FormatError when x, y or z is missing or a value is not finite.
+ */
+export function readPointPly(file: string, bytes: Uint8Array): PointCloud {
+  const { data } = readPly(file, bytes, ['vertex']);
+  const v = data.get('vertex');
+  if (!v) fail(file, 'element vertex', 'missing');
+  const cols = ['x', 'y', 'z'].map((k) => v.get(k) ?? fail(file, `property ${k}`, 'missing required property in element vertex'));
+  const n = cols[0].length;
+  const xyz = new Float32Array(n * 3);
+  const rgb = new Float32Array(n * 3).fill(0.5);
+  const colours = ['red', 'green', 'blue'].map((k) => v.get(k));
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < 3; k++) {
+      xyz[i * 3 + k] = cols[k][i];
+      const c = colours[k];
+      if (c) rgb[i * 3 + k] = c instanceof Uint8Array ? c[i] / 255 : c[i];
+    }
+  }
+  requireFinite(file, 'vertex x y z', xyz);
+  return { xyz, rgb };
+}

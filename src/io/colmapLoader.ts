@@ -1,0 +1,92 @@
+import { Camera } from '../core/Camera';
+import type { PointCloud, Scene } from '../core/Scene';
+import { basename, dirname, joinPath, type FileSource } from './FileSource';
+import { fail } from './FormatError';
+import {
+  parseCamerasBinary, parseCamerasText, parseImagesBinary, parseImagesText, parsePointsBinary, parsePointsText,
+  quatToRotation, type ColmapCamera, type ColmapModel,
+} from './colmapModel';
+import { assembleScene, type FrameSpec, type LoadOptions } from './sceneAssembly';
+import type { Distortion } from './undistort';
+
+/** Pinhole intrinsics and distortion of the supported COLMAP models (radial ones are undistorted). */
+function intrinsics(file: string, c: ColmapCamera): { fx: number; fy: number; cx: number; cy: number; dist?: Distortion } {
+  const p = c.params;
+  switch (c.model) {
+    case 'SIMPLE_PINHOLE': return { fx: p[0], fy: p[0], cx: p[1], cy: p[2] };
+    case 'PINHOLE': return { fx: p[0], fy: p[1], cx: p[2], cy: p[3] };
+    case 'SIMPLE_RADIAL': return { fx: p[0], fy: p[0], cx: p[1], cy: p[2], dist: { k1: p[3], k2: 0, p1: 0, p2: 0 } };
+    case 'RADIAL': return { fx: p[0], fy: p[0], cx: p[1], cy: p[2], dist: { k1: p[3], k2: p[4], p1: 0, p2: 0 } };
+    case 'OPENCV': return { fx: p[0], fy: p[1], cx: p[2], cy: p[3], dist: { k1: p[4], k2: p[5], p1: p[6], p2: p[7] } };
+    default:
+      fail(file, `camera ${c.id} model`, `unsupported camera model ${c.model} (supported: SIMPLE_PINHOLE, PINHOLE, SIMPLE_RADIAL, RADIAL, OPENCV)`);
+  }
+}
+
+/**
+ * Reads the COLMAP model files in `dir` (binary preferred over text when both exist).
+ * @throws FormatError naming the file and field for malformed content.
+ */
+export async function readColmapModel(src: FileSource, dir: string): Promise<ColmapModel & { camerasFile: string }> {
+  const listed = new Set(src.list());
+  const pick = (stem: string) => {
+    const bin = joinPath(dir, `${stem}.bin`);
+    const txt = joinPath(dir, `${stem}.txt`);
+    return listed.has(bin) ? { path: bin, binary: true } : listed.has(txt) ? { path: txt, binary: false } : undefined;
+  };
+  const cf = pick('cameras');
+  const imf = pick('images');
+  if (!cf || !imf) fail(`${src.name}/${dir || '.'}`, 'COLMAP model', 'needs cameras.{bin,txt} and images.{bin,txt}');
+  const label = (p: string) => `${src.name}/${p}`;
+  const text = async (p: string) => new TextDecoder().decode(await src.read(p));
+  const cameras = cf.binary ? parseCamerasBinary(label(cf.path), await src.read(cf.path)) : parseCamerasText(label(cf.path), await text(cf.path));
+  const images = imf.binary ? parseImagesBinary(label(imf.path), await src.read(imf.path)) : parseImagesText(label(imf.path), await text(imf.path));
+  const pf = pick('points3D');
+  let points: PointCloud | undefined;
+  if (pf) points = pf.binary ? parsePointsBinary(label(pf.path), await src.read(pf.path)) : parsePointsText(label(pf.path), await text(pf.path));
+  return { cameras, images, points, camerasFile: label(cf.path) };
+}
+
+/**
+ * COLMAP sparse reconstruction (`sparse/0/` or any folder with cameras + images [+ points3D], text
+ * or binary) with images in `images/` (or `images_N/` for opts.downscale) next to `sparse/`.
+ * Poses are already OpenCV world-to-camera. Radial models are undistorted; points3D become
+ * Scene.points. Frames are sorted by image name. Protocol 'even'.
+ * @param dir folder of the model files inside the source
+ * @throws FormatError naming the file and field: unsupported camera model, unknown camera id,
+ *   missing image, image size different from the camera's width/height.
+ */
+export async function loadColmap(src: FileSource, dir: string, opts: LoadOptions = {}): Promise<Scene> {
+  const model = await readColmapModel(src, dir);
+  const listed = src.list();
+  const set = new Set(listed);
+  let root = dir;
+  while (root && /^(sparse|\d+)$/.test(basename(root))) root = dirname(root);
+  if (/(^|\/)sparse$/.test(dir)) root = dirname(dir);
+  const folder = opts.downscale && opts.downscale > 1 ? `images_${opts.downscale}` : 'images';
+  const scale = opts.downscale && opts.downscale > 1 ? 1 / opts.downscale : 1;
+  const imgs = [...model.images].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const frames: FrameSpec[] = imgs.map((im) => {
+    const cam = model.cameras.get(im.cameraId);
+    if (!cam) fail(model.camerasFile, `camera ${im.cameraId}`, `not found (used by image ${im.name})`);
+    const K = intrinsics(model.camerasFile, cam);
+    let path = joinPath(root, folder, im.name);
+    if (!set.has(path)) path = listed.find((p) => p.endsWith(`/${im.name}`) && p.includes(`${folder}/`)) ?? path;
+    return {
+      path,
+      name: im.name,
+      distortion: K.dist,
+      makeCamera(width: number, height: number): Camera {
+        const ew = cam.width * scale;
+        const eh = cam.height * scale;
+        if (Math.abs(width - ew) > (scale === 1 ? 0 : 1) || Math.abs(height - eh) > (scale === 1 ? 0 : 1)) {
+          fail(`${src.name}/${path}`, 'image size', `${width}x${height} disagrees with camera ${cam.id} (${cam.width}x${cam.height}${scale !== 1 ? ` / ${opts.downscale}` : ''}) in ${model.camerasFile}`);
+        }
+        const sx = width / cam.width;
+        const sy = height / cam.height;
+        return new Camera(quatToRotation(im.q), im.t, K.fx * sx, K.fy * sy, K.cx * sx, K.cy * sy, width, height, im.name);
+      },
+    };
+  });
+  return assembleScene(src, frames, { name: basename(root) || src.name, protocol: 'even', background: opts.background ?? [0, 0, 0], points: model.points }, opts);
+}

@@ -1,0 +1,67 @@
+import { promises as fs } from 'node:fs';
+import * as nodePath from 'node:path';
+import type { Scene } from '../core/Scene';
+import { isJunkPath, zipSource, type FileSource } from './FileSource';
+import { fail } from './FormatError';
+import { loadScene, type LoadOptions } from './loadScene';
+
+/**
+ * Node-only file access (imports node:fs; never import this from browser code).
+ */
+
+/**
+ * A FileSource over a folder on disk (recursive; hidden folders such as .git skipped).
+ * @throws FormatError when the path is not a readable folder.
+ */
+export async function nodeDirSource(path: string): Promise<FileSource> {
+  const st = await fs.stat(path).catch(() => undefined);
+  if (!st?.isDirectory()) fail(path, 'folder', 'not found or not a folder');
+  const files: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    const entries = await fs.readdir(nodePath.join(path, rel), { withFileTypes: true });
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (!e.name.startsWith('.')) await walk(r);
+      } else if (e.isFile() || e.isSymbolicLink()) {
+        files.push(r);
+      }
+    }
+  };
+  await walk('');
+  const set = new Set(files);
+  return {
+    name: path,
+    list: () => files.filter((p) => !isJunkPath(p)),
+    read: async (p: string) => {
+      if (!set.has(p)) fail(path, p, 'no such file');
+      return new Uint8Array(await fs.readFile(nodePath.join(path, p)));
+    },
+  };
+}
+
+/**
+ * Loads a scene from a folder or a .zip file on disk (see loadScene).
+ * @throws FormatError naming the path when it does not exist or holds no scene.
+ */
+export async function loadScenePath(path: string, opts?: LoadOptions): Promise<Scene> {
+  const st = await fs.stat(path).catch(() => undefined);
+  if (!st) fail(path, 'path', 'not found');
+  if (st.isDirectory()) return loadScene(await nodeDirSource(path), opts);
+  return loadScene(zipSource(path, new Uint8Array(await fs.readFile(path))), opts);
+}
+
+/**
+ * Writes a file atomically: the bytes go to a temporary file in the same folder, which is then
+ * renamed over `path`, so readers never see a half-written file.
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = nodePath.join(nodePath.dirname(path), `.${nodePath.basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    await fs.writeFile(tmp, bytes);
+    await fs.rename(tmp, path);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+}

@@ -1,0 +1,86 @@
+import type { Camera } from '../core/Camera';
+import { imageFromRGBA8, type ImageRGB } from '../core/Image';
+import type { PointCloud, Scene } from '../core/Scene';
+import type { FileSource } from './FileSource';
+import { fail } from './FormatError';
+import { decodeImage, fitLongSide, resizeImage } from './imageDecode';
+import { isZeroDistortion, undistortImage, type Distortion } from './undistort';
+
+/** Options shared by every scene loader. */
+export interface LoadOptions {
+  /** LLFF / COLMAP: read `images_N` (N = downscale) instead of `images`; intrinsics scale with it. */
+  downscale?: number;
+  /** Shrink images (area average) so the long side is at most this many pixels; intrinsics follow. */
+  maxLongSide?: number;
+  /** RGB in [0,1] (sRGB-encoded) that RGBA images are composited over; default black, white for Blender. */
+  background?: [number, number, number];
+}
+
+/** One posed image before decoding: the loader-specific part of a scene. */
+export interface FrameSpec {
+  /** Path inside the FileSource. */
+  path: string;
+  /** Name reported in Scene.imageNames. */
+  name: string;
+  /** Builds the (OpenCV, w2c) camera for the decoded image size; throws when the size disagrees. */
+  makeCamera(width: number, height: number): Camera;
+  distortion?: Distortion;
+  split?: 'train' | 'val' | 'test';
+}
+
+/** What a loader knows about a scene besides its frames. */
+export interface SceneMeta {
+  name: string;
+  protocol: Scene['protocol'];
+  background: [number, number, number];
+  points?: PointCloud;
+  depthBounds?: [number, number][];
+}
+
+/**
+ * Decodes every frame's image (PNG/JPEG, EXIF orientation), composites RGBA over the background,
+ * undistorts when the frame has distortion, then shrinks to `maxLongSide` (camera resized with it).
+ * @throws FormatError naming the image for a missing or undecodable file or a size that disagrees
+ *   with the intrinsics.
+ */
+export async function assembleScene(src: FileSource, frames: FrameSpec[], meta: SceneMeta, opts: LoadOptions): Promise<Scene> {
+  if (frames.length === 0) fail(src.name, 'frames', 'the scene lists no images');
+  const listed = new Set(src.list());
+  const cameras: Camera[] = [];
+  const images: ImageRGB[] = [];
+  for (const f of frames) {
+    if (!listed.has(f.path)) fail(`${src.name}/${f.path}`, 'image', 'missing image file');
+    const bytes = await src.read(f.path);
+    const label = `${src.name}/${f.path}`;
+    const dec = await decodeImage(label, bytes);
+    let cam = f.makeCamera(dec.width, dec.height);
+    let img = imageFromRGBA8(dec.rgba, dec.width, dec.height, meta.background);
+    if (f.distortion && !isZeroDistortion(f.distortion)) img = undistortImage(img, cam.fx, cam.fy, cam.cx, cam.cy, f.distortion);
+    const [w, h] = fitLongSide(img.width, img.height, opts.maxLongSide);
+    if (w !== img.width || h !== img.height) {
+      img = resizeImage(img, w, h);
+      cam = cam.resized(w, h);
+    }
+    cameras.push(cam);
+    images.push(img);
+  }
+  const scene: Scene = {
+    name: meta.name,
+    cameras,
+    images,
+    imageNames: frames.map((f) => f.name),
+    background: meta.background,
+    protocol: meta.protocol,
+  };
+  if (meta.points) scene.points = meta.points;
+  if (meta.depthBounds) scene.depthBounds = meta.depthBounds;
+  if (frames.some((f) => f.split)) scene.imageSplits = frames.map((f) => f.split ?? 'train');
+  return scene;
+}
+
+/** Throws unless every value is finite, naming the file and field. */
+export function requireFinite(file: string, field: string, values: ArrayLike<number>): void {
+  for (let i = 0; i < values.length; i++) {
+    if (typeof values[i] !== 'number' || !Number.isFinite(values[i])) fail(file, field, `non-finite or missing value at index ${i} (${values[i]})`);
+  }
+}
