@@ -20,13 +20,15 @@ export interface SampleSceneOptions {
 
 /** Look-at target of the camera arc (world, y up). */
 export const SAMPLE_TARGET: [number, number, number] = [0, 0.35, -0.35];
+/** Half-angle of the camera arc, degrees (azimuth spans -ARC_DEG..+ARC_DEG). */
+export const ARC_DEG = 12;
 /** Horizontal field of view of the sample cameras, radians (55 degrees). */
 export const SAMPLE_FOV_X = (55 * Math.PI) / 180;
 
 /**
- * Camera path of the sample scene: `views` cameras on a forward-facing arc (azimuth -22..+22 deg,
- * elevation 14..22 deg, radius 3.1 around SAMPLE_TARGET), all looking at the target, OpenCV axes.
- * Camera i is at azimuth lerp(-22, 22, i/(views-1)).
+ * Camera path of the sample scene: `views` cameras on a forward-facing arc (azimuth -12..+12 deg,
+ * elevation 15..20 deg, radius 3.1 around SAMPLE_TARGET), all looking at the target, OpenCV axes.
+ * Camera i is at azimuth lerp(-12, 12, i/(views-1)).
  * @throws Error when views < 1 or the size is not a positive integer
  */
 export function sampleCameras(width: number, height: number, views: number): Camera[] {
@@ -38,8 +40,8 @@ export function sampleCameras(width: number, height: number, views: number): Cam
   const cams: Camera[] = [];
   for (let i = 0; i < views; i++) {
     const s = views === 1 ? 0.5 : i / (views - 1);
-    const az = ((-22 + 44 * s) * Math.PI) / 180;
-    const el = ((14 + 8 * Math.sin(Math.PI * s)) * Math.PI) / 180;
+    const az = ((-ARC_DEG + 2 * ARC_DEG * s) * Math.PI) / 180;
+    const el = ((15 + 5 * Math.sin(Math.PI * s)) * Math.PI) / 180;
     const r = 3.1;
     const eye = [
       SAMPLE_TARGET[0] + r * Math.cos(el) * Math.sin(az),

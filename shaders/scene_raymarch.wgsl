@@ -139,8 +139,8 @@ fn albedo(id: u32, p: vec3f, n: vec3f, w: f32) -> vec3f {
     }
     case 1u: { // back wall: low-frequency blotches + fine noise
       let g = fbm(p, 1.5, w);
-      let f = fbm(p + 5.0, 9.0, w);
-      return vec3f(0.35 + 0.5 * g, 0.45 + 0.3 * f, 0.55 + 0.3 * (1.0 - g)) * (0.5 + 0.6 * f);
+      let f = fbm(p + 5.0, 5.0, w);
+      return vec3f(0.35 + 0.5 * g, 0.45 + 0.3 * f, 0.55 + 0.3 * (1.0 - g)) * (0.3 + 1.0 * f);
     }
     case 2u: { // big sphere: distorted latitude stripes
       let q = p - vec3f(-0.65, 0.45, -0.3);
