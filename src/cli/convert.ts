@@ -1,0 +1,35 @@
+/**
+ * `npm run convert -- <in> <out>`: converts between splat formats by extension (.ply, .compressed.ply
+ * [read only], .splat, .spz). Prints the splat count, SH degree, sizes and what the target dropped.
+ */
+import { readFile } from 'node:fs/promises';
+import { readSplatFile, writeSplatFile } from '../io/splatFile';
+import { writeFileAtomic } from '../io/nodeSource';
+
+async function main(argv: string[]): Promise<number> {
+  const args = argv.filter((a) => a !== '--');
+  if (args.length !== 2 || args.includes('-h') || args.includes('--help')) {
+    console.error('usage: npm run convert -- <in.(ply|compressed.ply|splat|spz)> <out.(ply|splat|spz)>');
+    return args.includes('-h') || args.includes('--help') ? 0 : 2;
+  }
+  const [inPath, outPath] = args;
+  const t0 = performance.now();
+  const cloud = readSplatFile(inPath, new Uint8Array(await readFile(inPath)));
+  const { bytes, dropped } = writeSplatFile(outPath, cloud);
+  await writeFileAtomic(outPath, bytes);
+  console.log(`${inPath} -> ${outPath}`);
+  console.log(`splats: ${cloud.count}`);
+  console.log(`SH degree: ${cloud.shDegree}`);
+  console.log(`bytes written: ${bytes.length}`);
+  console.log(`dropped: ${dropped.length ? dropped.join('; ') : 'nothing'}`);
+  console.log(`time: ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`convert: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);
