@@ -101,3 +101,17 @@ export function joinPath(...parts: string[]): string {
   }
   return out.join('/');
 }
+
+/** A FileSource over in-memory files (tests, generated scenes). Keys are '/'-separated paths. */
+export function memorySource(name: string, files: Record<string, Uint8Array>): FileSource {
+  const map = new Map(Object.entries(files).map(([k, v]) => [cleanPath(k), v]));
+  return {
+    name,
+    list: () => [...map.keys()].filter((p) => !isJunkPath(p)),
+    read: async (path: string) => {
+      const d = map.get(cleanPath(path));
+      if (!d) fail(name, path, 'no such file');
+      return d;
+    },
+  };
+}
