@@ -1,5 +1,5 @@
 import { Matrix4, Quaternion, Vector3 } from 'three';
-import { type CharacterDef, jointIndex, makeHuman, restDistance, restOf } from './Character';
+import { type CharacterDef, type HumanMeasurements, jointIndex, makeHuman, restDistance, restOf } from './Character';
 import { solveTwoBoneIk } from './TwoBoneIk';
 import type { HeadPointKind, SkeletonPose, ThreePointFrame } from './types';
 
@@ -38,14 +38,21 @@ interface FootState {
 export interface BodyEstimatorOptions {
   /** User height in metres; default: calibrated from the first frame's head height. */
   heightM?: number;
+  /**
+   * The user's own segment lengths (e.g. measured on a mocap subject, as learned 3-point methods
+   * use the ground-truth body shape); default: anthropometric for the height.
+   */
+  measurements?: HumanMeasurements;
   /** Pelvis low-pass time constant, seconds (default 0.08). */
   pelvisTau?: number;
   /** Body-yaw low-pass time constant, seconds (default 0.25). */
   yawTau?: number;
   /** Step when the planted foot is this far (fraction of height) from its rest spot (default 0.07). */
   stepThreshold?: number;
-  /** Swing duration, seconds (default 0.3). */
+  /** Swing duration, seconds (default 0.25). */
   stepDuration?: number;
+  /** The foot's spot under the hip leads by pelvis velocity * lead, seconds (default 0.2). */
+  stepLead?: number;
 }
 
 /**
@@ -72,13 +79,13 @@ export class BodyEstimator {
   private lastTime = 0;
   private feet: FootState[] = [];
   private started = false;
-  private readonly o: Required<Omit<BodyEstimatorOptions, 'heightM'>> & { heightM?: number };
+  private readonly o: Required<Omit<BodyEstimatorOptions, 'heightM' | 'measurements'>> & { heightM?: number; measurements?: HumanMeasurements };
 
   constructor(
     readonly headPoint: HeadPointKind,
     options: BodyEstimatorOptions = {},
   ) {
-    this.o = { pelvisTau: 0.08, yawTau: 0.25, stepThreshold: 0.07, stepDuration: 0.3, ...options };
+    this.o = { pelvisTau: 0.08, yawTau: 0.25, stepThreshold: 0.07, stepDuration: 0.25, stepLead: 0.2, ...options };
   }
 
   /** Calibrated user height in metres (0 before the first frame). */
@@ -107,8 +114,13 @@ export class BodyEstimator {
     }
     if (!this.started) {
       const ratio = this.headPoint === 'eyes' ? 0.936 : 0.9;
-      this.height = this.o.heightM ?? Math.min(2.2, Math.max(1.2, f.head.position.y / ratio));
-      this.def = makeHuman(this.height);
+      if (this.o.measurements) {
+        this.def = makeHuman(this.o.measurements);
+        this.height = restOf(this.def, 'head').y / 0.9;
+      } else {
+        this.height = this.o.heightM ?? Math.min(2.2, Math.max(1.2, f.head.position.y / ratio));
+        this.def = makeHuman(this.height);
+      }
     }
     const def = this.def!;
     const H = this.height;
@@ -176,7 +188,7 @@ export class BodyEstimator {
     const sides = ['l', 'r'] as const;
     const spot = (k: number): Vector3 => {
       const hip = restOf(def, sides[k] + 'Hip').sub(restPelvis).applyQuaternion(pelvisRot);
-      return this.pelvis.clone().add(hip).addScaledVector(this.pelvisVel, 0.15).setY(0);
+      return this.pelvis.clone().add(hip).addScaledVector(this.pelvisVel, this.o.stepLead).setY(0);
     };
     if (!this.started) {
       this.feet = [0, 1].map((k) => {
@@ -207,7 +219,9 @@ export class BodyEstimator {
       const target = ft.plant.clone();
       if (ft.swinging) {
         ft.t = Math.min(1, ft.t + dt / ft.duration);
-        const s = ft.t * ft.t * (3 - 2 * ft.t);
+        // lift first, move, then put down: no horizontal motion in the lowest 15% of the swing at either end
+        const u = Math.min(1, Math.max(0, (ft.t - 0.15) / 0.7));
+        const s = u * u * (3 - 2 * u);
         // retarget the landing spot while swinging (the body keeps moving)
         ft.to.lerp(spot(k).addScaledVector(this.pelvisVel.clone().setY(0), this.o.stepDuration * 0.5 * (1 - ft.t)), 0.2);
         target.copy(ft.from).lerp(ft.to, s);

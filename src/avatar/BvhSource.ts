@@ -1,5 +1,6 @@
 import { Quaternion, Vector3 } from 'three';
 import { type BvhClip, bvhJointPosition, bvhJointRotation } from './BvhClip';
+import type { HumanMeasurements } from './Character';
 import type { PoseSource, ThreePointFrame, TrackedPose } from './types';
 
 /** BVH joint names per semantic joint, for the datasets we ship (CMU, Bandai). */
@@ -168,6 +169,42 @@ export class BvhSource implements PoseSource {
       head: this.tracked(this.ids.head, t, i, 0, this.calib),
       left: this.tracked(this.ids.l, t, i, 1, null),
       right: this.tracked(this.ids.r, t, i, 2, null),
+    };
+  }
+
+  /**
+   * The subject's segment lengths from the clip (frame 0, floor removed; ankle height = 5th percentile
+   * over the clip). For the 'subject skeleton' protocol (learned methods use the true body shape).
+   * @throws Error naming the file when a needed joint is missing.
+   */
+  measureSubject(): HumanMeasurements {
+    const g = this.groundTruth(0);
+    const need = (n: string): Vector3 => {
+      const v = g.get(n);
+      if (!v) throw new Error(`${this.clip.file}: no BVH joint for '${n}'`);
+      return v;
+    };
+    const avg = (a: string, b: string): Vector3 => need(a).clone().add(need(b)).multiplyScalar(0.5);
+    const d = (a: string, b: string): number => 0.5 * (need('l' + a).distanceTo(need('l' + b)) + need('r' + a).distanceTo(need('r' + b)));
+    const ank: number[] = [];
+    for (let i = 0; i < this.frameCount; i += 5) {
+      const t = i / this.rateHz;
+      for (const n of ['lAnkle', 'rAnkle']) ank.push(this.jointAt(this.correspondence.get(n)!, t).y);
+    }
+    ank.sort((a, b) => a - b);
+    const toe = this.correspondence.has('lToe') && this.correspondence.has('rToe');
+    return {
+      ankleHeight: Math.max(0.02, ank[Math.floor(0.05 * (ank.length - 1))]),
+      shin: d('Knee', 'Ankle'),
+      thigh: d('Hip', 'Knee'),
+      hipHalfWidth: 0.5 * need('lHip').distanceTo(need('rHip')),
+      pelvisAboveHip: need('pelvis').y - avg('lHip', 'rHip').y,
+      pelvisToHead: need('pelvis').distanceTo(need('head')),
+      shoulderBelowHead: need('head').y - avg('lShoulder', 'rShoulder').y,
+      shoulderHalfWidth: 0.5 * need('lShoulder').distanceTo(need('rShoulder')),
+      upperArm: d('Shoulder', 'Elbow'),
+      forearm: d('Elbow', 'Wrist'),
+      foot: toe ? d('Ankle', 'Toe') : 0.1 * (need('pelvis').distanceTo(need('head')) / 0.37),
     };
   }
 

@@ -90,28 +90,79 @@ function mirror(joints: CharacterJoint[]): CharacterJoint[] {
   return out.map((j, i) => ({ j, i, d: depth(j.name) })).sort((a, b) => a.d - b.d || a.i - b.i).map((x) => x.j);
 }
 
+/** Segment lengths of a human, metres (from anthropometry or measured on a subject's skeleton). */
+export interface HumanMeasurements {
+  /** Floor to ankle joint. */
+  ankleHeight: number;
+  /** Knee to ankle, hip to knee. */
+  shin: number;
+  thigh: number;
+  /** Half the distance between the hip joints. */
+  hipHalfWidth: number;
+  /** Pelvis (root) above the hip joints. */
+  pelvisAboveHip: number;
+  /** Pelvis to the head joint (top of the neck), straight. */
+  pelvisToHead: number;
+  /** Head joint above the shoulder joints; half the distance between the shoulder joints. */
+  shoulderBelowHead: number;
+  shoulderHalfWidth: number;
+  upperArm: number;
+  forearm: number;
+  /** Ankle to toe (ball of the foot). */
+  foot: number;
+}
+
 /**
- * Human of height h metres. Joint heights and segment lengths as fractions of height from
- * Drillis & Contini via Winter, "Biomechanics and Motor Control of Human Movement" (Fig. 4.1):
- * shoulder 0.818, hip 0.530 (joint centre ~0.50), knee 0.285, ankle 0.039, upper arm 0.186,
- * forearm 0.146, foot 0.152; head joint (top of the neck) at 0.90. Arms hang down at rest.
+ * Anthropometric segment lengths for height h metres: fractions of height from Drillis & Contini via
+ * Winter, "Biomechanics and Motor Control of Human Movement" (Fig. 4.1): shoulder 0.818, hip 0.530
+ * (joint centre ~0.50), knee 0.285, ankle 0.039, upper arm 0.186, forearm 0.146, foot 0.152
+ * (ankle to ball ~0.1); head joint (top of the neck) at 0.90.
  */
-export function makeHuman(h = 1.75): CharacterDef {
-  const s = (x: number, y: number, z: number): [number, number, number] => [x * h, y * h, z * h];
+export function anthropometric(h: number): HumanMeasurements {
+  return {
+    ankleHeight: 0.039 * h,
+    shin: 0.246 * h,
+    thigh: 0.215 * h,
+    hipHalfWidth: 0.05 * h,
+    pelvisAboveHip: 0.03 * h,
+    pelvisToHead: 0.37 * h,
+    shoulderBelowHead: 0.082 * h,
+    shoulderHalfWidth: 0.105 * h,
+    upperArm: 0.186 * h,
+    forearm: 0.146 * h,
+    foot: 0.1 * h,
+  };
+}
+
+/**
+ * Human from segment lengths (default: anthropometric for 1.75 m). Rest pose: standing, arms hanging,
+ * facing -Z; spine and chest on the pelvis->neck line at 30% and 63%, the neck base at 81% of
+ * pelvis->head (Winter's proportions).
+ */
+export function makeHuman(m: HumanMeasurements | number = 1.75): CharacterDef {
+  const M = typeof m === 'number' ? anthropometric(m) : m;
+  const s = M.pelvisToHead / 0.37; // size scale for radii (1 = 1 m tall)
+  const yA = M.ankleHeight;
+  const yK = yA + M.shin;
+  const yH = yK + M.thigh;
+  const yP = yH + M.pelvisAboveHip;
+  const yHead = yP + M.pelvisToHead;
+  const yS = yHead - M.shoulderBelowHead;
+  const at = (f: number): number => yP + f * M.pelvisToHead;
   const left: CharacterJoint[] = [
-    { name: 'pelvis', parent: null, rest: s(0, 0.53, 0), radius: 0.07 * h, drive: 'root' },
-    { name: 'spine', parent: 'pelvis', rest: s(0, 0.62, 0.01), radius: 0.065 * h, drive: 'torso' },
-    { name: 'chest', parent: 'spine', rest: s(0, 0.72, 0), radius: 0.07 * h, drive: 'torso' },
-    { name: 'neck', parent: 'chest', rest: s(0, 0.83, 0.01), radius: 0.03 * h, drive: 'torso' },
-    { name: 'head', parent: 'neck', rest: s(0, 0.9, 0), radius: 0.055 * h, drive: 'head' },
-    { name: 'headTop', parent: 'head', rest: s(0, 0.97, -0.01), radius: 0.01 * h, drive: 'head' },
-    { name: 'lShoulder', parent: 'chest', rest: s(-0.105, 0.818, 0.01), radius: 0.028 * h, drive: 'torso' },
-    { name: 'lElbow', parent: 'lShoulder', rest: s(-0.115, 0.632, 0.01), radius: 0.022 * h, drive: 'armIk' },
-    { name: 'lWrist', parent: 'lElbow', rest: s(-0.12, 0.486, 0.01), radius: 0.025 * h, drive: 'armIk' },
-    { name: 'lHip', parent: 'pelvis', rest: s(-0.05, 0.5, 0), radius: 0.045 * h, drive: 'pelvis' },
-    { name: 'lKnee', parent: 'lHip', rest: s(-0.055, 0.285, 0), radius: 0.033 * h, drive: 'legIk' },
-    { name: 'lAnkle', parent: 'lKnee', rest: s(-0.055, 0.039, 0.01), radius: 0.02 * h, drive: 'legIk' },
-    { name: 'lToe', parent: 'lAnkle', rest: s(-0.06, 0.012, -0.1), radius: 0.012 * h, drive: 'foot' },
+    { name: 'pelvis', parent: null, rest: [0, yP, 0], radius: 0.07 * s, drive: 'root' },
+    { name: 'spine', parent: 'pelvis', rest: [0, at(0.3), 0.01 * s], radius: 0.065 * s, drive: 'torso' },
+    { name: 'chest', parent: 'spine', rest: [0, at(0.63), 0], radius: 0.07 * s, drive: 'torso' },
+    { name: 'neck', parent: 'chest', rest: [0, at(0.81), 0.01 * s], radius: 0.03 * s, drive: 'torso' },
+    { name: 'head', parent: 'neck', rest: [0, yHead, 0], radius: 0.055 * s, drive: 'head' },
+    { name: 'headTop', parent: 'head', rest: [0, yHead + 0.07 * s, -0.01 * s], radius: 0.01 * s, drive: 'head' },
+    { name: 'lShoulder', parent: 'chest', rest: [-M.shoulderHalfWidth, yS, 0.01 * s], radius: 0.028 * s, drive: 'torso' },
+    { name: 'lElbow', parent: 'lShoulder', rest: [-M.shoulderHalfWidth - 0.01 * s, yS - M.upperArm, 0.01 * s], radius: 0.022 * s, drive: 'armIk' },
+    { name: 'lWrist', parent: 'lElbow', rest: [-M.shoulderHalfWidth - 0.015 * s, yS - M.upperArm - M.forearm, 0.01 * s], radius: 0.025 * s, drive: 'armIk' },
+    { name: 'lHip', parent: 'pelvis', rest: [-M.hipHalfWidth, yH, 0], radius: 0.045 * s, drive: 'pelvis' },
+    { name: 'lKnee', parent: 'lHip', rest: [-M.hipHalfWidth - 0.005 * s, yK, 0], radius: 0.033 * s, drive: 'legIk' },
+    { name: 'lAnkle', parent: 'lKnee', rest: [-M.hipHalfWidth - 0.005 * s, yA, 0.01 * s], radius: Math.min(0.02 * s, 0.8 * yA), drive: 'legIk' },
+    { name: 'lToe', parent: 'lAnkle', rest: [-M.hipHalfWidth - 0.01 * s, 0.012 * s, 0.01 * s - Math.sqrt(Math.max(0, M.foot ** 2 - (yA - 0.012 * s) ** 2))], radius: 0.012 * s, drive: 'foot' },
   ];
   return { name: 'human', joints: mirror(left), density: 1000, colour: '#d9a066' };
 }
