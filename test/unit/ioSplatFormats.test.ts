@@ -1,29 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createGaussianCloud, shCoeffCount, sigmoid, SH_C0, type GaussianCloud } from '../../src/core/GaussianCloud';
+import { createGaussianCloud, shCoeffCount, sigmoid, SH_C0 } from '../../src/core/GaussianCloud';
 import { readSplatFile, writeSplatFile } from '../../src/io/splatFile';
 import { writeInriaPly } from '../../src/io/inriaPly';
+import { randomCloud, spzV4 } from './ioFixtures';
 
 const SPLATS = resolve(__dirname, '../../../shared/data/splats');
 const HAVE = existsSync(SPLATS);
 if (!HAVE) console.warn(`skipping real splat files: ${SPLATS} is absent`);
-
-/** Deterministic random cloud with SH degree d (values in the ranges real splats have). */
-export function randomCloud(n: number, d: number, seed = 1): GaussianCloud {
-  let s = seed >>> 0;
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const c = createGaussianCloud(n, d);
-  for (let i = 0; i < n * 3; i++) c.means[i] = (rnd() - 0.5) * 20;
-  for (let i = 0; i < n * 3; i++) c.logScales[i] = -6 + rnd() * 5;
-  for (let i = 0; i < n * 4; i++) c.quats[i] = rnd() * 2 - 1;
-  for (let i = 0; i < n; i++) c.logitOpacities[i] = (rnd() - 0.5) * 8;
-  const K = shCoeffCount(d);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < K * 3; j++) c.sh[i * K * 3 + j] = j < 3 ? (rnd() - 0.5) * 3 : (rnd() - 0.5) * 0.8;
-  }
-  return c;
-}
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
@@ -212,6 +197,20 @@ describe('SPZ', () => {
       }
     });
   }
+
+  it('v4 (NGSP header, zstd streams) decodes to the same values as v3', () => {
+    for (const d of [0, 2]) {
+      const c = randomCloud(40, d, 30 + d);
+      const v3 = readSplatFile('a.spz', writeSplatFile('a.spz', c).bytes);
+      const v4bytes = spzV4(c);
+      expect(new TextDecoder().decode(v4bytes.subarray(0, 4))).toBe('NGSP');
+      const v4 = readSplatFile('a.spz', v4bytes);
+      expect(v4.shDegree).toBe(d);
+      expect(Array.from(v4.means)).toEqual(Array.from(v3.means));
+      expect(Array.from(v4.quats)).toEqual(Array.from(v3.quats));
+      expect(Array.from(v4.sh)).toEqual(Array.from(v3.sh));
+    }
+  });
 
   it('writes RUB axes (y and z flipped) as the SPZ spec requires', async () => {
     const { gunzipSync } = await import('fflate');

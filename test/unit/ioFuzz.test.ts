@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { readSplatFile, writeSplatFile } from '../../src/io/splatFile';
+import { randomCloud, rng, spzV4 } from './ioFixtures';
+
+/**
+ * 1,000 random mutations of each valid file must never crash or hang a parser: either a cloud comes
+ * back, or an Error (not a RangeError/TypeError from a typed array or a library) naming the file.
+ */
+function mutate(src: Uint8Array, rnd: () => number): Uint8Array {
+  const r = rnd();
+  const pos = Math.floor(rnd() * src.length);
+  if (r < 0.35) {
+    const out = src.slice();
+    const flips = 1 + Math.floor(rnd() * 4);
+    for (let k = 0; k < flips; k++) out[Math.floor(rnd() * out.length)] = Math.floor(rnd() * 256);
+    return out;
+  }
+  if (r < 0.5) return src.slice(0, pos); // truncation
+  if (r < 0.6) {
+    const out = src.slice(); // 4 bytes set to an extreme value
+    const v = [0xff, 0x7f, 0x80, 0x00][Math.floor(rnd() * 4)];
+    for (let k = 0; k < 4 && pos + k < out.length; k++) out[pos + k] = v;
+    return out;
+  }
+  if (r < 0.7) {
+    const len = Math.floor(rnd() * 16) + 1; // deletion
+    const head = src.subarray(0, pos);
+    const tail = src.subarray(Math.min(src.length, pos + len));
+    const out = new Uint8Array(head.length + tail.length);
+    out.set(head);
+    out.set(tail, head.length);
+    return out;
+  }
+  if (r < 0.8) {
+    const len = Math.floor(rnd() * 16) + 1; // insertion of random bytes
+    const out = new Uint8Array(src.length + len);
+    out.set(src.subarray(0, pos));
+    for (let k = 0; k < len; k++) out[pos + k] = Math.floor(rnd() * 256);
+    out.set(src.subarray(pos), pos + len);
+    return out;
+  }
+  if (r < 0.9) {
+    // Header-targeted: mutate within the first 64 bytes, where counts and sizes live.
+    const out = src.slice();
+    const p = Math.floor(rnd() * Math.min(64, out.length));
+    out[p] = Math.floor(rnd() * 256);
+    return out;
+  }
+  const out = src.slice(); // a random ASCII digit swapped (PLY counts)
+  const text = new TextDecoder('latin1').decode(out.subarray(0, 600));
+  const digits = [...text.matchAll(/\d/g)];
+  if (digits.length) out[digits[Math.floor(rnd() * digits.length)].index!] = 0x30 + Math.floor(rnd() * 10);
+  return out;
+}
+
+function fuzz(name: string, valid: Uint8Array, seed: number): { ok: number; errors: number; slowestMs: number } {
+  const rnd = rng(seed);
+  let ok = 0;
+  let errors = 0;
+  let slowestMs = 0;
+  for (let i = 0; i < 1000; i++) {
+    const bytes = mutate(valid, rnd);
+    const t = performance.now();
+    try {
+      const c = readSplatFile(name, bytes);
+      expect(c.means.length).toBe(c.count * 3);
+      expect(c.count).toBeLessThanOrEqual(bytes.length); // allocation bounded by the file size
+      ok++;
+    } catch (e) {
+      errors++;
+      if (!(e instanceof Error) || e instanceof RangeError || e instanceof TypeError || !e.message.includes(name)) {
+        throw new Error(`mutation ${i} of ${name}: unexpected ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+      }
+    }
+    slowestMs = Math.max(slowestMs, performance.now() - t);
+  }
+  return { ok, errors, slowestMs };
+}
+
+describe('fuzz: 1,000 mutations per format never crash or hang a parser', () => {
+  const cases: [string, Uint8Array][] = [
+    ['fuzz.ply', writeSplatFile('fuzz.ply', randomCloud(24, 1, 7)).bytes],
+    ['fuzz.splat', writeSplatFile('fuzz.splat', randomCloud(24, 0, 8)).bytes],
+    ['fuzz.spz', writeSplatFile('fuzz.spz', randomCloud(24, 1, 9)).bytes],
+    ['fuzz-v4.spz', spzV4(randomCloud(24, 1, 10))],
+  ];
+  for (const [name, valid] of cases) {
+    it(name, () => {
+      expect(() => readSplatFile(name, valid)).not.toThrow();
+      const r = fuzz(name, valid, name.length * 7919);
+      console.log(`${name}: ${r.ok} parsed, ${r.errors} clear errors, slowest ${r.slowestMs.toFixed(1)} ms`);
+      expect(r.ok + r.errors).toBe(1000);
+      expect(r.errors).toBeGreaterThan(0); // the mutations do reach the checks
+      expect(r.slowestMs).toBeLessThan(2000);
+    });
+  }
+});
