@@ -3,7 +3,8 @@
 // there (bilinear), that point is lifted and projected back into the reference. The view agrees when
 // the round trip lands within pxThresh pixels and the depths differ by under relThresh.
 // out[view][p] = (confidence, agreeing views, mean round-trip error in px (clamped at 100), views seen).
-// confidence = score * agreeing / (views - 1) when agreeing >= minViews and score >= minScore, else 0.
+// confidence = 0.5 + 0.5 * score * agreeing / (views - 1) when agreeing >= minViews and score >= minScore,
+// else 0: accepted pixels lie in (0.5, 1], so 'confident' reads the same as > 0 or > 0.5.
 
 struct Cam { r0: vec4f, r1: vec4f, r2: vec4f, intr: vec4f }; // rows of R with t in .w; fx fy cx cy
 struct Params {
@@ -66,6 +67,6 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     if (err < U.pxThresh && abs(q.z - z) < U.relThresh * z) { agree++; }
   }
   var conf = 0.0;
-  if (agree >= U.minViews && sc >= U.minScore) { conf = sc * f32(agree) / f32(U.views - 1u); }
+  if (agree >= U.minViews && sc >= U.minScore) { conf = 0.5 + 0.5 * sc * f32(agree) / f32(U.views - 1u); }
   out[r * n + gid.x] = vec4f(conf, f32(agree), select(0.0, errSum / f32(seen), seen > 0u), f32(seen));
 }

@@ -39,8 +39,9 @@ export interface MvsResult {
   /** H*W camera-z depth (world units), row-major; 0 = no estimate. */
   depth: Float32Array[];
   /**
-   * H*W confidence in [0,1]: aggregated ZNCC * (agreeing views / other views) where at least
-   * minConsistentViews agree and ZNCC >= minScore, else 0. "Confident" means > 0.
+   * H*W confidence in [0,1]: 0.5 + 0.5 * aggregated ZNCC * (agreeing views / other views) where at
+   * least minConsistentViews agree and ZNCC >= minScore, else 0. Accepted pixels lie in (0.5, 1], so
+   * "confident" is the same test as > 0 or > 0.5.
    */
   confidence: Float32Array[];
   /** H*W best aggregated ZNCC score (1 - cost), before the consistency check. */

@@ -65,6 +65,7 @@ describe('plane-sweep MVS (WebGPU)', () => {
       for (let p = 0; p < gt.length; p++) {
         expect(c[p]).toBeGreaterThanOrEqual(0);
         expect(c[p]).toBeLessThanOrEqual(1);
+        expect(c[p] === 0 || c[p] > 0.5).toBe(true); // accepted pixels lie in (0.5, 1]
         if (c[p] > 0) errs.push(Math.abs(d[p] - gt[p]) / gt[p]);
         if (mask[p]) {
           tex++;
