@@ -50,6 +50,12 @@ export class PrefixScan {
     return new PrefixScan(gpu.device, scanPipe, addPipe, Math.ceil(n));
   }
 
+  /** A scan of another length sharing this one's compiled pipelines (no await needed). */
+  withLength(n: number): PrefixScan {
+    if (!(n >= 1)) throw new Error(`PrefixScan.withLength: n must be >= 1 (got ${n})`);
+    return new PrefixScan(this.device, this.scanPipe, this.addPipe, Math.ceil(n));
+  }
+
   /** Records the in-place exclusive scan of data[0..n) (u32) into `encoder`. */
   encode(encoder: GPUCommandEncoder, data: GPUBuffer): void {
     let groups = this.bindCache.get(data);

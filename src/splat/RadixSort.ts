@@ -63,6 +63,12 @@ export class RadixSort {
     return new RadixSort(gpu.device, { setup, count, scatter }, scan, cap, useSubgroups);
   }
 
+  /** A sorter of another capacity sharing this one's compiled pipelines (no await needed). */
+  withCapacity(capacity: number): RadixSort {
+    const cap = Math.max(1, Math.ceil(capacity));
+    return new RadixSort(this.device, this.pipes, this.scan.withLength(16 * Math.ceil(cap / BLOCK)), cap, this.useSubgroups);
+  }
+
   /** Number of passes for `bits` key bits. */
   static passes(bits: number): number {
     return Math.max(1, Math.ceil(bits / BITS_PER_PASS));

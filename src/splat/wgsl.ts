@@ -39,14 +39,22 @@ export function bindEntries(device: GPUDevice, pipeline: GPUComputePipeline, ent
   });
 }
 
+let activeTimer: { next(): GPUComputePassTimestampWrites | undefined } | undefined;
+
+/** Sets (or clears) the timer whose timestamp writes every pass recorded by encodeDispatch gets (benchmarks). */
+export function setActiveTimer(timer: { next(): GPUComputePassTimestampWrites | undefined } | undefined): void {
+  activeTimer = timer;
+}
+
 /** Records one compute pass with a direct or indirect dispatch. */
 export function encodeDispatch(
   encoder: GPUCommandEncoder,
   pipeline: GPUComputePipeline,
   bindGroup: GPUBindGroup,
   size: [number, number?, number?] | { indirect: GPUBuffer; offset?: number },
+  timestampWrites: GPUComputePassTimestampWrites | undefined = activeTimer?.next(),
 ): void {
-  const pass = encoder.beginComputePass();
+  const pass = encoder.beginComputePass(timestampWrites ? { timestampWrites } : undefined);
   pass.setPipeline(pipeline);
   pass.setBindGroup(0, bindGroup);
   if (Array.isArray(size)) pass.dispatchWorkgroups(size[0], size[1] ?? 1, size[2] ?? 1);

@@ -1,0 +1,451 @@
+import type { Camera } from '../core/Camera';
+import type { GpuContext } from '../gpu/device';
+import { STORAGE, Usage, readF32, readU32 } from '../gpu/buffers';
+import { createComputePipeline, workgroups } from '../gpu/pipelines';
+import type { GaussianBuffers } from './GaussianBuffers';
+import { RadixSort } from './RadixSort';
+import { PrefixScan } from './PrefixScan';
+import { bindEntries, encodeDispatch, stageSource, uniformWith } from './wgsl';
+
+/** Options of one render. */
+export interface RasterOptions {
+  /** Background colour (linear RGB in [0,1] as the images), added as T_final * background. */
+  background: [number, number, number];
+  /** Mip-Splatting antialiasing: opacity * sqrt(det(cov2d) / det(cov2d + 0.3 I)) (Yu et al. 2024, eq. 9). */
+  antialiased?: boolean;
+}
+
+/** Images of the last forward, owned by the rasterizer (replaced when the image size changes). */
+export interface RenderTargets {
+  width: number;
+  height: number;
+  /** [H][W][3] f32 RGB, C = sum_i c_i a_i T_i + T_final * background. */
+  rgb: GPUBuffer;
+  /** [H][W] f32 accumulated alpha, 1 - T_final. */
+  alpha: GPUBuffer;
+  /**
+   * [H][W] f32 alpha-weighted camera z, sum_i a_i T_i z_i, NOT normalized by alpha
+   * (divide by alpha for the expected depth of the covered part).
+   */
+  depth: GPUBuffer;
+}
+
+/** Pixel-centre convention: pixel (x, y) is sampled at (x + 0.5, y + 0.5), as gsplat. */
+export const PIXEL_CENTER_OFFSET = 0.5;
+/** Near plane (camera z, world units): Gaussians with z < NEAR_PLANE are culled. */
+export const NEAR_PLANE = 0.01;
+/** Tile side in pixels. */
+export const TILE_SIZE = 16;
+/** Floats per Gaussian in the 2D gradient buffer: mean2d (2), conic (3), opacity, rgb (3), z. */
+export const GRAD2D_WIDTH = 10;
+
+/** Per-Gaussian Params uniform (see shaders/raster_common.wgsl, struct Params). */
+function packParams(camera: Camera, opts: RasterOptions, n: number, shDegree: number, scanLen: number, isectCap: number, flags: number[]): Uint32Array {
+  const buf = new ArrayBuffer(160);
+  const f = new Float32Array(buf);
+  const u = new Uint32Array(buf);
+  const R = camera.R;
+  const t = camera.t;
+  f.set([R[0], R[1], R[2], t[0], R[3], R[4], R[5], t[1], R[6], R[7], R[8], t[2]], 0);
+  const c = camera.center;
+  f.set([c[0], c[1], c[2], NEAR_PLANE], 12);
+  f.set([camera.fx, camera.fy, camera.cx, camera.cy], 16);
+  const lim = jacobianLimits(camera);
+  f.set(lim, 20);
+  const bg = opts.background;
+  f.set([bg[0], bg[1], bg[2], opts.antialiased ? 1 : 0], 24);
+  const tilesX = Math.ceil(camera.width / TILE_SIZE);
+  const tilesY = Math.ceil(camera.height / TILE_SIZE);
+  u.set([camera.width, camera.height, tilesX, tilesY], 28);
+  u.set([n, shDegree, scanLen, isectCap], 32);
+  u.set([flags[0] ?? 0, flags[1] ?? 0, flags[2] ?? 0, 0], 36);
+  return u;
+}
+
+/**
+ * Limits of x/z and y/z used in the EWA Jacobian (gsplat's clipping to 1.3x the field of view):
+ * [x+, x-, y+, y-], so that x/z is clamped to [-x-, x+].
+ */
+export function jacobianLimits(camera: Camera): [number, number, number, number] {
+  const tanX = (0.5 * camera.width) / camera.fx;
+  const tanY = (0.5 * camera.height) / camera.fy;
+  return [
+    (camera.width - camera.cx) / camera.fx + 0.3 * tanX,
+    camera.cx / camera.fx + 0.3 * tanX,
+    (camera.height - camera.cy) / camera.fy + 0.3 * tanY,
+    camera.cy / camera.fy + 0.3 * tanY,
+  ];
+}
+
+type Pipes = Record<
+  'project' | 'countTiles' | 'emit' | 'setup' | 'tileRanges' | 'rasterize' | 'rasterBackward' | 'shBackward' | 'geomBackward' | 'statsBackward',
+  GPUComputePipeline
+>;
+
+interface GaussianState {
+  cap: number;
+  splats: GPUBuffer;
+  rects: GPUBuffer;
+  depthKeys: GPUBuffer;
+  depthVals: GPUBuffer;
+  depthKeysAlt: GPUBuffer;
+  depthValsAlt: GPUBuffer;
+  offsets: GPUBuffer;
+  sortCount: GPUBuffer;
+  grad2d: GPUBuffer;
+  sorter: RadixSort;
+  scan: PrefixScan;
+}
+
+interface IsectState {
+  cap: number;
+  keys: GPUBuffer;
+  vals: GPUBuffer;
+  keysAlt: GPUBuffer;
+  valsAlt: GPUBuffer;
+  sorter: RadixSort;
+}
+
+interface ImageState {
+  width: number;
+  height: number;
+  tilesX: number;
+  tilesY: number;
+  rgb: GPUBuffer;
+  alpha: GPUBuffer;
+  depth: GPUBuffer;
+  finalT: GPUBuffer;
+  last: GPUBuffer;
+  ranges: GPUBuffer;
+}
+
+interface ForwardRecord {
+  params: GPUBuffer;
+  camera: Camera;
+  opts: RasterOptions;
+  n: number;
+  shDegree: number;
+  gaussians: GaussianBuffers;
+  sortedVals: GPUBuffer;
+  img: ImageState;
+  g: GaussianState;
+}
+
+/**
+ * Differentiable tile-based Gaussian rasterizer on WebGPU (3DGS, Kerbl et al. 2023; structure of
+ * gsplat). Forward: projection (shaders/project.wgsl), depth sort and tile keys
+ * (shaders/sort.wgsl, shaders/tiles.wgsl), per-tile compositing (shaders/rasterize.wgsl).
+ * Backward: shaders/rasterize_backward.wgsl, then shaders/project_backward.wgsl.
+ *
+ * Intersections live in buffers of a fixed capacity (no per-frame readback): when a frame needs
+ * more, the extra ones are dropped, the frame is flagged (its backward adds nothing) and
+ * `syncCapacity()` (call it at intervals) or `render()` grows the capacity. Check `overflowed`.
+ */
+export class GaussianRasterizer {
+  private g?: GaussianState;
+  private isect: IsectState;
+  private img?: ImageState;
+  private last?: ForwardRecord;
+  private readonly status: GPUBuffer;
+  private readonly rangeArgs: GPUBuffer;
+  private readonly dummy: GPUBuffer;
+  /** True once a frame was seen (by syncCapacity/render) that needed more intersections than the capacity. */
+  overflowed = false;
+
+  private constructor(
+    private readonly gpu: GpuContext,
+    private readonly pipes: Pipes,
+    private readonly depthSorterProto: RadixSort,
+    private readonly scanProto: PrefixScan,
+    tileSorter: RadixSort,
+  ) {
+    const d = gpu.device;
+    this.status = d.createBuffer({ size: 16, usage: STORAGE, label: 'raster.status' });
+    this.rangeArgs = d.createBuffer({ size: 16, usage: STORAGE | Usage.INDIRECT, label: 'raster.rangeArgs' });
+    this.dummy = d.createBuffer({ size: 16, usage: STORAGE, label: 'raster.dummy' });
+    this.isect = this.allocIsect(tileSorter);
+  }
+
+  /**
+   * Compiles the pipelines.
+   * @param gpu device context (subgroup paths are used when gpu.hasSubgroups, unless useSubgroups is false)
+   * @param opts.maxIntersections initial intersection capacity (default 2^22); grows via syncCapacity/render
+   * @param opts.useSubgroups force the subgroup (true) or plain (false) paths
+   */
+  static async create(gpu: GpuContext, opts: { maxIntersections?: number; useSubgroups?: boolean } = {}): Promise<GaussianRasterizer> {
+    const sg = opts.useSubgroups ?? gpu.hasSubgroups;
+    if (sg && !gpu.hasSubgroups) throw new Error('GaussianRasterizer.create: useSubgroups requested but the device has no subgroups feature');
+    const d = gpu.device;
+    const mk = (code: string, entry: string, file: string) => createComputePipeline(d, code, entry, `shaders/${file}.wgsl`);
+    const names = [
+      ['project', stageSource.project, 'main', 'project'],
+      ['countTiles', stageSource.tiles, 'countTiles', 'tiles'],
+      ['emit', stageSource.tiles, 'emit', 'tiles'],
+      ['setup', stageSource.tiles, 'setup', 'tiles'],
+      ['tileRanges', stageSource.tiles, 'tileRanges', 'tiles'],
+      ['rasterize', stageSource.rasterize, 'main', 'rasterize'],
+      ['rasterBackward', stageSource.rasterizeBackward(sg), 'main', 'rasterize_backward'],
+      ['shBackward', stageSource.projectBackward, 'shBackward', 'project_backward'],
+      ['geomBackward', stageSource.projectBackward, 'geomBackward', 'project_backward'],
+      ['statsBackward', stageSource.projectBackward, 'statsBackward', 'project_backward'],
+    ] as const;
+    const built = await Promise.all(names.map(([, code, entry, file]) => mk(code, entry, file)));
+    const pipes = Object.fromEntries(names.map(([k], i) => [k, built[i]])) as Pipes;
+    const cap = Math.max(1024, Math.ceil(opts.maxIntersections ?? 1 << 22));
+    const [depthSorter, scan, tileSorter] = await Promise.all([
+      RadixSort.create(gpu, 1024, sg),
+      PrefixScan.create(gpu, 1025, sg),
+      RadixSort.create(gpu, cap, sg),
+    ]);
+    return new GaussianRasterizer(gpu, pipes, depthSorter, scan, tileSorter);
+  }
+
+  /** Current intersection capacity. */
+  get maxIntersections(): number {
+    return this.isect.cap;
+  }
+
+  private allocIsect(sorter: RadixSort): IsectState {
+    const d = this.gpu.device;
+    const cap = sorter.capacity;
+    const mk = (l: string) => d.createBuffer({ size: cap * 4, usage: STORAGE, label: `raster.isect.${l}` });
+    return { cap, keys: mk('keys'), vals: mk('vals'), keysAlt: mk('keysAlt'), valsAlt: mk('valsAlt'), sorter };
+  }
+
+  private ensureGaussians(n: number): GaussianState {
+    if (this.g && this.g.cap >= n) return this.g;
+    const d = this.gpu.device;
+    const cap = Math.max(1024, Math.ceil(n * 1.25), this.g ? Math.ceil(this.g.cap * 1.5) : 0);
+    const mk = (bytes: number, l: string) => d.createBuffer({ size: bytes, usage: STORAGE, label: `raster.${l}` });
+    // Old buffers may still be referenced by unsubmitted encoders: let them be garbage-collected.
+    this.g = {
+      cap,
+      splats: mk(cap * 48, 'splats'),
+      rects: mk(cap * 16, 'rects'),
+      depthKeys: mk(cap * 4, 'depthKeys'),
+      depthVals: mk(cap * 4, 'depthVals'),
+      depthKeysAlt: mk(cap * 4, 'depthKeysAlt'),
+      depthValsAlt: mk(cap * 4, 'depthValsAlt'),
+      offsets: mk((cap + 1) * 4, 'offsets'),
+      sortCount: mk(16, 'sortCount'),
+      grad2d: mk(cap * GRAD2D_WIDTH * 4, 'grad2d'),
+      sorter: this.depthSorterProto.withCapacity(cap),
+      scan: this.scanProto.withLength(cap + 1),
+    };
+    return this.g;
+  }
+
+  private ensureImage(width: number, height: number): ImageState {
+    if (this.img && this.img.width === width && this.img.height === height) return this.img;
+    const d = this.gpu.device;
+    const tilesX = Math.ceil(width / TILE_SIZE);
+    const tilesY = Math.ceil(height / TILE_SIZE);
+    const np = width * height;
+    const mk = (bytes: number, l: string) => d.createBuffer({ size: Math.max(16, bytes), usage: STORAGE, label: `raster.${l}` });
+    this.img = {
+      width,
+      height,
+      tilesX,
+      tilesY,
+      rgb: mk(np * 12, 'rgb'),
+      alpha: mk(np * 4, 'alpha'),
+      depth: mk(np * 4, 'depth'),
+      finalT: mk(np * 4, 'finalT'),
+      last: mk(np * 4, 'last'),
+      ranges: mk(tilesX * tilesY * 8, 'ranges'),
+    };
+    return this.img;
+  }
+
+  /** Grows the intersection capacity (keeps nothing: call between frames). */
+  private growIntersections(needed: number): void {
+    const cap = Math.ceil(Math.max(needed * 1.25, this.isect.cap * 1.5));
+    this.isect = this.allocIsect(this.isect.sorter.withCapacity(cap));
+  }
+
+  /**
+   * Records projection, depth sort, tile keys, tile sort and compositing into `encoder`.
+   * Targets are owned by the rasterizer (reallocated when the size changes).
+   * @throws Error when the camera size or the SH degree is invalid
+   */
+  forward(encoder: GPUCommandEncoder, gaussians: GaussianBuffers, camera: Camera, opts: RasterOptions): RenderTargets {
+    const d = this.gpu.device;
+    const n = gaussians.count;
+    if (!(gaussians.shDegree >= 0 && gaussians.shDegree <= 3)) throw new Error(`GaussianRasterizer.forward: gaussians.shDegree ${gaussians.shDegree} not in 0..3`);
+    if (!Number.isInteger(camera.width) || !Number.isInteger(camera.height)) {
+      throw new Error(`GaussianRasterizer.forward: camera size must be integers (got ${camera.width}x${camera.height})`);
+    }
+    const g = this.ensureGaussians(n);
+    const img = this.ensureImage(camera.width, camera.height);
+    const isect = this.isect;
+    const params = uniformWith(d, packParams(camera, opts, n, gaussians.shDegree, g.cap + 1, isect.cap, []), 'raster.params');
+    const P = gaussians.buffers;
+
+    // 1. projection
+    encodeDispatch(
+      encoder,
+      this.pipes.project,
+      bindEntries(d, this.pipes.project, {
+        0: params, 1: P.means, 2: P.logScales, 3: P.quats, 4: P.logitOpacities, 5: P.sh,
+        6: g.splats, 7: g.rects, 8: g.depthKeys, 9: g.depthVals, 10: g.sortCount,
+      }),
+      workgroups(Math.max(1, n), 256),
+    );
+    // 2. stable depth sort of the Gaussians (f32 bits of z are ordered like z for z > 0)
+    const sorted = g.sorter.encode(encoder, { keys: g.depthKeys, vals: g.depthVals, keysAlt: g.depthKeysAlt, valsAlt: g.depthValsAlt }, g.sortCount, 32);
+    // 3. per-Gaussian tile counts in depth order, scan, emission of (tile, Gaussian) pairs
+    const tb = (entries: Record<number, GPUBuffer>, p: GPUComputePipeline) => bindEntries(d, p, { 0: params, ...entries });
+    encodeDispatch(encoder, this.pipes.countTiles, tb({ 1: g.rects, 2: sorted.vals, 3: g.offsets }, this.pipes.countTiles), workgroups(g.cap + 1, 256));
+    g.scan.encode(encoder, g.offsets);
+    encodeDispatch(
+      encoder,
+      this.pipes.emit,
+      tb({ 1: g.rects, 2: sorted.vals, 3: g.offsets, 4: isect.keys, 5: isect.vals }, this.pipes.emit),
+      workgroups(Math.max(1, n), 256),
+    );
+    encodeDispatch(encoder, this.pipes.setup, tb({ 3: g.offsets, 6: this.status, 7: this.rangeArgs }, this.pipes.setup), [1]);
+    // 4. stable sort of the intersections by tile id (depth order kept within each tile)
+    const tileBits = Math.max(1, Math.ceil(Math.log2(img.tilesX * img.tilesY)));
+    const tiles = isect.sorter.encode(encoder, { keys: isect.keys, vals: isect.vals, keysAlt: isect.keysAlt, valsAlt: isect.valsAlt }, this.status, tileBits);
+    encoder.clearBuffer(img.ranges);
+    encodeDispatch(
+      encoder,
+      this.pipes.tileRanges,
+      bindEntries(d, this.pipes.tileRanges, { 6: this.status, 8: tiles.keys, 9: img.ranges }),
+      { indirect: this.rangeArgs },
+    );
+    // 5. compositing
+    encodeDispatch(
+      encoder,
+      this.pipes.rasterize,
+      bindEntries(d, this.pipes.rasterize, {
+        0: params, 1: g.splats, 2: tiles.vals, 3: img.ranges, 4: img.rgb, 5: img.alpha, 6: img.depth, 7: img.finalT, 8: img.last,
+      }),
+      [img.tilesX, img.tilesY],
+    );
+    this.last = { params, camera, opts, n, shDegree: gaussians.shDegree, gaussians, sortedVals: tiles.vals, img, g };
+    return { width: img.width, height: img.height, rgb: img.rgb, alpha: img.alpha, depth: img.depth };
+  }
+
+  /**
+   * Reads the intersection counter (one small readback: call at intervals, e.g. every 100 steps)
+   * and grows the capacity when any frame since the last call needed more than it.
+   * @returns intersections of the last frame, the most seen, and whether a frame overflowed
+   */
+  async syncCapacity(): Promise<{ intersections: number; maxIntersections: number; overflowed: boolean }> {
+    const s = await readU32(this.gpu.device, this.status, 4);
+    const overflowed = s[2] > this.isect.cap;
+    if (overflowed) {
+      this.overflowed = true;
+      console.warn(`GaussianRasterizer: ${s[2]} intersections needed, capacity ${this.isect.cap}: growing (frames since the last check were incomplete)`);
+      this.growIntersections(s[2]);
+      this.gpu.device.queue.writeBuffer(this.status, 0, new Uint32Array(4));
+    }
+    return { intersections: s[1], maxIntersections: s[2], overflowed };
+  }
+
+  /**
+   * Renders and reads back (tests, CLI, app). Re-renders after growing the capacity when the
+   * intersections overflowed, so the result is always complete.
+   * @returns rgb [H][W][3], alpha [H][W], depth [H][W] (sum w_i z_i), intersection count
+   */
+  async render(
+    gaussians: GaussianBuffers,
+    camera: Camera,
+    opts: RasterOptions,
+  ): Promise<{ rgb: Float32Array; alpha: Float32Array; depth: Float32Array; intersections: number }> {
+    const d = this.gpu.device;
+    for (;;) {
+      const enc = d.createCommandEncoder();
+      const t = this.forward(enc, gaussians, camera, opts);
+      d.queue.submit([enc.finish()]);
+      const s = await readU32(d, this.status, 4);
+      if (s[3] !== 0) {
+        this.growIntersections(s[1]);
+        continue;
+      }
+      const np = t.width * t.height;
+      return {
+        rgb: await readF32(d, t.rgb, np * 3),
+        alpha: await readF32(d, t.alpha, np),
+        depth: await readF32(d, t.depth, np),
+        intersections: s[1],
+      };
+    }
+  }
+
+  /**
+   * Records the backward pass of the last forward. ADDS the gradients of the loss into `grads`
+   * (same layout as the parameters: means, logScales, quats, logitOpacities, sh; SH bands above
+   * the active degree get nothing) and, when `stats` is given, adds |dL/dmean2d| (pixels, this
+   * view) into stats.mean2dGradNorm[i] (f32) and 1 into stats.visibleCount[i] (f32) for each
+   * Gaussian i whose tile rectangle is non-empty in this view.
+   * @param gradRgb [H][W][3] f32 dL/drgb
+   * @param gradAlpha [H][W] f32 dL/dalpha, or null
+   * @param gradDepth [H][W] f32 dL/ddepth (of the un-normalized depth), or null
+   * @throws Error when no forward was recorded or `grads` is too small
+   */
+  backward(
+    encoder: GPUCommandEncoder,
+    gradRgb: GPUBuffer,
+    gradAlpha: GPUBuffer | null,
+    gradDepth: GPUBuffer | null,
+    grads: GaussianBuffers,
+    stats?: { mean2dGradNorm: GPUBuffer; visibleCount: GPUBuffer },
+  ): void {
+    const f = this.last;
+    if (!f) throw new Error('GaussianRasterizer.backward: no forward recorded');
+    if (grads.capacity < f.n) throw new Error(`GaussianRasterizer.backward: grads capacity ${grads.capacity} < ${f.n} Gaussians`);
+    const d = this.gpu.device;
+    const params = uniformWith(
+      d,
+      packParams(f.camera, f.opts, f.n, f.shDegree, f.g.cap + 1, this.isect.cap, [gradAlpha ? 1 : 0, gradDepth ? 1 : 0, stats ? 1 : 0]),
+      'raster.params.backward',
+    );
+    const g = f.g;
+    const img = f.img;
+    const P = f.gaussians.buffers;
+    const G = grads.buffers;
+    encoder.clearBuffer(g.grad2d, 0, Math.max(1, f.n) * GRAD2D_WIDTH * 4);
+    encodeDispatch(
+      encoder,
+      this.pipes.rasterBackward,
+      bindEntries(d, this.pipes.rasterBackward, {
+        0: params, 1: g.splats, 2: f.sortedVals, 3: img.ranges, 4: img.finalT, 5: img.last,
+        6: gradRgb, 7: gradAlpha ?? this.dummy, 8: gradDepth ?? this.dummy, 9: g.grad2d, 10: this.status,
+      }),
+      [img.tilesX, img.tilesY],
+    );
+    const wg = workgroups(Math.max(1, f.n), 256);
+    encodeDispatch(
+      encoder,
+      this.pipes.shBackward,
+      bindEntries(d, this.pipes.shBackward, { 0: params, 1: P.means, 5: P.sh, 6: g.grad2d, 7: g.rects, 8: G.means, 12: G.sh }),
+      wg,
+    );
+    encodeDispatch(
+      encoder,
+      this.pipes.geomBackward,
+      bindEntries(d, this.pipes.geomBackward, {
+        0: params, 1: P.means, 2: P.logScales, 3: P.quats, 4: P.logitOpacities, 6: g.grad2d, 7: g.rects,
+        8: G.means, 9: G.logScales, 10: G.quats, 11: G.logitOpacities,
+      }),
+      wg,
+    );
+    if (stats) {
+      encodeDispatch(
+        encoder,
+        this.pipes.statsBackward,
+        bindEntries(d, this.pipes.statsBackward, { 0: params, 6: g.grad2d, 7: g.rects, 13: stats.mean2dGradNorm, 14: stats.visibleCount }),
+        wg,
+      );
+    }
+  }
+
+  /** Frees the GPU buffers. */
+  destroy(): void {
+    this.status.destroy();
+    this.rangeArgs.destroy();
+    this.dummy.destroy();
+  }
+}
