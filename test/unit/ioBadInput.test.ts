@@ -1,0 +1,151 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { memorySource } from '../../src/io/FileSource';
+import { FormatError } from '../../src/io/FormatError';
+import { decodeImage, readImageHeader } from '../../src/io/imageDecode';
+import { loadScene } from '../../src/io/loadScene';
+import { loadScenePath } from '../../src/io/nodeSource';
+import { readSplatFile, writeSplatFile } from '../../src/io/splatFile';
+import { llffRows, llffScene, lookAt, makeNpy, makePng, randomCloud } from './ioFixtures';
+
+/** Runs `fn`, expecting a FormatError/Error within 2 s whose message matches every pattern. */
+async function expectError(fn: () => unknown, ...patterns: RegExp[]): Promise<Error> {
+  const t = performance.now();
+  let err: unknown;
+  try {
+    await fn();
+  } catch (e) {
+    err = e;
+  }
+  const ms = performance.now() - t;
+  expect(err, 'expected an error').toBeInstanceOf(Error);
+  expect(err).not.toBeInstanceOf(RangeError);
+  expect(err).not.toBeInstanceOf(TypeError);
+  for (const p of patterns) expect((err as Error).message).toMatch(p);
+  expect(ms).toBeLessThan(2000);
+  return err as Error;
+}
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const validPly = () => writeSplatFile('good.ply', randomCloud(10, 1, 3)).bytes;
+const headerEnd = (b: Uint8Array) => new TextDecoder('latin1').decode(b).indexOf('end_header') + 'end_header\n'.length;
+
+describe('bad PLY input', () => {
+  it('truncated header', async () => {
+    const b = validPly();
+    await expectError(() => readSplatFile('cut.ply', b.subarray(0, headerEnd(b) - 20)), /cut\.ply/, /header/, /end_header/);
+  });
+
+  it('truncated body', async () => {
+    const b = validPly();
+    await expectError(() => readSplatFile('short.ply', b.subarray(0, b.length - 7)), /short\.ply/, /element vertex/, /truncated body/);
+  });
+
+  it('missing required property', async () => {
+    const b = validPly();
+    const he = headerEnd(b);
+    const header = new TextDecoder().decode(b.subarray(0, he)).replace('property float rot_3\n', 'property float rot_x\n');
+    const out = new Uint8Array(b.length);
+    out.set(enc(header));
+    out.set(b.subarray(he), he);
+    const e = await expectError(() => readSplatFile('norot.ply', out), /norot\.ply/, /property rot_3/, /missing required property/);
+    expect(e).toBeInstanceOf(FormatError);
+    expect((e as FormatError).field).toBe('property rot_3');
+  });
+
+  it('NaN values in a splat file', async () => {
+    const c = randomCloud(4, 0);
+    c.means[5] = NaN;
+    await expectError(() => readSplatFile('nan.ply', writeSplatFile('nan.ply', c).bytes), /nan\.ply/, /means/, /splat 1/);
+  });
+});
+
+describe('bad scene input', () => {
+  it('NaN or Inf in LLFF poses', async () => {
+    const { files } = llffScene(4, 4);
+    const rows = llffRows([0, 1, 2, 3].map((i) => lookAt([i, 0, -5], [0, 0, 0], 256, 192, 240)), 192, 256, 240);
+    rows[2][3] = NaN;
+    files['poses_bounds.npy'] = makeNpy(rows);
+    await expectError(() => loadScene(memorySource('s', files)), /poses_bounds\.npy/, /row 2/, /non-finite/);
+    rows[2][3] = 0;
+    rows[3][16] = Infinity;
+    files['poses_bounds.npy'] = makeNpy(rows);
+    await expectError(() => loadScene(memorySource('s', files)), /poses_bounds\.npy/, /row 3/, /non-finite/);
+  });
+
+  it('NaN in a transforms.json matrix (null after JSON encoding) and in a COLMAP images.txt', async () => {
+    const meta = { camera_angle_x: 1, frames: [{ file_path: 'a.png', transform_matrix: [[1, 0, 0, NaN], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] }] };
+    await expectError(
+      () => loadScene(memorySource('s', { 'transforms.json': enc(JSON.stringify(meta)), 'a.png': makePng(4, 4) })),
+      /transforms\.json/, /frames\[0\]\.transform_matrix/,
+    );
+    const files = {
+      'sparse/0/cameras.txt': enc('1 PINHOLE 4 4 3 3 2 2\n'),
+      'sparse/0/images.txt': enc('1 1 0 0 0 nan 0 0 1 a.png\n\n'),
+      'images/a.png': makePng(4, 4),
+    };
+    await expectError(() => loadScene(memorySource('s', files)), /images\.txt/, /image 1/, /not a finite number/);
+  });
+
+  it('pose count different from image count', async () => {
+    const { files } = llffScene(5, 4);
+    delete files['images_4/IMG_1003.png'];
+    await expectError(() => loadScene(memorySource('s', files)), /poses_bounds\.npy/, /rows/, /5 poses but 4 images/);
+  });
+
+  it('missing image', async () => {
+    const meta = { camera_angle_x: 1, frames: [{ file_path: './train/r_0', transform_matrix: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 4], [0, 0, 0, 1]] }] };
+    await expectError(
+      () => loadScene(memorySource('lego', { 'transforms_train.json': enc(JSON.stringify(meta)), 'transforms_test.json': enc(JSON.stringify({ ...meta, frames: [] })) })),
+      /lego\/transforms_train\.json/, /frames\[0\]\.file_path/, /not found/,
+    );
+    const files = { 'sparse/0/cameras.txt': enc('1 PINHOLE 4 4 3 3 2 2\n'), 'sparse/0/images.txt': enc('1 1 0 0 0 0 0 0 1 gone.png\n\n') };
+    await expectError(() => loadScene(memorySource('c', files)), /images\/gone\.png/, /missing image file/);
+  });
+
+  it('image size that disagrees with the intrinsics', async () => {
+    const { files } = llffScene(3, 4);
+    files['images_4/IMG_1001.png'] = makePng(64, 40); // aspect differs from H/W of the poses
+    await expectError(() => loadScene(memorySource('s', files)), /IMG_1001\.png/, /image size/, /64x40/);
+    const colmap = { 'sparse/0/cameras.txt': enc('1 PINHOLE 8 6 3 3 4 3\n'), 'sparse/0/images.txt': enc('1 1 0 0 0 0 0 0 1 a.png\n\n'), 'images/a.png': makePng(8, 5) };
+    await expectError(() => loadScene(memorySource('c', colmap)), /images\/a\.png/, /image size/, /8x5 disagrees with camera 1/);
+    const ns = { fl_x: 5, w: 8, h: 6, frames: [{ file_path: 'a.png', transform_matrix: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] }] };
+    await expectError(() => loadScene(memorySource('n', { 'transforms.json': enc(JSON.stringify(ns)), 'a.png': makePng(8, 8) })), /a\.png/, /image size/);
+  });
+
+  it('unsupported camera model', async () => {
+    const files = { 'sparse/0/cameras.txt': enc('# c\n7 OPENCV_FISHEYE 8 6 3 3 4 3 0.1 0 0 0\n'), 'sparse/0/images.txt': enc('1 1 0 0 0 0 0 0 7 a.png\n\n'), 'images/a.png': makePng(8, 6) };
+    await expectError(() => loadScene(memorySource('fish', files)), /fish\/sparse\/0\/cameras\.txt/, /camera 7 model/, /unsupported camera model OPENCV_FISHEYE/);
+    const ns = { camera_model: 'EQUIRECTANGULAR', fl_x: 5, frames: [{ file_path: 'a.png', transform_matrix: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] }] };
+    await expectError(() => loadScene(memorySource('n', { 'transforms.json': enc(JSON.stringify(ns)), 'a.png': makePng(8, 8) })), /transforms\.json/, /camera_model/, /EQUIRECTANGULAR/);
+  });
+
+  it('empty folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'empty-'));
+    await expectError(() => loadScenePath(dir), new RegExp(dir.replace(/[/.]/g, '\\$&')), /scene/, /empty/);
+    await expectError(() => loadScene(memorySource('nothing-here', { 'notes.txt': enc('hi') })), /nothing-here/, /no scene found/);
+  });
+
+  it('non-image file', async () => {
+    const { files } = llffScene(3, 4);
+    files['images_4/IMG_1002.png'] = enc('this is not a png, just text');
+    await expectError(() => loadScene(memorySource('s', files)), /IMG_1002\.png/, /image/, /not a PNG or JPEG/);
+  });
+
+  it('an image header claiming 30000x30000 pixels is refused before decoding', async () => {
+    const png = makePng(4, 4);
+    const dv = new DataView(png.buffer, png.byteOffset);
+    dv.setUint32(16, 30000);
+    dv.setUint32(20, 30000);
+    await expectError(() => decodeImage('huge.png', png), /huge\.png/, /image size/, /30000x30000/);
+    const { files } = llffScene(3, 4);
+    files['images_4/IMG_1000.png'] = png;
+    await expectError(() => loadScene(memorySource('s', files)), /IMG_1000\.png/, /30000x30000/);
+    // JPEG: SOF0 with 30000x30000 after SOI.
+    const jpg = Uint8Array.from([0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0x75, 0x30, 0x75, 0x30, 1, 1, 0x11, 0, 0xff, 0xd9]);
+    await expectError(() => decodeImage('huge.jpg', jpg), /huge\.jpg/, /30000x30000/);
+    expect(readImageHeader('ok.png', makePng(5, 3))).toEqual({ kind: 'png', width: 5, height: 3 });
+  });
+});
