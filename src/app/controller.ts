@@ -1,0 +1,474 @@
+/**
+ * The studio's actions (no React here): GPU start-up and device loss, opening files, the training
+ * loop, persistence, exports. State goes to the zustand store; GPU objects stay in `bus`.
+ */
+import type { GaussianCloud } from '../core/GaussianCloud';
+import type { ImageRGB } from '../core/Image';
+import type { Scene } from '../core/Scene';
+import { acquireGpu, releaseGpu, type GpuContext } from '../gpu/device';
+import { loadParts } from './parts';
+import { clearWork, loadWork, packScene, saveWork, unpackScene } from './persist';
+import { sceneAtSize } from './sceneUtils';
+import { useStudio, type TrainPoint } from './store';
+import { createTrainingSession, type TrainingSession } from './TrainingSession';
+import type { ViewerEngine } from './ViewerEngine';
+
+/** Live objects shared by the controller and the viewer (not React state). */
+export const bus = {
+  gpu: null as GpuContext | null,
+  /** Bumped when the device is replaced after a loss (the viewer rebuilds its engine). */
+  gpuEpoch: 0,
+  engine: null as ViewerEngine | null,
+  session: null as TrainingSession | null,
+  /** The model as last copied to the CPU (training snapshot or loaded file): survives device loss. */
+  lastCloud: null as GaussianCloud | null,
+  lastCloudStep: 0,
+  /** Scene at training size (what the session trains on). */
+  trainScene: null as Scene | null,
+  /** The current training view's latest render (drawn beside its photo). */
+  viewRender: null as ImageRGB | null,
+  requestRender: () => {},
+  frame: (_target: 'scene' | 'cloud') => {},
+  flyTo: (_view: number) => {},
+  turntable: async (_format: 'webm' | 'png', _frames: number) => {},
+};
+
+const st = () => useStudio.getState();
+const SPLAT_EXT = /\.(ply|splat|spz|ksplat)$/i;
+const IMAGE_EXT = /\.(png|jpe?g)$/i;
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Starts the studio: WebGPU (or the WebGL2 fallback), then the saved work or the sample scene. */
+export async function initStudio(): Promise<void> {
+  if (typeof navigator === 'undefined' || !('gpu' in navigator)) {
+    st().set({
+      gpuStatus: 'none',
+      gpuMessage:
+        'WebGPU is not available in this browser, so training is disabled. You can still view splat files (.ply, .splat, .spz): drop one here.',
+    });
+    return;
+  }
+  try {
+    await startGpu();
+  } catch (e) {
+    st().set({ gpuStatus: 'none', gpuMessage: `WebGPU could not start (${errText(e)}). Training is disabled; splat files can still be viewed.` });
+    return;
+  }
+  const params = new URLSearchParams(location.search);
+  if (params.has('fresh')) await clearWork();
+  const saved = await loadWork();
+  if (saved && (saved.scene || saved.cloud)) {
+    restoreWork(saved);
+    return;
+  }
+  if (params.get('sample') !== '0') await loadSampleScene();
+}
+
+async function startGpu(): Promise<void> {
+  const gpu = await acquireGpu();
+  bus.gpu = gpu;
+  st().set({ gpuStatus: 'ok', gpuMessage: gpu.adapterName });
+  gpu.device.lost.then((info) => onDeviceLost(gpu, info));
+}
+
+/**
+ * GPUDevice.lost: the live model is gone with the device, so fall back to the last CPU copy, get a
+ * new device, and leave training paused at the copy's step (Resume continues from there).
+ */
+async function onDeviceLost(gpu: GpuContext, info: GPUDeviceLostInfo): Promise<void> {
+  if (bus.gpu !== gpu) return;
+  const wasTraining = !!bus.session || st().train === 'running' || st().train === 'paused';
+  bus.session = null;
+  st().set({ gpuStatus: 'lost', gpuMessage: `The GPU device was lost (${info.message || info.reason}); restarting it.` });
+  try {
+    releaseGpu();
+    await startGpu();
+    bus.gpuEpoch++;
+    if (wasTraining) {
+      st().set({
+        train: bus.lastCloud ? 'paused' : 'idle',
+        trainMessage: bus.lastCloud
+          ? `GPU restarted: the model was restored from step ${bus.lastCloudStep}. Press Resume to continue.`
+          : 'GPU restarted before any snapshot: start training again.',
+      });
+    }
+    if (bus.lastCloud) st().set({ cloud: bus.lastCloud, modelVersion: st().modelVersion + 1 });
+    st().notify('info', 'The GPU device was lost and has been restarted; your model was kept.');
+  } catch (e) {
+    st().set({ gpuStatus: 'none', gpuMessage: `The GPU device was lost and could not be restarted: ${errText(e)}` });
+  }
+}
+
+/** Renders and loads the bundled sample scene (the studio's default). */
+export async function loadSampleScene(): Promise<void> {
+  const parts = await loadParts();
+  if (!bus.gpu) return;
+  if (!parts.renderSampleScene) {
+    st().notify('info', 'The sample scene is not available in this build: drop photos or a splat file to begin.');
+    return;
+  }
+  st().set({ busy: 'Rendering the sample scene' });
+  try {
+    const scene = await parts.renderSampleScene(bus.gpu, {});
+    await setScene(scene);
+  } catch (e) {
+    st().notify('error', `The sample scene could not be rendered: ${errText(e)}`);
+  } finally {
+    st().set({ busy: '' });
+  }
+}
+
+/**
+ * Default training views: the protocol helper when present, else the standard splits
+ * (LLFF: every 8th image is a test view, k views spread over the rest; otherwise k spread evenly).
+ */
+export async function defaultTrainViews(scene: Scene, k = 3): Promise<number[]> {
+  const parts = await loadParts();
+  if (parts.splitForScene) {
+    try {
+      return parts.splitForScene(scene, k).train;
+    } catch {
+      /* fall through */
+    }
+  }
+  const n = scene.cameras.length;
+  const pool = scene.protocol === 'llff' && n > 8 ? [...Array(n).keys()].filter((i) => i % 8 !== 0) : [...Array(n).keys()];
+  const m = Math.min(k, pool.length);
+  if (m <= 1) return pool.slice(0, 1);
+  return [...new Set(Array.from({ length: m }, (_, i) => pool[Math.round((i * (pool.length - 1)) / (m - 1))]))];
+}
+
+/** Makes `scene` the current input: resets training, picks default training views, frames the view. */
+export async function setScene(scene: Scene): Promise<void> {
+  stopSession();
+  bus.lastCloud = null;
+  bus.viewRender = null;
+  const trainViews = await defaultTrainViews(scene);
+  st().set({
+    scene,
+    name: scene.name || 'scene',
+    cloud: null,
+    splatFile: null,
+    trainViews,
+    currentView: trainViews[0] ?? 0,
+    history: [],
+    train: 'idle',
+    trainMessage: '',
+    modelVersion: st().modelVersion + 1,
+  });
+  bus.engine?.showBuffers(null);
+  bus.frame('scene');
+}
+
+/** Shows a splat model (from a file) with no photos. */
+function setCloud(cloud: GaussianCloud, name: string, file: { name: string; bytes: Uint8Array } | null): void {
+  stopSession();
+  bus.lastCloud = cloud;
+  bus.lastCloudStep = 0;
+  st().set({ scene: null, cloud, splatFile: file, name, history: [], train: 'idle', trainMessage: '', trainViews: [], modelVersion: st().modelVersion + 1 });
+  bus.engine?.showCloud(cloud);
+  bus.frame('cloud');
+}
+
+function stem(fileName: string): string {
+  const base = fileName.split('/').pop() || fileName;
+  return base.replace(/\.compressed\.ply$/i, '').replace(/\.[^.]+$/, '') || 'scene';
+}
+
+/**
+ * Opens what the user dropped or picked: one splat file (view it), one .zip (photos + poses), or
+ * several files / a folder (photos + poses). Errors are shown in the page, naming the file.
+ */
+export async function openFiles(files: File[]): Promise<void> {
+  if (!files.length) return;
+  const parts = await loadParts();
+  const label = files.length === 1 ? files[0].name : `${files.length} files`;
+  st().set({ busy: `Opening ${label}` });
+  try {
+    if (files.length === 1 && SPLAT_EXT.test(files[0].name)) {
+      const f = files[0];
+      const bytes = new Uint8Array(await f.arrayBuffer());
+      if (!parts.readSplatFile || st().gpuStatus !== 'ok') {
+        // WebGL2 fallback (or no reader in this build): Spark parses and draws the file.
+        setCloudless(f.name, bytes);
+        return;
+      }
+      const cloud = await parts.readSplatFile(f.name, bytes);
+      if (!cloud.count) throw new Error(`${f.name}: the file holds no splats`);
+      setCloud(cloud, stem(f.name), { name: f.name, bytes });
+      st().notify('info', `Opened ${f.name}: ${cloud.count.toLocaleString()} splats, SH degree ${cloud.shDegree}.`);
+      return;
+    }
+    if (st().gpuStatus !== 'ok') throw new Error(`${label}: reconstructing from photos needs WebGPU; only splat files can be viewed here`);
+    if (!parts.loadScene || !parts.fileListSource || !parts.zipSource) throw new Error(`${label}: scene loading is not available in this build`);
+    let source: unknown;
+    let name: string;
+    if (files.length === 1 && /\.zip$/i.test(files[0].name)) {
+      source = parts.zipSource(files[0].name, new Uint8Array(await files[0].arrayBuffer()));
+      name = stem(files[0].name);
+    } else {
+      if (!files.some((f) => IMAGE_EXT.test(f.name))) {
+        throw new Error(`${label}: no photos (.png, .jpg) or splat file (.ply, .splat, .spz) among the dropped files`);
+      }
+      const top = topFolder(files);
+      source = parts.fileListSource(files, top || label);
+      name = top || 'scene';
+    }
+    const scene = await parts.loadScene(source, {});
+    if (!scene.name || scene.name === 'scene') scene.name = name;
+    await setScene(scene);
+    st().notify('info', `Loaded ${scene.name}: ${scene.cameras.length} posed photos (${scene.images[0]?.width}x${scene.images[0]?.height}).`);
+  } catch (e) {
+    const msg = errText(e);
+    st().notify('error', msg.includes(label) || files.some((f) => msg.includes(f.name)) ? `Could not open: ${msg}` : `Could not open ${label}: ${msg}`);
+  } finally {
+    st().set({ busy: '' });
+  }
+}
+
+function setCloudless(name: string, bytes: Uint8Array): void {
+  stopSession();
+  st().set({ scene: null, cloud: null, splatFile: { name, bytes }, name: stem(name), history: [], train: 'idle', trainViews: [], modelVersion: st().modelVersion + 1 });
+  bus.engine?.showBuffers(null);
+}
+
+function topFolder(files: File[]): string {
+  const rel = files.map((f) => (f as File & { webkitRelativePath?: string }).webkitRelativePath || '');
+  const firsts = new Set(rel.map((r) => (r.includes('/') ? r.split('/')[0] : '')));
+  return firsts.size === 1 ? [...firsts][0] : '';
+}
+
+// ---------------------------------------------------------------- training
+
+let loopToken = 0;
+let lastSnapshot = 0;
+let lastSave = 0;
+let lastViewRender = 0;
+
+function stopSession(): void {
+  loopToken++;
+  bus.session?.destroy();
+  bus.session = null;
+}
+
+/** Starts training from scratch on the current scene with the panel's settings. */
+export async function startTraining(): Promise<void> {
+  const s = st();
+  if (!bus.gpu || !s.scene) return;
+  if (!s.trainViews.length) {
+    s.notify('error', 'Pick at least one training view (click the thumbnails).');
+    return;
+  }
+  stopSession();
+  s.set({ train: 'starting', trainMessage: 'Preparing', history: [], itPerSec: 0 });
+  try {
+    bus.trainScene = sceneAtSize(s.scene, s.trainSize);
+    bus.session = await createTrainingSession(bus.gpu, bus.trainScene, {
+      trainViews: s.trainViews,
+      recipe: s.recipe,
+      iterations: s.iterations,
+      onPhase: (t) => st().set({ trainMessage: t }),
+    });
+    bus.lastCloudStep = 0;
+    runLoop();
+  } catch (e) {
+    bus.session = null;
+    st().set({ train: 'error', trainMessage: `Training could not start: ${errText(e)}` });
+  }
+}
+
+/** Pauses after the current batch (the model stays on the GPU). */
+export function pauseTraining(): void {
+  if (st().train === 'running') {
+    loopToken++;
+    st().set({ train: 'paused', trainMessage: 'Paused' });
+    void snapshot(true);
+  }
+}
+
+/** Resumes: the live session, or a new one warm-started from the last saved model (reload / device loss). */
+export async function resumeTraining(): Promise<void> {
+  const s = st();
+  if (bus.session) {
+    runLoop();
+    return;
+  }
+  if (!bus.gpu || !s.scene || !bus.lastCloud) return;
+  s.set({ train: 'starting', trainMessage: `Resuming from step ${bus.lastCloudStep}` });
+  try {
+    bus.trainScene = sceneAtSize(s.scene, s.trainSize);
+    bus.session = await createTrainingSession(bus.gpu, bus.trainScene, {
+      trainViews: s.trainViews,
+      recipe: s.recipe,
+      iterations: s.iterations,
+      resume: { cloud: bus.lastCloud, step: bus.lastCloudStep },
+    });
+    runLoop();
+  } catch (e) {
+    st().set({ train: 'error', trainMessage: `Training could not resume: ${errText(e)}` });
+  }
+}
+
+/** Stops: keeps the model (copied to the CPU and saved) and frees the trainer. */
+export async function stopTraining(): Promise<void> {
+  loopToken++;
+  if (bus.session) await snapshot(true);
+  stopSession();
+  st().set({ train: 'done', trainMessage: `Stopped at step ${bus.lastCloudStep}` });
+  if (bus.lastCloud) bus.engine?.showCloud(bus.lastCloud);
+  bus.requestRender();
+}
+
+/** Copies the live model to the CPU (viewer sort order, device-loss insurance) and, when `save`, to IndexedDB. */
+async function snapshot(save: boolean): Promise<void> {
+  const session = bus.session;
+  if (!session) return;
+  const cloud = await session.exportCloud();
+  bus.lastCloud = cloud;
+  bus.lastCloudStep = session.step;
+  st().set({ cloud });
+  if (bus.engine && bus.engine.model === session.gaussians) bus.engine.sortMeans = cloud.means;
+  if (save) await persistNow();
+}
+
+/** Writes the current work to IndexedDB now. */
+export async function persistNow(): Promise<void> {
+  const s = st();
+  const err = await saveWork({
+    name: s.name,
+    scene: s.scene ? packScene(bus.trainScene && st().train !== 'idle' ? bus.trainScene : s.scene) : null,
+    cloud: bus.lastCloud,
+    step: bus.lastCloudStep,
+    trainViews: s.trainViews,
+    recipe: s.recipe,
+    iterations: s.iterations,
+    trainSize: s.trainSize,
+    history: s.history,
+  });
+  lastSave = performance.now();
+  if (err) st().notify('error', `Could not save your work in the browser (IndexedDB): ${err}`);
+}
+
+function runLoop(): void {
+  const token = ++loopToken;
+  st().set({ train: 'running', trainMessage: 'Training' });
+  void (async () => {
+    let batch = 1;
+    const started = performance.now();
+    lastSnapshot = lastSave = performance.now();
+    while (token === loopToken && bus.session) {
+      const session = bus.session;
+      if (session.step >= session.iterations) break;
+      const t0 = performance.now();
+      let stats;
+      try {
+        stats = await session.run(batch);
+      } catch (e) {
+        if (token !== loopToken) return;
+        st().set({ train: 'error', trainMessage: `Training failed at step ${session.step}: ${errText(e)}` });
+        return;
+      }
+      if (token !== loopToken) return;
+      const dt = performance.now() - t0;
+      const point: TrainPoint = { step: stats.step, loss: stats.loss, psnr: stats.psnr, count: stats.count, time: performance.now() - started };
+      const prev = st().history;
+      const done = prev.length ? prev[prev.length - 1].step : 0;
+      const itPerSec = ((stats.step - done) / dt) * 1000;
+      st().set({ history: [...prev, point], itPerSec, currentView: stats.view });
+      // Aim for ~300 ms batches: responsive controls and a smooth chart without a readback per step.
+      batch = Math.max(1, Math.min(100, Math.round((batch * 300) / Math.max(dt, 1))));
+      if (bus.engine && bus.engine.model !== session.gaussians) bus.engine.showBuffers(session.gaussians, bus.lastCloud?.means ?? null);
+      bus.requestRender();
+      const now = performance.now();
+      if (now - lastViewRender > 1500 && bus.trainScene) {
+        lastViewRender = now;
+        try {
+          bus.viewRender = await session.render(bus.trainScene.cameras[stats.view]);
+          st().set({ modelVersion: st().modelVersion + 1 });
+        } catch {
+          /* the side render is best effort */
+        }
+      }
+      if (now - lastSnapshot > 5000) {
+        lastSnapshot = now;
+        await snapshot(now - lastSave > 20000);
+      }
+      if (!Number.isFinite(stats.loss)) {
+        st().set({ train: 'error', trainMessage: `The loss became ${stats.loss} at step ${stats.step}; training stopped.` });
+        return;
+      }
+    }
+    if (token !== loopToken || !bus.session) return;
+    await snapshot(true);
+    st().set({ train: 'done', trainMessage: `Done: ${bus.lastCloudStep} steps` });
+  })();
+}
+
+// ---------------------------------------------------------------- persistence
+
+function restoreWork(saved: NonNullable<Awaited<ReturnType<typeof loadWork>>>): void {
+  const scene = saved.scene ? unpackScene(saved.scene) : null;
+  bus.lastCloud = saved.cloud;
+  bus.lastCloudStep = saved.step;
+  st().set({
+    scene,
+    cloud: saved.cloud,
+    name: saved.name,
+    trainViews: saved.trainViews,
+    recipe: saved.recipe,
+    iterations: saved.iterations,
+    trainSize: saved.trainSize,
+    history: saved.history,
+    currentView: saved.trainViews[0] ?? 0,
+    train: saved.cloud && scene && saved.step < saved.iterations ? 'paused' : saved.cloud ? 'done' : 'idle',
+    trainMessage: saved.cloud ? `Restored from ${new Date(saved.savedAt).toLocaleString()} at step ${saved.step}` : '',
+    modelVersion: st().modelVersion + 1,
+  });
+  if (saved.cloud) bus.engine?.showCloud(saved.cloud);
+  bus.frame(scene ? 'scene' : 'cloud');
+  st().notify('info', `Restored your work on "${saved.name}" (step ${saved.step}).`);
+}
+
+/** Forgets the saved work and reloads the sample scene. */
+export async function newProject(): Promise<void> {
+  stopSession();
+  await clearWork();
+  bus.lastCloud = null;
+  await loadSampleScene();
+}
+
+// ---------------------------------------------------------------- export
+
+/** Triggers a browser download of `bytes` as `fileName`. */
+export function download(bytes: Uint8Array | Blob, fileName: string): void {
+  const blob = bytes instanceof Blob ? bytes : new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Exports the current model (live during training) as `<scene>.ply|.splat|.spz`. */
+export async function exportModel(ext: 'ply' | 'splat' | 'spz'): Promise<void> {
+  const parts = await loadParts();
+  const s = st();
+  const fileName = `${s.name}.${ext}`;
+  try {
+    if (!parts.writeSplatFile) throw new Error('splat file writing is not available in this build');
+    const cloud = bus.session ? await bus.session.exportCloud() : (bus.lastCloud ?? s.cloud);
+    if (!cloud) throw new Error('there is no model yet: train first or open a splat file');
+    const { bytes, dropped } = await parts.writeSplatFile(fileName, cloud);
+    download(bytes, fileName);
+    const lost = Array.isArray(dropped) && dropped.length ? ` (not stored by this format: ${dropped.join(', ')})` : '';
+    st().notify('info', `Exported ${fileName}: ${cloud.count.toLocaleString()} splats${lost}.`);
+  } catch (e) {
+    st().notify('error', `Could not export ${fileName}: ${errText(e)}`);
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Keeps the studio's work in IndexedDB (idb-keyval) so a reload or a lost GPU device does not lose
+ * it: the scene (cameras + 8-bit photos at training size), the model (raw GaussianCloud arrays),
+ * the training settings and progress. One record under one key; written at intervals.
+ */
+import { del, get, set } from 'idb-keyval';
+import { Camera } from '../core/Camera';
+import type { GaussianCloud } from '../core/GaussianCloud';
+import type { Scene } from '../core/Scene';
+import type { TrainPoint } from './store';
+
+const KEY = 'sparsesplat.studio.work.v1';
+
+/** What is saved. Images are 8-bit RGB (sRGB-encoded), W*H*3 each. */
+export interface SavedWork {
+  savedAt: number;
+  name: string;
+  scene: SavedScene | null;
+  cloud: GaussianCloud | null;
+  step: number;
+  trainViews: number[];
+  recipe: 'sparse' | 'vanilla';
+  iterations: number;
+  trainSize: number;
+  history: TrainPoint[];
+}
+
+interface SavedScene {
+  name: string;
+  cameras: { R: number[]; t: number[]; fx: number; fy: number; cx: number; cy: number; width: number; height: number; name: string }[];
+  images: { width: number; height: number; rgb8: Uint8Array }[];
+  imageNames: string[];
+  background: [number, number, number];
+  protocol: Scene['protocol'];
+  depthBounds?: [number, number][];
+}
+
+/** Converts a scene to its saved form (photos quantized to 8 bits). */
+export function packScene(scene: Scene): SavedScene {
+  return {
+    name: scene.name,
+    cameras: scene.cameras.map((c) => ({
+      R: Array.from(c.R),
+      t: Array.from(c.t),
+      fx: c.fx,
+      fy: c.fy,
+      cx: c.cx,
+      cy: c.cy,
+      width: c.width,
+      height: c.height,
+      name: c.name,
+    })),
+    images: scene.images.map((im) => {
+      const rgb8 = new Uint8Array(im.data.length);
+      for (let i = 0; i < rgb8.length; i++) rgb8[i] = Math.round(Math.min(1, Math.max(0, im.data[i])) * 255);
+      return { width: im.width, height: im.height, rgb8 };
+    }),
+    imageNames: scene.imageNames,
+    background: scene.background,
+    protocol: scene.protocol,
+    depthBounds: scene.depthBounds,
+  };
+}
+
+/** Rebuilds a Scene from its saved form. */
+export function unpackScene(s: SavedScene): Scene {
+  return {
+    name: s.name,
+    cameras: s.cameras.map((c) => new Camera(c.R, c.t, c.fx, c.fy, c.cx, c.cy, c.width, c.height, c.name)),
+    images: s.images.map((im) => ({ width: im.width, height: im.height, data: Float32Array.from(im.rgb8, (v) => v / 255) })),
+    imageNames: s.imageNames,
+    background: s.background,
+    protocol: s.protocol,
+    depthBounds: s.depthBounds,
+  };
+}
+
+/** Saves the work (replacing the previous record). Errors (quota, private mode) are returned, not thrown. */
+export async function saveWork(work: Omit<SavedWork, 'savedAt'>): Promise<string | null> {
+  try {
+    await set(KEY, { ...work, savedAt: Date.now() });
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
+/** Loads the saved work, or null when there is none (or IndexedDB is unavailable). */
+export async function loadWork(): Promise<SavedWork | null> {
+  try {
+    return ((await get(KEY)) as SavedWork | undefined) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Forgets the saved work. */
+export async function clearWork(): Promise<void> {
+  try {
+    await del(KEY);
+  } catch {
+    /* nothing saved */
+  }
+}
