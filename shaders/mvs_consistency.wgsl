@@ -2,7 +2,8 @@
 // a reference pixel with depth z is lifted to 3D, projected into view j, view j's depth is sampled
 // there (bilinear), that point is lifted and projected back into the reference. The view agrees when
 // the round trip lands within pxThresh pixels and the depths differ by under relThresh.
-// out[view][p] = (confidence, agreeing views, mean round-trip error in px (clamped at 100), views seen).
+// out[view][p] = (confidence, agreeing views, mean round-trip error in px (each view clamped at 100;
+// -1 without depth or when no other view sees the point), views seen).
 // confidence = 0.5 + 0.5 * score * agreeing / (views - 1) when agreeing >= minViews and score >= minScore,
 // else 0: accepted pixels lie in (0.5, 1], so 'confident' reads the same as > 0 or > 0.5.
 
@@ -32,7 +33,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let r = gid.y;
   let z = depth[r * n + gid.x];
   let sc = score[r * n + gid.x];
-  if (z <= 0.0) { out[r * n + gid.x] = vec4f(0.0); return; }
+  if (z <= 0.0) { out[r * n + gid.x] = vec4f(0.0, 0.0, -1.0, 0.0); return; }
   let u0 = f32(gid.x % U.width) + 0.5;
   let v0 = f32(gid.x / U.width) + 0.5;
   let cr = cams[r];
@@ -68,5 +69,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   }
   var conf = 0.0;
   if (agree >= U.minViews && sc >= U.minScore) { conf = 0.5 + 0.5 * sc * f32(agree) / f32(U.views - 1u); }
-  out[r * n + gid.x] = vec4f(conf, f32(agree), select(0.0, errSum / f32(seen), seen > 0u), f32(seen));
+  out[r * n + gid.x] = vec4f(conf, f32(agree), select(-1.0, errSum / f32(seen), seen > 0u), f32(seen));
 }

@@ -46,7 +46,7 @@ export interface MvsResult {
   confidence: Float32Array[];
   /** H*W best aggregated ZNCC score (1 - cost), before the consistency check. */
   score: Float32Array[];
-  /** H*W mean forward-backward reprojection error (pixels, each view clamped at 100) over views that see the point; 0 where none. */
+  /** H*W mean forward-backward reprojection error (pixels, each view clamped at 100) over views that see the point; -1 without depth or where no other view sees it. */
   reprojError: Float32Array[];
   /** [near, far] swept per view. */
   ranges: [number, number][];
