@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { acquireGpu } from '../../src/gpu/device';
 import { GaussianBuffers } from '../../src/splat/GaussianBuffers';
 import { GaussianRasterizer, type RasterOptions } from '../../src/splat/GaussianRasterizer';
-import { referenceForward } from '../../src/splat/referenceRasterizer';
+import { referenceBackward, referenceForward, type RefCloud } from '../../src/splat/referenceRasterizer';
+import type { GaussianCloud } from '../../src/core/GaussianCloud';
 import { mulberry32, randomCamera, randomScene } from '../../src/splat/randomScene';
 
 describe('GPU forward rasterizer vs float64 CPU reference', () => {
@@ -50,5 +51,69 @@ describe('GPU forward rasterizer vs float64 CPU reference', () => {
     // The scenes are not trivially empty, and the ambiguity exclusion is rare.
     expect(covered).toBeGreaterThan(pixelsTotal * 0.3);
     expect(ambiguousTotal).toBeLessThan(pixelsTotal * 0.005);
+  });
+});
+
+/** Float64 copy of a cloud (finite differences need float64 parameters). */
+function toF64(c: GaussianCloud): RefCloud {
+  return {
+    count: c.count,
+    shDegree: c.shDegree,
+    means: Float64Array.from(c.means),
+    logScales: Float64Array.from(c.logScales),
+    quats: Float64Array.from(c.quats),
+    logitOpacities: Float64Array.from(c.logitOpacities),
+    sh: Float64Array.from(c.sh),
+  };
+}
+
+function lossOf(f: { rgb: ArrayLike<number>; alpha: ArrayLike<number>; depth: ArrayLike<number> }, w: { rgb: Float64Array; alpha: Float64Array; depth: Float64Array }): number {
+  let l = 0;
+  for (let i = 0; i < w.rgb.length; i++) l += w.rgb[i] * f.rgb[i];
+  for (let i = 0; i < w.alpha.length; i++) l += w.alpha[i] * f.alpha[i] + w.depth[i] * f.depth[i];
+  return l;
+}
+
+function randomWeights(r: () => number, np: number) {
+  const u = () => 2 * r() - 1;
+  return { rgb: Float64Array.from({ length: np * 3 }, u), alpha: Float64Array.from({ length: np }, u), depth: Float64Array.from({ length: np }, () => 0.2 * u()) };
+}
+
+describe('CPU reference gradients vs central finite differences', () => {
+  it.each([false, true])('agree within 1e-2 relative (antialiased=%s)', (antialiased) => {
+    const r = mulberry32(antialiased ? 77 : 78);
+    const camera = randomCamera(r, 64, 48);
+    const cloud = toF64(randomScene(r, camera, { count: 80, shDegree: 3, scale: 0.08 }));
+    const opts: RasterOptions = { background: [0.3, 0.6, 0.9], antialiased };
+    const w = randomWeights(r, 64 * 48);
+    const grads = referenceBackward(cloud, camera, opts, w.rgb, w.alpha, w.depth);
+    const visible = Array.from({ length: cloud.count }, (_, i) => i).filter((i) => grads.visible[i] > 0);
+    expect(visible.length).toBeGreaterThan(20);
+    const h = 1e-6;
+    let checked = 0;
+    for (const group of ['means', 'logScales', 'quats', 'logitOpacities', 'sh'] as const) {
+      const arr = cloud[group];
+      const an = grads[group];
+      const width = arr.length / cloud.count;
+      const gmax = an.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      let groupChecked = 0;
+      for (let k = 0; k < 200 && groupChecked < 12; k++) {
+        const i = visible[Math.floor(r() * visible.length)];
+        const j = i * width + Math.floor(r() * width);
+        if (Math.abs(an[j]) < 1e-3 * gmax) continue; // negligible
+        const x0 = arr[j];
+        arr[j] = x0 + h;
+        const lp = lossOf(referenceForward(cloud, camera, opts), w);
+        arr[j] = x0 - h;
+        const lm = lossOf(referenceForward(cloud, camera, opts), w);
+        arr[j] = x0;
+        const fd = (lp - lm) / (2 * h);
+        expect(Math.abs(fd - an[j]) / Math.max(Math.abs(an[j]), Math.abs(fd)), `${group}[${j}] analytic ${an[j]} fd ${fd}`).toBeLessThanOrEqual(1e-2);
+        groupChecked++;
+      }
+      expect(groupChecked, group).toBeGreaterThan(5);
+      checked += groupChecked;
+    }
+    expect(checked).toBeGreaterThan(40);
   });
 });
