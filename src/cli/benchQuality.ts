@@ -13,7 +13,7 @@ import { applyOverrides, getRecipe } from '../train/recipes';
 import { runReconstruction } from '../train/runReconstruction';
 import { evaluateViews } from '../eval/evaluate';
 import { splitForScene } from '../eval/protocol';
-import { loadScenePath } from '../io/loadScenePath';
+import { loadScenePath } from '../io/nodeSource';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

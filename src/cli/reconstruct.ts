@@ -15,8 +15,7 @@ import { runReconstruction } from '../train/runReconstruction';
 import { evaluateViews, sideBySide } from '../eval/evaluate';
 import { splitForScene } from '../eval/protocol';
 import { writeSplatFile } from '../io/splatFile';
-import { writeFileAtomic } from '../io/writeFileAtomic';
-import { loadScenePath } from '../io/loadScenePath';
+import { loadScenePath, writeFileAtomic } from '../io/nodeSource';
 import { renderSampleScene } from '../../scenes/sampleScene';
 import { encodePng } from './pngWrite';
 
