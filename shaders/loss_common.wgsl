@@ -1,5 +1,5 @@
 // Shared by the loss shaders (prepended by the TS side): hashing, keyed permutations and a
-// workgroup tree sum. Bit-exact with src/train/losses/random.ts.
+// one-barrier 64-thread sum. Bit-exact with src/train/losses/random.ts.
 
 fn pcg(v: u32) -> u32 {
   let state = v * 747796405u + 2891336453u;
@@ -55,18 +55,32 @@ fn permute_inverse(y: u32, n: u32, m: u32, key: u32) -> u32 {
   return x;
 }
 
-const WG: u32 = 256u;
-var<workgroup> red: array<f32, 256>;
+// Threads of the grid-stride passes: each thread folds several items and writes one partial, so
+// no workgroup barrier is needed there (barriers are very slow on SwiftShader: ~0.25 ms per
+// 256-thread workgroup barrier measured, i.e. a tree sum in every workgroup dominates the step).
+const GRID: u32 = 16384u;
 
-// Tree sum over a 256-thread workgroup; call from uniform control flow.
-fn wg_sum(lid: u32, v: f32) -> f32 {
-  red[lid] = v;
+var<workgroup> red64: array<vec4f, 64>;
+
+// Sum over a 64-thread workgroup with one barrier; the result is valid in thread 0 only.
+// Call once per entry point (a second call would race with thread 0's reads).
+fn sum64_to_first(lid: u32, v: vec4f) -> vec4f {
+  red64[lid] = v;
   workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = red[lid] + red[lid + s]; }
-    workgroupBarrier();
+  var s = vec4f(0.0);
+  if (lid == 0u) {
+    for (var i = 0u; i < 64u; i++) { s += red64[i]; }
   }
-  let total = red[0];
-  workgroupBarrier();
-  return total;
+  return s;
+}
+
+// Float atomic add through a compare-exchange loop on the bit pattern (WGSL has no atomic<f32>).
+// Contention is rare where used (overlapping patches, repeated samples), so it rarely loops.
+fn atomic_add_f32(a: ptr<storage, atomic<u32>, read_write>, v: f32) {
+  var old = atomicLoad(a);
+  loop {
+    let r = atomicCompareExchangeWeak(a, old, bitcast<u32>(bitcast<f32>(old) + v));
+    if (r.exchanged) { break; }
+    old = r.old_value;
+  }
 }

@@ -2,9 +2,10 @@
 // (loss_common.wgsl is prepended). For a pixel set S (valid pixels only):
 //   corr = sum r~ p~ / sqrt((sum r~^2 + n eps)(sum p~^2 + n eps)),  r~ = r - mean r, p~ = p - mean p
 //   loss = weight * (mean over patches with n >= 2 of (1 - corr) + global_weight * (1 - corr(all)))
-// rd_stats: one workgroup per random patch (two-pass centred moments in the workgroup) and one per
-// 1024-pixel chunk of the image; rd_combine: merges the chunks (Chan et al. pairwise update) and
-// writes the loss; rd_grad: per pixel, d(loss)/d(render) from the patches containing it + global.
+// rd_stats: one thread per random patch and per 64-pixel chunk of the image (two-pass centred
+// moments); rd_combine: merges the chunks (Chan et al. pairwise update) and writes the loss;
+// rd_grad_global: per pixel, the global term's gradient; rd_grad_patch: per patch pixel, the patch
+// term's gradient added with a float CAS atomic (patches may overlap).
 
 struct Params {
   width: u32,
@@ -33,8 +34,10 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> stats: array<f32>;
 @group(0) @binding(6) var<storage, read_write> loss_out: array<f32>;
 @group(0) @binding(7) var<storage, read_write> grad: array<f32>;
+// The same gradient buffer, bound as atomics for the overlapping patch terms.
+@group(0) @binding(8) var<storage, read_write> grad_atomic: array<atomic<u32>>;
 
-const CHUNK: u32 = 1024u;
+const CHUNK: u32 = 64u;
 const STREAM_PATCH: u32 = 1000u;
 
 fn ok(i: u32) -> bool {
@@ -52,7 +55,6 @@ fn corner(k: u32) -> vec2u {
 fn set_pixel(k: u32, idx: u32, c: vec2u) -> u32 {
   if (k < P.patches) {
     let s = P.patch_size;
-    if (idx >= s * s) { return 0xffffffffu; }
     return (c.y + idx / s) * P.width + c.x + idx % s;
   }
   let p = (k - P.patches) * CHUNK + idx;
@@ -60,9 +62,11 @@ fn set_pixel(k: u32, idx: u32, c: vec2u) -> u32 {
   return p;
 }
 
-@compute @workgroup_size(256)
-fn rd_stats(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let k = wg.x;
+// One thread per set (patch or 64-pixel chunk): two-pass centred moments, no barriers.
+@compute @workgroup_size(64)
+fn rd_stats(@builtin(global_invocation_id) gid: vec3u) {
+  let k = gid.x;
+  if (k >= P.patches + P.num_chunks) { return; }
   var c = vec2u(0u);
   var count = CHUNK;
   if (k < P.patches) {
@@ -71,22 +75,21 @@ fn rd_stats(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) l
   }
   var sr = 0.0;
   var sp = 0.0;
-  var sn = 0.0;
-  for (var i = lid; i < count; i += 256u) {
+  var n = 0.0;
+  for (var i = 0u; i < count; i++) {
     let p = set_pixel(k, i, c);
     if (p != 0xffffffffu && ok(p)) {
       sr += render[p];
       sp += prior[p];
-      sn += 1.0;
+      n += 1.0;
     }
   }
-  let n = wg_sum(lid, sn);
-  let mr = wg_sum(lid, sr) / max(n, 1.0);
-  let mp = wg_sum(lid, sp) / max(n, 1.0);
+  let mr = sr / max(n, 1.0);
+  let mp = sp / max(n, 1.0);
   var srr = 0.0;
   var spp = 0.0;
   var srp = 0.0;
-  for (var i = lid; i < count; i += 256u) {
+  for (var i = 0u; i < count; i++) {
     let p = set_pixel(k, i, c);
     if (p != 0xffffffffu && ok(p)) {
       let a = render[p] - mr;
@@ -96,20 +99,15 @@ fn rd_stats(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) l
       srp += a * b;
     }
   }
-  let trr = wg_sum(lid, srr);
-  let tpp = wg_sum(lid, spp);
-  let trp = wg_sum(lid, srp);
-  if (lid == 0u) {
-    let o = k * 8u;
-    stats[o] = n;
-    stats[o + 1u] = mr;
-    stats[o + 2u] = mp;
-    stats[o + 3u] = trr;
-    stats[o + 4u] = tpp;
-    stats[o + 5u] = trp;
-    stats[o + 6u] = f32(c.x);
-    stats[o + 7u] = f32(c.y);
-  }
+  let o = k * 8u;
+  stats[o] = n;
+  stats[o + 1u] = mr;
+  stats[o + 2u] = mp;
+  stats[o + 3u] = srr;
+  stats[o + 4u] = spp;
+  stats[o + 5u] = srp;
+  stats[o + 6u] = f32(c.x);
+  stats[o + 7u] = f32(c.y);
 }
 
 struct Mom { n: f32, mr: f32, mp: f32, srr: f32, spp: f32, srp: f32 }
@@ -139,73 +137,69 @@ fn pearson(m: Mom) -> vec3f {
   return vec3f(1.0 - corr, a, corr / vr);
 }
 
-var<workgroup> moms: array<Mom, 256>;
+var<workgroup> moms: array<Mom, 64>;
+var<workgroup> terms: array<vec2f, 64>;
 
-@compute @workgroup_size(256)
+// One workgroup, one barrier: merges the chunk moments (Chan et al. pairwise update) into the
+// global moments, sums the patch terms, writes the summary and the loss.
+@compute @workgroup_size(64)
 fn rd_combine(@builtin(local_invocation_index) lid: u32) {
   var m = Mom(0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-  for (var c = lid; c < P.num_chunks; c += 256u) { m = merge(m, load_mom(P.patches + c)); }
-  moms[lid] = m;
-  workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s >> 1u) {
-    if (lid < s) { moms[lid] = merge(moms[lid], moms[lid + s]); }
-    workgroupBarrier();
-  }
-  var term = 0.0;
-  var cnt = 0.0;
-  for (var k = lid; k < P.patches; k += 256u) {
+  for (var c = lid; c < P.num_chunks; c += 64u) { m = merge(m, load_mom(P.patches + c)); }
+  var term = vec2f(0.0); // (sum of 1 - corr, count) over patches with n >= 2
+  for (var k = lid; k < P.patches; k += 64u) {
     let pm = load_mom(k);
-    if (pm.n >= 2.0) {
-      term += pearson(pm).x;
-      cnt += 1.0;
-    }
+    if (pm.n >= 2.0) { term += vec2f(pearson(pm).x, 1.0); }
   }
-  let tsum = wg_sum(lid, term);
-  let tcnt = wg_sum(lid, cnt);
+  moms[lid] = m;
+  terms[lid] = term;
+  workgroupBarrier();
   if (lid == 0u) {
-    let g = moms[0];
+    var g = moms[0];
+    var t = terms[0];
+    for (var i = 1u; i < 64u; i++) {
+      g = merge(g, moms[i]);
+      t += terms[i];
+    }
     var gterm = 0.0;
     if (g.n >= 2.0) { gterm = pearson(g).x; }
     let o = (P.patches + P.num_chunks) * 8u;
-    stats[o] = tcnt;
+    stats[o] = t.y;
     stats[o + 1u] = g.n;
     stats[o + 2u] = g.mr;
     stats[o + 3u] = g.mp;
     stats[o + 4u] = g.srr;
     stats[o + 5u] = g.spp;
     stats[o + 6u] = g.srp;
-    loss_out[P.loss_slot] = P.weight * (tsum / max(tcnt, 1.0) + P.global_weight * gterm);
+    loss_out[P.loss_slot] = P.weight * (t.x / max(t.y, 1.0) + P.global_weight * gterm);
   }
 }
 
+// Global term, per pixel (runs before rd_grad_patch).
 @compute @workgroup_size(256)
-fn rd_grad(@builtin(global_invocation_id) gid: vec3u) {
+fn rd_grad_global(@builtin(global_invocation_id) gid: vec3u) {
   let p = gid.y * P.row_groups * 256u + gid.x;
   if (p >= P.width * P.height || !ok(p)) { return; }
-  let r = render[p];
-  let q = prior[p];
-  let x = f32(p % P.width);
-  let y = f32(p / P.width);
   let so = (P.patches + P.num_chunks) * 8u;
-  let cnt = stats[so];
-  let size = f32(P.patch_size);
-  var g = 0.0;
-  if (cnt > 0.0) {
-    for (var k = 0u; k < P.patches; k++) {
-      let o = k * 8u;
-      let x0 = stats[o + 6u];
-      let y0 = stats[o + 7u];
-      if (x < x0 || y < y0 || x >= x0 + size || y >= y0 + size) { continue; }
-      let m = load_mom(k);
-      if (m.n < 2.0) { continue; }
-      let c = pearson(m);
-      g -= (c.y * (q - m.mp) - c.z * (r - m.mr)) / cnt;
-    }
-  }
   let gm = Mom(stats[so + 1u], stats[so + 2u], stats[so + 3u], stats[so + 4u], stats[so + 5u], stats[so + 6u]);
-  if (gm.n >= 2.0) {
-    let c = pearson(gm);
-    g -= P.global_weight * (c.y * (q - gm.mp) - c.z * (r - gm.mr));
-  }
-  grad[p] = grad[p] + P.weight * g;
+  if (gm.n < 2.0) { return; }
+  let c = pearson(gm);
+  grad[p] = grad[p] - P.weight * P.global_weight * (c.y * (prior[p] - gm.mp) - c.z * (render[p] - gm.mr));
+}
+
+// Patch terms: one thread per patch pixel, float atomic add (patches may overlap).
+@compute @workgroup_size(256)
+fn rd_grad_patch(@builtin(global_invocation_id) gid: vec3u) {
+  let s2 = P.patch_size * P.patch_size;
+  let k = gid.x / s2;
+  if (k >= P.patches) { return; }
+  let cnt = stats[(P.patches + P.num_chunks) * 8u];
+  let m = load_mom(k);
+  if (cnt <= 0.0 || m.n < 2.0) { return; }
+  let i = gid.x % s2;
+  let o = k * 8u;
+  let p = (u32(stats[o + 7u]) + i / P.patch_size) * P.width + u32(stats[o + 6u]) + i % P.patch_size;
+  if (!ok(p)) { return; }
+  let c = pearson(m);
+  atomic_add_f32(&grad_atomic[p], -P.weight * (c.y * (prior[p] - m.mp) - c.z * (render[p] - m.mr)) / cnt);
 }

@@ -3,7 +3,7 @@
 // (repeat 0 in sample order, repeats 1..9 permuted; entry q = row * 640 + col), SSIM with a 4-tap
 // Gaussian window (sigma 1.5), stride 4, zero padding 1 -> 16 x 160 windows; loss = weight * (1 - mean).
 // Windows do not overlap (kernel = stride), so each window's thread writes the gradient of its
-// taps; s3im_bwd gathers them per image pixel through the inverse permutations (no atomics).
+// taps; s3im_bwd gathers them per sample through the inverse permutations and adds to its pixel.
 
 struct Params {
   width: u32,
@@ -14,8 +14,8 @@ struct Params {
   seed: u32,
   weight: f32,
   loss_slot: u32,
-  num_partials: u32,
-  row_groups: u32, // workgroups per row of the 2D dispatch of s3im_bwd
+  _pad: u32,
+  _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> P: Params;
@@ -24,7 +24,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> gpatch: array<f32>; // 40960 * 3: dSSIM_mean*count / d(virtual entry)
 @group(0) @binding(4) var<storage, read_write> partials: array<f32>;
 @group(0) @binding(5) var<storage, read_write> loss_out: array<f32>;
-@group(0) @binding(6) var<storage, read_write> grad: array<f32>;
+@group(0) @binding(6) var<storage, read_write> grad: array<atomic<u32>>; // f32 bits
 
 const SAMPLES: u32 = 4096u;
 const REPEATS: u32 = 10u;
@@ -52,8 +52,7 @@ fn sample_pixel(s: u32) -> u32 {
 }
 
 @compute @workgroup_size(256)
-fn s3im_fwd(@builtin(global_invocation_id) gid: vec3u, @builtin(local_invocation_index) lid: u32,
-            @builtin(workgroup_id) wg: vec3u) {
+fn s3im_fwd(@builtin(global_invocation_id) gid: vec3u) {
   let t = gid.x;
   var total = 0.0;
   if (t < WINDOWS) {
@@ -113,39 +112,36 @@ fn s3im_fwd(@builtin(global_invocation_id) gid: vec3u, @builtin(local_invocation
       }
     }
   }
-  let sum = wg_sum(lid, total);
-  if (lid == 0u) { partials[wg.x] = sum; }
+  if (t < WINDOWS) { partials[t] = total; }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(64)
 fn s3im_finalize(@builtin(local_invocation_index) lid: u32) {
   var s = 0.0;
-  for (var i = lid; i < P.num_partials; i += 256u) { s += partials[i]; }
-  let total = wg_sum(lid, s);
-  if (lid == 0u) { loss_out[P.loss_slot] = P.weight * (1.0 - total * INV_COUNT); }
+  for (var i = lid; i < WINDOWS; i += 64u) { s += partials[i]; }
+  let total = sum64_to_first(lid, vec4f(s, 0.0, 0.0, 0.0));
+  if (lid == 0u) { loss_out[P.loss_slot] = P.weight * (1.0 - total.x * INV_COUNT); }
 }
 
+// One thread per sample: gathers the gradient of its 10 virtual entries and adds it to its pixel
+// (a float CAS atomic: when H*W < 4096 a pixel is drawn by several samples).
 @compute @workgroup_size(256)
 fn s3im_bwd(@builtin(global_invocation_id) gid: vec3u) {
-  let p = gid.y * P.row_groups * 256u + gid.x;
-  if (p >= P.n) { return; }
+  let i = gid.x;
+  if (i >= SAMPLES) { return; }
   var g = vec3f(0.0);
-  for (var k = 0u; k < P.rounds; k++) {
-    let i = k * P.n + permute_inverse(p, P.n, P.m, stream_key(P.seed, STREAM_PIXELS + k));
-    if (i >= SAMPLES) { continue; }
-    for (var r = 0u; r < REPEATS; r++) {
-      var kk = i;
-      if (r > 0u) { kk = feistel_inverse(i, 6u, stream_key(P.seed, r)); }
-      let q = r * SAMPLES + kk;
-      // Entries of the last row / column lie outside every window (padding 1, stride 4).
-      if ((q / PW + 1u) / 4u < OH && (q % PW + 1u) / 4u < OW) {
-        g += vec3f(gpatch[q * 3u], gpatch[q * 3u + 1u], gpatch[q * 3u + 2u]);
-      }
+  for (var r = 0u; r < REPEATS; r++) {
+    var kk = i;
+    if (r > 0u) { kk = feistel_inverse(i, 6u, stream_key(P.seed, r)); }
+    let q = r * SAMPLES + kk;
+    // Entries of the last row / column lie outside every window (padding 1, stride 4).
+    if ((q / PW + 1u) / 4u < OH && (q % PW + 1u) / 4u < OW) {
+      g += vec3f(gpatch[q * 3u], gpatch[q * 3u + 1u], gpatch[q * 3u + 2u]);
     }
   }
+  let o = sample_pixel(i) * 3u;
   let scale = -P.weight * INV_COUNT;
-  let o = p * 3u;
-  grad[o] = grad[o] + scale * g.x;
-  grad[o + 1u] = grad[o + 1u] + scale * g.y;
-  grad[o + 2u] = grad[o + 2u] + scale * g.z;
+  atomic_add_f32(&grad[o], scale * g.x);
+  atomic_add_f32(&grad[o + 1u], scale * g.y);
+  atomic_add_f32(&grad[o + 2u], scale * g.z);
 }

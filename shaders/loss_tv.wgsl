@@ -1,7 +1,7 @@
 // Total variation of a per-view depth (or disparity) grid (CoherentGS), forward and backward
 // (loss_common.wgsl is prepended). loss = weight / P * sum over right/down neighbour pairs with both
 // pixels valid of |d_p - d_q| (or (d_p - d_q)^2 when squared), P = H*(W-1) + (H-1)*W.
-// Each thread owns one pixel: its right/down pairs for the loss, all four pairs for its gradient.
+// Each pixel's thread sums its right/down pairs for the loss and all four pairs for its gradient.
 
 struct Params {
   width: u32,
@@ -11,8 +11,6 @@ struct Params {
   weight: f32,
   inv_pairs: f32,
   loss_slot: u32,
-  num_partials: u32,
-  row_groups: u32,
 }
 
 @group(0) @binding(0) var<uniform> P: Params;
@@ -33,39 +31,39 @@ fn pair(a: f32, b: f32) -> vec2f {
   return vec2f(abs(d), sign(d));
 }
 
+// Grid-stride over pixels (GRID threads), one loss partial per thread, no barriers.
 @compute @workgroup_size(256)
-fn tv(@builtin(global_invocation_id) gid: vec3u, @builtin(local_invocation_index) lid: u32,
-      @builtin(workgroup_id) wg: vec3u) {
-  let p = gid.y * P.row_groups * 256u + gid.x;
+fn tv(@builtin(global_invocation_id) gid: vec3u) {
+  let t = gid.x;
   let n = P.width * P.height;
   var loss = 0.0;
-  if (p < n && ok(p)) {
+  for (var p = t; p < n; p += GRID) {
+    if (!ok(p)) { continue; }
     let x = p % P.width;
     let y = p / P.width;
     let d = depth[p];
     var g = 0.0;
     if (x + 1u < P.width && ok(p + 1u)) {
-      let t = pair(d, depth[p + 1u]);
-      loss += t.x;
-      g += t.y;
+      let v = pair(d, depth[p + 1u]);
+      loss += v.x;
+      g += v.y;
     }
     if (y + 1u < P.height && ok(p + P.width)) {
-      let t = pair(d, depth[p + P.width]);
-      loss += t.x;
-      g += t.y;
+      let v = pair(d, depth[p + P.width]);
+      loss += v.x;
+      g += v.y;
     }
     if (x > 0u && ok(p - 1u)) { g += pair(d, depth[p - 1u]).y; }
     if (y > 0u && ok(p - P.width)) { g += pair(d, depth[p - P.width]).y; }
     grad[p] = grad[p] + P.weight * P.inv_pairs * g;
   }
-  let s = wg_sum(lid, loss);
-  if (lid == 0u) { partials[wg.y * P.row_groups + wg.x] = s; }
+  partials[t] = loss;
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(64)
 fn tv_finalize(@builtin(local_invocation_index) lid: u32) {
   var s = 0.0;
-  for (var i = lid; i < P.num_partials; i += 256u) { s += partials[i]; }
-  let total = wg_sum(lid, s);
-  if (lid == 0u) { loss_out[P.loss_slot] = P.weight * P.inv_pairs * total; }
+  for (var i = lid; i < GRID; i += 64u) { s += partials[i]; }
+  let total = sum64_to_first(lid, vec4f(s, 0.0, 0.0, 0.0));
+  if (lid == 0u) { loss_out[P.loss_slot] = P.weight * P.inv_pairs * total.x; }
 }

@@ -10,8 +10,8 @@
  */
 import code from '../../../shaders/loss_tv.wgsl?raw';
 import type { GpuContext } from '../../gpu/device';
-import { createComputePipeline, workgroups } from '../../gpu/pipelines';
-import { BindCache, ParamBlock, Scratch, bindGroup, checkBuffer, checkLossSlot, checkNumber, checkSize, dummyBuffer, lossShader } from './lossUtils';
+import { createComputePipeline } from '../../gpu/pipelines';
+import { BindCache, GRID, ParamBlock, Scratch, bindGroup, checkBuffer, checkLossSlot, checkNumber, checkSize, dummyBuffer, lossShader } from './lossUtils';
 
 const LABEL = 'shaders/loss_tv.wgsl';
 
@@ -47,7 +47,7 @@ export class DepthTvLoss {
     private readonly main: GPUComputePipeline,
     private readonly fin: GPUComputePipeline,
   ) {
-    this.params = new ParamBlock(gpu.device, 48, 'DepthTvLoss.params');
+    this.params = new ParamBlock(gpu.device, 32, 'DepthTvLoss.params');
     this.partials = new Scratch(gpu.device, 'DepthTvLoss.partials');
     this.dummy = dummyBuffer(gpu.device, 'DepthTvLoss.noMask');
   }
@@ -76,8 +76,7 @@ export class DepthTvLoss {
     if (p.valid) checkBuffer(where, 'valid', p.valid, n * 4);
     checkNumber(where, 'weight', p.weight);
     checkLossSlot(where, p.lossOut, p.lossSlot);
-    const [bx, by] = workgroups(n, 256);
-    const partials = this.partials.get(bx * by * 4).buffer;
+    const partials = this.partials.get(GRID * 4).buffer;
     const pairs = p.height * (p.width - 1) + (p.height - 1) * p.width;
     this.params.record(enc, (u, f) => {
       u[0] = p.width;
@@ -87,8 +86,6 @@ export class DepthTvLoss {
       f[4] = p.weight;
       f[5] = pairs > 0 ? 1 / pairs : 0;
       u[6] = p.lossSlot;
-      u[7] = bx * by;
-      u[8] = bx;
     });
     const d = this.gpu.device;
     const U = this.params.buffer;
@@ -100,7 +97,7 @@ export class DepthTvLoss {
     const pass = enc.beginComputePass({ label: 'DepthTvLoss' });
     pass.setPipeline(this.main);
     pass.setBindGroup(0, gm);
-    pass.dispatchWorkgroups(bx, by);
+    pass.dispatchWorkgroups(GRID / 256);
     pass.setPipeline(this.fin);
     pass.setBindGroup(0, gf);
     pass.dispatchWorkgroups(1);

@@ -5,15 +5,14 @@
  * note: 3DGS uses 1 - SSIM, not (1 - SSIM) / 2). L1 = mean |render - target| over H*W*3;
  * SSIM = Wang et al. 2004 with an 11-tap Gaussian window (sigma 1.5), C1 = 0.01^2, C2 = 0.03^2,
  * zero 'same' padding per channel (3DGS's conv2d), mean over H*W*3. Float64 reference:
- * `l1SsimLossRef` in ./reference.ts. Shader: shaders/loss_l1ssim.wgsl (3 dispatches in one pass).
+ * `l1SsimLossRef` in ./reference.ts. Shader: shaders/loss_l1ssim.wgsl (5 dispatches in one compute pass).
  */
 import code from '../../../shaders/loss_l1ssim.wgsl?raw';
 import type { GpuContext } from '../../gpu/device';
-import { createComputePipeline } from '../../gpu/pipelines';
-import { BindCache, ParamBlock, Scratch, bindGroup, checkBuffer, checkLossSlot, checkNumber, checkSize, lossShader } from './lossUtils';
+import { createComputePipeline, workgroups } from '../../gpu/pipelines';
+import { BindCache, GRID, ParamBlock, Scratch, bindGroup, checkBuffer, checkLossSlot, checkNumber, checkSize, lossShader } from './lossUtils';
 
 const LABEL = 'shaders/loss_l1ssim.wgsl';
-const TILE = 16;
 
 /** Parameters of one L1SsimLoss.record call. */
 export interface L1SsimParams {
@@ -38,17 +37,17 @@ export interface L1SsimParams {
 /** L1 + D-SSIM loss of 3DGS with its backward pass, on the GPU (see file header for the formula). */
 export class L1SsimLoss {
   private readonly params: ParamBlock;
+  private readonly hbuf: Scratch;
   private readonly dmaps: Scratch;
   private readonly partials: Scratch;
   private readonly cache = new BindCache();
 
   private constructor(
     private readonly gpu: GpuContext,
-    private readonly fwd: GPUComputePipeline,
-    private readonly fin: GPUComputePipeline,
-    private readonly bwd: GPUComputePipeline,
+    private readonly pipes: Record<'h1' | 'v1' | 'finalize' | 'h2' | 'v2', GPUComputePipeline>,
   ) {
     this.params = new ParamBlock(gpu.device, 32, 'L1SsimLoss.params');
+    this.hbuf = new Scratch(gpu.device, 'L1SsimLoss.hbuf');
     this.dmaps = new Scratch(gpu.device, 'L1SsimLoss.dmaps');
     this.partials = new Scratch(gpu.device, 'L1SsimLoss.partials');
   }
@@ -59,17 +58,14 @@ export class L1SsimLoss {
    */
   static async create(gpu: GpuContext): Promise<L1SsimLoss> {
     const src = lossShader(code);
-    const [f, n, b] = await Promise.all([
-      createComputePipeline(gpu.device, src, 'ssim_fwd', LABEL),
-      createComputePipeline(gpu.device, src, 'finalize', LABEL),
-      createComputePipeline(gpu.device, src, 'ssim_bwd', LABEL),
-    ]);
-    return new L1SsimLoss(gpu, f, n, b);
+    const names = ['h1', 'v1', 'finalize', 'h2', 'v2'] as const;
+    const ps = await Promise.all(names.map((e) => createComputePipeline(gpu.device, src, e, LABEL)));
+    return new L1SsimLoss(gpu, { h1: ps[0], v1: ps[1], finalize: ps[2], h2: ps[3], v2: ps[4] });
   }
 
   /**
    * Records forward + backward: adds weight * dLoss/dRender into gradRender and writes
-   * weight * loss to lossOut[lossSlot]. No CPU readback. Scratch: 36 bytes per pixel.
+   * weight * loss to lossOut[lossSlot]. No CPU readback. Scratch: 96 bytes per pixel.
    * @throws Error naming the field when a size, buffer or number is invalid.
    */
   record(enc: GPUCommandEncoder, p: L1SsimParams): void {
@@ -80,15 +76,15 @@ export class L1SsimLoss {
     checkNumber(where, 'lambdaSsim', p.lambdaSsim, 0, 1);
     checkNumber(where, 'weight', p.weight);
     checkLossSlot(where, p.lossOut, p.lossSlot);
-    const tx = Math.ceil(p.width / TILE);
-    const ty = Math.ceil(p.height / TILE);
+    const hbuf = this.hbuf.get(n * 60).buffer;
     const dmaps = this.dmaps.get(n * 36).buffer;
-    const partials = this.partials.get(tx * ty * 8).buffer;
+    const partials = this.partials.get(GRID * 8).buffer;
+    const [bx, by] = workgroups(n, 256);
     this.params.record(enc, (u, f) => {
       u[0] = p.width;
       u[1] = p.height;
-      u[2] = tx;
-      u[3] = tx * ty;
+      u[2] = n;
+      u[3] = bx;
       f[4] = p.lambdaSsim;
       f[5] = p.weight;
       u[6] = p.lossSlot;
@@ -96,29 +92,33 @@ export class L1SsimLoss {
     });
     const d = this.gpu.device;
     const U = this.params.buffer;
-    const [gf, gn, gb] = this.cache.get([p.render, p.target, p.gradRender, p.lossOut, dmaps, partials], () => [
-      bindGroup(d, this.fwd, { 0: U, 1: p.render, 2: p.target, 3: dmaps, 4: partials }, 'L1SsimLoss.fwd'),
-      bindGroup(d, this.fin, { 0: U, 4: partials, 5: p.lossOut }, 'L1SsimLoss.finalize'),
-      bindGroup(d, this.bwd, { 0: U, 1: p.render, 2: p.target, 3: dmaps, 6: p.gradRender }, 'L1SsimLoss.bwd'),
+    const P = this.pipes;
+    const groups = this.cache.get([p.render, p.target, p.gradRender, p.lossOut, hbuf, dmaps, partials], () => [
+      bindGroup(d, P.h1, { 0: U, 1: p.render, 2: p.target, 3: hbuf }, 'L1SsimLoss.h1'),
+      bindGroup(d, P.v1, { 0: U, 1: p.render, 2: p.target, 3: hbuf, 4: dmaps, 5: partials }, 'L1SsimLoss.v1'),
+      bindGroup(d, P.finalize, { 0: U, 5: partials, 6: p.lossOut }, 'L1SsimLoss.finalize'),
+      bindGroup(d, P.h2, { 0: U, 3: hbuf, 4: dmaps }, 'L1SsimLoss.h2'),
+      bindGroup(d, P.v2, { 0: U, 1: p.render, 2: p.target, 3: hbuf, 7: p.gradRender }, 'L1SsimLoss.v2'),
     ]);
     const pass = enc.beginComputePass({ label: 'L1SsimLoss' });
-    pass.setPipeline(this.fwd);
-    pass.setBindGroup(0, gf);
-    pass.dispatchWorkgroups(tx, ty);
-    pass.setPipeline(this.fin);
-    pass.setBindGroup(0, gn);
-    pass.dispatchWorkgroups(1);
-    pass.setPipeline(this.bwd);
-    pass.setBindGroup(0, gb);
-    pass.dispatchWorkgroups(tx, ty);
+    const run = (pipe: GPUComputePipeline, g: GPUBindGroup, x: number, y = 1) => {
+      pass.setPipeline(pipe);
+      pass.setBindGroup(0, g);
+      pass.dispatchWorkgroups(x, y);
+    };
+    run(P.h1, groups[0], bx, by);
+    run(P.v1, groups[1], GRID / 256);
+    run(P.finalize, groups[2], 1);
+    run(P.h2, groups[3], bx, by);
+    run(P.v2, groups[4], bx, by);
     pass.end();
   }
 
   /** Frees the scratch buffers. */
   destroy(): void {
+    this.hbuf.destroy();
     this.dmaps.destroy();
     this.partials.destroy();
     this.cache.clear();
   }
 }
-

@@ -11,7 +11,7 @@
  * (`relativeDepthPatchCorners` in ./random.ts); the float64 reference is `relativeDepthLossRef`.
  * The prior must have the same sense as the render (depth vs disparity): Pearson is invariant to
  * a positive or negative affine map, but not to inversion; pass 1/disparity or negate it.
- * Shader: shaders/loss_reldepth.wgsl (3 dispatches).
+ * Shader: shaders/loss_reldepth.wgsl (4 dispatches, one barrier in total).
  */
 import code from '../../../shaders/loss_reldepth.wgsl?raw';
 import type { GpuContext } from '../../gpu/device';
@@ -20,7 +20,7 @@ import { BindCache, ParamBlock, Scratch, bindGroup, checkBuffer, checkLossSlot, 
 import { PEARSON_EPS } from './reference';
 
 const LABEL = 'shaders/loss_reldepth.wgsl';
-const CHUNK = 1024;
+const CHUNK = 64;
 
 /** Parameters of one RelativeDepthLoss.record call. */
 export interface RelativeDepthParams {
@@ -66,7 +66,8 @@ export class RelativeDepthLoss {
     private readonly gpu: GpuContext,
     private readonly st: GPUComputePipeline,
     private readonly comb: GPUComputePipeline,
-    private readonly gr: GPUComputePipeline,
+    private readonly grGlobal: GPUComputePipeline,
+    private readonly grPatch: GPUComputePipeline,
   ) {
     this.params = new ParamBlock(gpu.device, 64, 'RelativeDepthLoss.params');
     this.stats = new Scratch(gpu.device, 'RelativeDepthLoss.stats');
@@ -77,12 +78,10 @@ export class RelativeDepthLoss {
   /** Compiles the pipelines. @throws ShaderCompileError when the WGSL fails to compile. */
   static async create(gpu: GpuContext): Promise<RelativeDepthLoss> {
     const src = lossShader(code);
-    const [s, c, g] = await Promise.all([
-      createComputePipeline(gpu.device, src, 'rd_stats', LABEL),
-      createComputePipeline(gpu.device, src, 'rd_combine', LABEL),
-      createComputePipeline(gpu.device, src, 'rd_grad', LABEL),
-    ]);
-    return new RelativeDepthLoss(gpu, s, c, g);
+    const [s, c, g, q] = await Promise.all(
+      ['rd_stats', 'rd_combine', 'rd_grad_global', 'rd_grad_patch'].map((e) => createComputePipeline(gpu.device, src, e, LABEL)),
+    );
+    return new RelativeDepthLoss(gpu, s, c, g, q);
   }
 
   /**
@@ -98,11 +97,14 @@ export class RelativeDepthLoss {
     for (const f of ['renderDepth', 'priorDepth', 'gradDepth'] as const) checkBuffer(where, f, p[f], n * 4);
     if (p.renderAlpha) checkBuffer(where, 'renderAlpha', p.renderAlpha, n * 4);
     if (p.valid) checkBuffer(where, 'valid', p.valid, n * 4);
-    if (!Number.isInteger(p.patches) || p.patches < 0 || p.patches > 65535 - Math.ceil(n / CHUNK)) {
-      throw new Error(`${where}: patches must be an integer in [0, ${65535 - Math.ceil(n / CHUNK)}], got ${p.patches}`);
+    if (!Number.isInteger(p.patches) || p.patches < 0 || p.patches > 65536) {
+      throw new Error(`${where}: patches must be an integer in [0, 65536], got ${p.patches}`);
     }
     if (p.patches > 0 && (!Number.isInteger(p.patchSize) || p.patchSize < 2 || p.patchSize > p.width || p.patchSize > p.height)) {
       throw new Error(`${where}: patchSize must be an integer in [2, min(width, height) = ${Math.min(p.width, p.height)}], got ${p.patchSize}`);
+    }
+    if (p.patches * p.patchSize * p.patchSize > 65535 * 256) {
+      throw new Error(`${where}: patches * patchSize^2 = ${p.patches * p.patchSize * p.patchSize} exceeds ${65535 * 256} pixels per step`);
     }
     checkNumber(where, 'globalWeight', p.globalWeight, 0);
     checkNumber(where, 'weight', p.weight);
@@ -133,21 +135,27 @@ export class RelativeDepthLoss {
     const U = this.params.buffer;
     const valid = p.valid ?? this.dummyU;
     const alpha = p.renderAlpha ?? this.dummyF;
-    const [gs, gc, gg] = this.cache.get([p.renderDepth, p.priorDepth, valid, alpha, p.gradDepth, p.lossOut, stats], () => [
+    const [gs, gc, gg, gq] = this.cache.get([p.renderDepth, p.priorDepth, valid, alpha, p.gradDepth, p.lossOut, stats], () => [
       bindGroup(d, this.st, { 0: U, 1: p.renderDepth, 2: p.priorDepth, 3: valid, 4: alpha, 5: stats }, 'RelativeDepthLoss.stats'),
       bindGroup(d, this.comb, { 0: U, 5: stats, 6: p.lossOut }, 'RelativeDepthLoss.combine'),
-      bindGroup(d, this.gr, { 0: U, 1: p.renderDepth, 2: p.priorDepth, 3: valid, 4: alpha, 5: stats, 7: p.gradDepth }, 'RelativeDepthLoss.grad'),
+      bindGroup(d, this.grGlobal, { 0: U, 1: p.renderDepth, 2: p.priorDepth, 3: valid, 4: alpha, 5: stats, 7: p.gradDepth }, 'RelativeDepthLoss.gradGlobal'),
+      bindGroup(d, this.grPatch, { 0: U, 1: p.renderDepth, 2: p.priorDepth, 3: valid, 4: alpha, 5: stats, 8: p.gradDepth }, 'RelativeDepthLoss.gradPatch'),
     ]);
     const pass = enc.beginComputePass({ label: 'RelativeDepthLoss' });
     pass.setPipeline(this.st);
     pass.setBindGroup(0, gs);
-    pass.dispatchWorkgroups(p.patches + chunks);
+    pass.dispatchWorkgroups(Math.ceil((p.patches + chunks) / 64));
     pass.setPipeline(this.comb);
     pass.setBindGroup(0, gc);
     pass.dispatchWorkgroups(1);
-    pass.setPipeline(this.gr);
+    pass.setPipeline(this.grGlobal);
     pass.setBindGroup(0, gg);
     pass.dispatchWorkgroups(bx, by);
+    if (p.patches > 0) {
+      pass.setPipeline(this.grPatch);
+      pass.setBindGroup(0, gq);
+      pass.dispatchWorkgroups(Math.ceil((p.patches * p.patchSize * p.patchSize) / 256));
+    }
     pass.end();
   }
 

@@ -14,7 +14,7 @@
  */
 import code from '../../../shaders/loss_s3im.wgsl?raw';
 import type { GpuContext } from '../../gpu/device';
-import { createComputePipeline, workgroups } from '../../gpu/pipelines';
+import { createComputePipeline } from '../../gpu/pipelines';
 import { BindCache, ParamBlock, Scratch, bindGroup, checkBuffer, checkLossSlot, checkNumber, checkSize, lossShader } from './lossUtils';
 import { S3IM, feistelHalfBits } from './random';
 
@@ -84,8 +84,7 @@ export class S3imLoss {
     checkNumber(where, 'seed', p.seed, 0, 0xffffffff);
     checkLossSlot(where, p.lossOut, p.lossSlot);
     const gpatch = this.gpatch.get(S3IM.samples * S3IM.repeats * 12).buffer;
-    const partials = this.partials.get(FWD_GROUPS * 4).buffer;
-    const [bx, by] = workgroups(n, 256);
+    const partials = this.partials.get(16 * 160 * 4).buffer;
     this.params.record(enc, (u, f) => {
       u[0] = p.width;
       u[1] = p.height;
@@ -95,8 +94,6 @@ export class S3imLoss {
       u[5] = p.seed >>> 0;
       f[6] = p.weight;
       u[7] = p.lossSlot;
-      u[8] = FWD_GROUPS;
-      u[9] = bx;
     });
     const d = this.gpu.device;
     const U = this.params.buffer;
@@ -114,7 +111,7 @@ export class S3imLoss {
     pass.dispatchWorkgroups(1);
     pass.setPipeline(this.bwd);
     pass.setBindGroup(0, gb);
-    pass.dispatchWorkgroups(bx, by);
+    pass.dispatchWorkgroups(S3IM.samples / 256);
     pass.end();
   }
 

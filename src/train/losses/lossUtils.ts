@@ -12,6 +12,9 @@ export function lossShader(code: string): string {
   return `${commonWgsl}\n${code.replace('/*GAUSS11*/', g(11)).replace('/*GAUSS4*/', g(4))}`;
 }
 
+/** Threads of the grid-stride reduction passes (GRID in shaders/loss_common.wgsl). */
+export const GRID = 16384;
+
 /** Throws unless width and height are positive integers. */
 export function checkSize(where: string, width: number, height: number): void {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
