@@ -24,6 +24,8 @@ export interface CharacterJoint {
   /** Radius of the capsule from this joint to its first child (a sphere for leaves), metres. */
   radius: number;
   drive: Drive;
+  /** kg per m^3 for this bone's capsule, overriding the character's density. */
+  density?: number;
 }
 
 /**
@@ -142,6 +144,7 @@ export function anthropometric(h: number): HumanMeasurements {
 export function makeHuman(m: HumanMeasurements | number = 1.75): CharacterDef {
   const M = typeof m === 'number' ? anthropometric(m) : m;
   const s = M.pelvisToHead / 0.37; // size scale for radii (1 = 1 m tall)
+  const rAnkle = Math.min(0.02 * s, 0.8 * M.ankleHeight);
   const yA = M.ankleHeight;
   const yK = yA + M.shin;
   const yH = yK + M.thigh;
@@ -161,8 +164,9 @@ export function makeHuman(m: HumanMeasurements | number = 1.75): CharacterDef {
     { name: 'lWrist', parent: 'lElbow', rest: [-M.shoulderHalfWidth - 0.015 * s, yS - M.upperArm - M.forearm, 0.01 * s], radius: 0.025 * s, drive: 'armIk' },
     { name: 'lHip', parent: 'pelvis', rest: [-M.hipHalfWidth, yH, 0], radius: 0.045 * s, drive: 'pelvis' },
     { name: 'lKnee', parent: 'lHip', rest: [-M.hipHalfWidth - 0.005 * s, yK, 0], radius: 0.033 * s, drive: 'legIk' },
-    { name: 'lAnkle', parent: 'lKnee', rest: [-M.hipHalfWidth - 0.005 * s, yA, 0.01 * s], radius: Math.min(0.02 * s, 0.8 * yA), drive: 'legIk' },
-    { name: 'lToe', parent: 'lAnkle', rest: [-M.hipHalfWidth - 0.01 * s, 0.012 * s, 0.01 * s - Math.sqrt(Math.max(0, M.foot ** 2 - (yA - 0.012 * s) ** 2))], radius: 0.012 * s, drive: 'foot' },
+    { name: 'lAnkle', parent: 'lKnee', rest: [-M.hipHalfWidth - 0.005 * s, yA, 0.01 * s], radius: rAnkle, drive: 'legIk' },
+    // toe at the ankle capsule's radius so the foot capsule's sole touches y = 0
+    { name: 'lToe', parent: 'lAnkle', rest: [-M.hipHalfWidth - 0.01 * s, rAnkle, 0.01 * s - Math.sqrt(Math.max(0, M.foot ** 2 - (yA - rAnkle) ** 2))], radius: rAnkle, drive: 'foot' },
   ];
   return { name: 'human', joints: mirror(left), density: 1000, colour: '#d9a066' };
 }
@@ -184,9 +188,10 @@ export function makeDino(): CharacterDef {
     { name: 'lWrist', parent: 'lElbow', rest: [-0.17, 0.88, -0.8], radius: 0.025, drive: 'armIk' },
     { name: 'lHip', parent: 'pelvis', rest: [-0.17, 1.0, 0], radius: 0.1, drive: 'pelvis' },
     { name: 'lKnee', parent: 'lHip', rest: [-0.19, 0.6, -0.16], radius: 0.07, drive: 'legIk' },
-    { name: 'lHock', parent: 'lKnee', rest: [-0.19, 0.22, 0.1], radius: 0.045, drive: 'legIk' },
-    { name: 'lAnkle', parent: 'lHock', rest: [-0.19, 0.04, -0.06], radius: 0.04, drive: 'plant' },
-    { name: 'lToe', parent: 'lAnkle', rest: [-0.19, 0.03, -0.25], radius: 0.03, drive: 'foot' },
+    // foot under the whole-body centre of mass (the tail balances head and chest)
+    { name: 'lHock', parent: 'lKnee', rest: [-0.19, 0.24, 0.2], radius: 0.045, drive: 'legIk' },
+    { name: 'lAnkle', parent: 'lHock', rest: [-0.19, 0.04, 0.06], radius: 0.04, drive: 'plant' },
+    { name: 'lToe', parent: 'lAnkle', rest: [-0.19, 0.04, -0.18], radius: 0.03, drive: 'foot' },
     { name: 'tail0', parent: 'pelvis', rest: [0, 1.05, 0.4], radius: 0.13, drive: 'spring' },
     { name: 'tail1', parent: 'tail0', rest: [0, 1.02, 0.85], radius: 0.1, drive: 'spring' },
     { name: 'tail2', parent: 'tail1', rest: [0, 0.98, 1.3], radius: 0.075, drive: 'spring' },
@@ -202,8 +207,9 @@ export function makeMouse(): CharacterDef {
     { name: 'pelvis', parent: null, rest: [0, 0.3, 0], radius: 0.11, drive: 'root' },
     { name: 'spine', parent: 'pelvis', rest: [0, 0.4, 0], radius: 0.11, drive: 'torso' },
     { name: 'chest', parent: 'spine', rest: [0, 0.48, 0], radius: 0.09, drive: 'torso' },
-    { name: 'neck', parent: 'chest', rest: [0, 0.56, 0], radius: 0.05, drive: 'torso' },
-    { name: 'head', parent: 'neck', rest: [0, 0.62, 0], radius: 0.16, drive: 'head' },
+    { name: 'neck', parent: 'chest', rest: [0, 0.56, 0], radius: 0.06, drive: 'torso' },
+    // a big, light (furry) head: water density would make it half the body mass
+    { name: 'head', parent: 'neck', rest: [0, 0.62, 0], radius: 0.16, drive: 'head', density: 200 },
     { name: 'headTop', parent: 'head', rest: [0, 0.74, -0.12], radius: 0.12, drive: 'head' },
     { name: 'lShoulder', parent: 'chest', rest: [-0.1, 0.53, 0], radius: 0.03, drive: 'torso' },
     { name: 'lElbow', parent: 'lShoulder', rest: [-0.12, 0.41, 0], radius: 0.025, drive: 'armIk' },
@@ -211,7 +217,7 @@ export function makeMouse(): CharacterDef {
     { name: 'lHip', parent: 'pelvis', rest: [-0.07, 0.24, 0], radius: 0.05, drive: 'pelvis' },
     { name: 'lKnee', parent: 'lHip', rest: [-0.075, 0.13, -0.01], radius: 0.04, drive: 'legIk' },
     { name: 'lAnkle', parent: 'lKnee', rest: [-0.075, 0.035, 0], radius: 0.03, drive: 'legIk' },
-    { name: 'lToe', parent: 'lAnkle', rest: [-0.08, 0.02, -0.13], radius: 0.02, drive: 'foot' },
+    { name: 'lToe', parent: 'lAnkle', rest: [-0.08, 0.03, -0.13], radius: 0.02, drive: 'foot' },
     { name: 'tail0', parent: 'pelvis', rest: [0, 0.22, 0.12], radius: 0.025, drive: 'spring' },
     { name: 'tail1', parent: 'tail0', rest: [0, 0.12, 0.3], radius: 0.02, drive: 'spring' },
     { name: 'tail2', parent: 'tail1', rest: [0, 0.08, 0.5], radius: 0.016, drive: 'spring' },

@@ -43,7 +43,8 @@ export interface RetargeterOptions {
  *   character's own chest->neck->head rest vectors, length ratio clamped to [0.8, 1];
  * - feet: scaled human ankle positions; digitigrade legs place the foot joint ('plant') there, the
  *   hock rigid above it, then hip->knee->hock IK;
- * - tails ('spring'): damped springs toward the rest shape carried by the yaw, lengths re-projected.
+ * - tails ('spring'): damped springs toward the rest shape carried by the yaw, lengths re-projected;
+ * - finally every joint is lifted to at least its radius above the floor.
  */
 export class Retargeter {
   readonly k: number;
@@ -175,8 +176,18 @@ export class Retargeter {
         // keep the bone length
         const v = this.tailPos[ti].clone().sub(P[p]);
         this.tailPos[ti].copy(P[p]).addScaledVector(v, off.length() / Math.max(1e-9, v.length()));
+        // the tail rests on the ground rather than passing through it
+        const r = cd.joints[i].radius;
+        if (this.tailPos[ti].y < r) {
+          this.tailPos[ti].y = r;
+          if (this.tailVel[ti].y < 0) this.tailVel[ti].y = 0;
+        }
       }
       P[i].copy(this.tailPos[ti]);
+    });
+    // no joint sphere below the floor (a bowing dinosaur's head, a crouching mouse's hips)
+    cd.joints.forEach((j, i) => {
+      if (P[i].y < j.radius) P[i].y = j.radius;
     });
     this.started = true;
     const pose: SkeletonPose = { positions: P, yaw: yaw.clone(), torso: h.torso.clone(), head: h.head.clone(), contacts: [h.contacts[0], h.contacts[1]], footYaw: [h.footYaw[0].clone(), h.footYaw[1].clone()] };
