@@ -3,6 +3,7 @@ import type { PointCloud, Scene } from '../core/Scene';
 import { basename, dirname, joinPath, type FileSource } from './FileSource';
 import { fail } from './FormatError';
 import { IMAGE_EXTENSIONS } from './imageDecode';
+import { readColmapModel } from './colmapLoader';
 import { readPly } from './plyFormat';
 import { assembleScene, requireFinite, type FrameSpec, type LoadOptions } from './sceneAssembly';
 import type { Distortion } from './undistort';
@@ -13,10 +14,11 @@ import type { Distortion } from './undistort';
  * 4x4 camera-to-world `transform_matrix` in OpenGL axes (x right, y up, looking down -z). Intrinsics:
  * `camera_angle_x` (horizontal FoV, radians; `camera_angle_y` optional) or `fl_x, fl_y, cx, cy, w, h`,
  * at the top level or per frame; OPENCV distortion `k1, k2, (k3,) p1, p2` is undistorted.
- * `transforms_train.json` + `transforms_test.json` (+ `_val`) load as one scene with
- * Scene.imageSplits recording each frame's file. Protocol 'blender', background white unless given.
- * `applied_transform` (nerfstudio: original COLMAP world -> this file's world) is applied to COLMAP
- * points found next to the file; points from `ply_file_path` are taken as already in this frame.
+ * `transforms_train.json` + `transforms_test.json` load as one scene (train frames first) with
+ * Scene.imageSplits recording each frame's file (`transforms_val.json` is not loaded). Protocol 'blender', background white unless given.
+ * `applied_transform` (nerfstudio: original COLMAP world -> this file's world) is applied to the
+ * points3D of a COLMAP model next to the file (`colmap/sparse/0`, `sparse/0` or `sparse`); points from
+ * `ply_file_path` are taken as already in this file's frame (nerfstudio writes them transformed).
  *
  * @param jsonPaths the transforms files, in the order their frames are concatenated
  * @throws FormatError naming the file and field for invalid JSON, missing or non-finite matrices,
@@ -108,6 +110,11 @@ export async function loadBlender(src: FileSource, jsonPaths: { path: string; sp
       const A = meta.applied_transform;
       if (!Array.isArray(A) || A.length < 3 || !A.slice(0, 3).every((r: any) => Array.isArray(r) && r.length === 4)) fail(file, 'applied_transform', 'expected a 3x4 matrix');
       requireFinite(file, 'applied_transform', A.slice(0, 3).flat());
+      const modelDir = ['colmap/sparse/0', 'sparse/0', 'sparse'].map((d) => joinPath(base, d)).find((d) => listed.has(`${d}/points3D.bin`) || listed.has(`${d}/points3D.txt`));
+      if (!points && modelDir) {
+        points = (await readColmapModel(src, modelDir)).points;
+        if (points) transformPoints(points.xyz, A);
+      }
     }
   }
   return assembleScene(src, frames, { name: basename(dirname(jsonPaths[0].path)) || src.name, protocol: 'blender', background, points }, opts);

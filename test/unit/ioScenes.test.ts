@@ -264,6 +264,23 @@ describe('nerfstudio transforms.json', () => {
     expect(s.imageSplits).toBeUndefined();
     expect(s.images[1].data[0]).toBeCloseTo(200 / 255, 1);
   });
+
+  it('applies applied_transform to the COLMAP points next to transforms.json', async () => {
+    const meta = {
+      fl_x: 5, w: 8, h: 6,
+      applied_transform: [[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, -1, 2]],
+      frames: [{ file_path: 'images/a.png', transform_matrix: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] }],
+    };
+    const s = await loadScene(memorySource('ns', {
+      'transforms.json': new TextEncoder().encode(JSON.stringify(meta)),
+      'images/a.png': makePng(8, 6),
+      'colmap/sparse/0/cameras.txt': new TextEncoder().encode('1 PINHOLE 8 6 5 5 4 3\n'),
+      'colmap/sparse/0/images.txt': new TextEncoder().encode('1 1 0 0 0 0 0 0 1 a.png\n\n'),
+      'colmap/sparse/0/points3D.txt': new TextEncoder().encode('1 1 2 3 255 0 0 0.5\n'),
+    }));
+    expect(s.protocol).toBe('blender');
+    expect(Array.from(s.points!.xyz)).toEqual([2, 1, -1]);
+  });
 });
 
 describe('image decoding', () => {
