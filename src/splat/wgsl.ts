@@ -19,12 +19,20 @@ export function prefixSource(useSubgroups: boolean): string {
   return useSubgroups ? prefixSubgroup : prefixPlain;
 }
 
+/**
+ * Keeps the `// #if SUBGROUPS` part (useSubgroups) or the `// #else` part of each
+ * `// #if SUBGROUPS` / `// #else` / `// #endif` block (WGSL has no preprocessor).
+ */
+export function selectVariant(code: string, useSubgroups: boolean): string {
+  return code.replace(/\/\/ #if SUBGROUPS\n([\s\S]*?)[ \t]*\/\/ #else\n([\s\S]*?)[ \t]*\/\/ #endif\n/g, (_m, a: string, b: string) => (useSubgroups ? a : b));
+}
+
 /** Source of one rasterizer stage (shared declarations prepended). */
 export const stageSource = {
   project: common + project,
   projectBackward: common + projectBackward,
   rasterize: common + rasterize,
-  rasterizeBackward: (useSubgroups: boolean) => (useSubgroups ? 'enable subgroups;\n' : '') + common + rasterizeBackward.replace('//@SUBGROUPS', useSubgroups ? 'const USE_SUBGROUPS = true;' : 'const USE_SUBGROUPS = false;'),
+  rasterizeBackward: (useSubgroups: boolean) => (useSubgroups ? 'enable subgroups;\n' : '') + common + selectVariant(rasterizeBackward, useSubgroups),
   tiles: common + tiles,
   scan: (useSubgroups: boolean) => prefixSource(useSubgroups) + scan,
   sort: (useSubgroups: boolean) => prefixSource(useSubgroups) + sort,

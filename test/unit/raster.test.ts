@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { acquireGpu } from '../../src/gpu/device';
+import { createStorageBuffer, readF32 } from '../../src/gpu/buffers';
 import { GaussianBuffers } from '../../src/splat/GaussianBuffers';
 import { GaussianRasterizer, type RasterOptions } from '../../src/splat/GaussianRasterizer';
 import { referenceBackward, referenceForward, type RefCloud } from '../../src/splat/referenceRasterizer';
@@ -115,5 +116,74 @@ describe('CPU reference gradients vs central finite differences', () => {
       checked += groupChecked;
     }
     expect(checked).toBeGreaterThan(40);
+  });
+});
+
+describe('GPU backward vs float64 CPU reference', () => {
+  it.each([
+    [0, false, true],
+    [1, true, true],
+    [2, false, false],
+    [3, true, false],
+  ])('SH degree %s, antialiased=%s, subgroups=%s', async (deg, antialiased, wantSubgroups) => {
+    const gpu = await acquireGpu();
+    const useSubgroups = wantSubgroups && gpu.hasSubgroups;
+    const raster = await GaussianRasterizer.create(gpu, { maxIntersections: 1 << 16, useSubgroups });
+    const r = mulberry32(500 + deg);
+    const [w, h] = deg % 2 ? [96, 64] : [64, 48];
+    const camera = randomCamera(r, w, h);
+    const cloud = randomScene(r, camera, { count: 500, shDegree: deg });
+    const opts: RasterOptions = { background: [r(), r(), r()], antialiased };
+    const wts = randomWeights(r, w * h);
+    const d = gpu.device;
+    const gb = new GaussianBuffers(d, cloud.count);
+    gb.upload(cloud);
+    const grads = new GaussianBuffers(d, cloud.count);
+    grads.count = cloud.count;
+    grads.shDegree = deg;
+    grads.clear();
+    const stats = { mean2dGradNorm: createStorageBuffer(d, cloud.count * 4, 'norm'), visibleCount: createStorageBuffer(d, cloud.count * 4, 'vis') };
+    const gRgb = createStorageBuffer(d, Float32Array.from(wts.rgb), 'gRgb');
+    const gA = createStorageBuffer(d, Float32Array.from(wts.alpha), 'gA');
+    const gD = createStorageBuffer(d, Float32Array.from(wts.depth), 'gD');
+    const enc = d.createCommandEncoder();
+    raster.forward(enc, gb, camera, opts);
+    raster.backward(enc, gRgb, gA, gD, grads, stats);
+    d.queue.submit([enc.finish()]);
+    const got = await grads.download(deg);
+    const ref = referenceBackward(cloud, camera, opts, wts.rgb, wts.alpha, wts.depth);
+    const report: Record<string, unknown> = {};
+    for (const group of ['means', 'logScales', 'quats', 'logitOpacities', 'sh'] as const) {
+      const a = got[group];
+      const b = ref[group];
+      let gmax = 0, l1 = 0, sumA = 0, sumB = 0, worst = 0, bad = 0, n = 0;
+      for (let k = 0; k < b.length; k++) {
+        gmax = Math.max(gmax, Math.abs(b[k]));
+        l1 += Math.abs(b[k]);
+        sumA += a[k];
+        sumB += b[k];
+      }
+      for (let k = 0; k < b.length; k++) {
+        expect(Number.isFinite(a[k])).toBe(true);
+        if (Math.abs(b[k]) < 1e-4 * gmax) continue; // negligible against the group's largest
+        n++;
+        const rel = Math.abs(a[k] - b[k]) / Math.abs(b[k]);
+        worst = Math.max(worst, rel);
+        if (rel > 1e-2) bad++;
+      }
+      report[group] = { compared: n, worstRel: worst, over1e2: bad, sumRel: Math.abs(sumA - sumB) / l1 };
+      expect(bad, `${group}: elements over 1e-2 relative`).toBe(0);
+      expect(Math.abs(sumA - sumB) / l1, `${group}: sum`).toBeLessThanOrEqual(1e-3);
+    }
+    const norm = await readF32(d, stats.mean2dGradNorm, cloud.count);
+    const vis = await readF32(d, stats.visibleCount, cloud.count);
+    let normErr = 0, normMax = 0;
+    for (let i = 0; i < cloud.count; i++) {
+      expect(vis[i]).toBe(ref.visible[i]);
+      normErr = Math.max(normErr, Math.abs(norm[i] - ref.mean2dGradNorm[i]));
+      normMax = Math.max(normMax, ref.mean2dGradNorm[i]);
+    }
+    expect(normErr).toBeLessThanOrEqual(1e-3 * normMax);
+    console.log(`backward deg ${deg} aa=${antialiased} sg=${useSubgroups}: ${JSON.stringify(report)}`);
   });
 });
