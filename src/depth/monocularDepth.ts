@@ -52,8 +52,9 @@ function isNode(): boolean {
 export async function createMonocularDepth(model: Uint8Array | string, opts: MonoDepthOptions = {}): Promise<MonocularDepth> {
   const label = typeof model === 'string' ? model : `ONNX model (${model.byteLength} bytes)`;
   const bytes = await readModel(model, label);
-  const ort = await import('onnxruntime-web');
   const node = isNode();
+  // Node: the package's node build (wasm files from node_modules). Browser: the build with the WebGPU EP.
+  const ort = node ? await import('onnxruntime-web') : await import('onnxruntime-web/webgpu');
   if (node) ort.env.wasm.numThreads = 1; // no worker threads in Node; the wasm files load from node_modules
   const providers =
     opts.executionProviders ?? (node ? ['wasm'] : typeof navigator !== 'undefined' && 'gpu' in navigator ? ['webgpu', 'wasm'] : ['wasm']);
