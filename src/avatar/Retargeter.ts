@@ -44,7 +44,7 @@ export interface RetargeterOptions {
  * - feet: scaled human ankle positions; digitigrade legs place the foot joint ('plant') there, the
  *   hock rigid above it, then hip->knee->hock IK;
  * - tails ('spring'): damped springs toward the rest shape carried by the yaw, lengths re-projected;
- * - finally every joint is lifted to at least its radius above the floor.
+ * - finally every joint is lifted to at least its (and its parent capsule's) radius above the floor.
  */
 export class Retargeter {
   readonly k: number;
@@ -187,7 +187,8 @@ export class Retargeter {
     });
     // no joint sphere below the floor (a bowing dinosaur's head, a crouching mouse's hips)
     cd.joints.forEach((j, i) => {
-      if (P[i].y < j.radius) P[i].y = j.radius;
+      const r = Math.max(j.radius, this.parents[i] >= 0 ? cd.joints[this.parents[i]].radius : 0); // the parent's capsule ends here
+      if (P[i].y < r) P[i].y = r;
     });
     this.started = true;
     const pose: SkeletonPose = { positions: P, yaw: yaw.clone(), torso: h.torso.clone(), head: h.head.clone(), contacts: [h.contacts[0], h.contacts[1]], footYaw: [h.footYaw[0].clone(), h.footYaw[1].clone()] };
