@@ -57,14 +57,16 @@ export function zipSource(name: string, bytes: Uint8Array): FileSource {
 }
 
 /**
- * A FileSource over browser Files (an <input webkitdirectory> list or a drop). Paths come from
- * `webkitRelativePath` when set, else the file name.
+ * A FileSource over browser Files (an <input webkitdirectory> list or a drop, see
+ * filesFromDataTransfer). Paths come from `webkitRelativePath` when set, else a `relativePath` or
+ * `path` property (set by drop helpers), else the file name.
  * @param files the files; `name` labels the source in error messages
  */
 export function fileListSource(files: File[], name = 'dropped files'): FileSource {
   const byPath = new Map<string, File>();
   for (const f of files) {
-    const rel = (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name;
+    const g = f as File & { webkitRelativePath?: string; relativePath?: string; path?: string };
+    const rel = g.webkitRelativePath || g.relativePath || g.path || f.name;
     byPath.set(cleanPath(rel), f);
   }
   return {
@@ -114,4 +116,34 @@ export function memorySource(name: string, files: Record<string, Uint8Array>): F
       return d;
     },
   };
+}
+
+/**
+ * Browser only: collects the files of a drop (files and whole folders, recursively, through
+ * `webkitGetAsEntry`), each tagged with its folder-relative path as `relativePath`, ready for
+ * fileListSource. Falls back to `dataTransfer.files` where entries are unavailable.
+ */
+export async function filesFromDataTransfer(dt: DataTransfer): Promise<File[]> {
+  const entries = Array.from(dt.items ?? [])
+    .map((it) => (it.kind === 'file' && typeof it.webkitGetAsEntry === 'function' ? it.webkitGetAsEntry() : null))
+    .filter((e): e is FileSystemEntry => !!e);
+  if (entries.length === 0) return Array.from(dt.files);
+  const out: File[] = [];
+  const visit = async (entry: FileSystemEntry, prefix: string): Promise<void> => {
+    if (entry.isFile) {
+      const file = await new Promise<File>((res, rej) => (entry as FileSystemFileEntry).file(res, rej));
+      Object.defineProperty(file, 'relativePath', { value: prefix + entry.name });
+      out.push(file);
+    } else if (entry.isDirectory) {
+      const reader = (entry as FileSystemDirectoryEntry).createReader();
+      // readEntries returns batches (<= 100 in Chromium) until an empty one.
+      for (;;) {
+        const batch = await new Promise<FileSystemEntry[]>((res, rej) => reader.readEntries(res, rej));
+        if (batch.length === 0) break;
+        for (const e of batch) await visit(e, `${prefix}${entry.name}/`);
+      }
+    }
+  };
+  for (const e of entries) await visit(e, '');
+  return out;
 }

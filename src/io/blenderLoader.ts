@@ -5,7 +5,7 @@ import { fail } from './FormatError';
 import { IMAGE_EXTENSIONS } from './imageDecode';
 import { readColmapModel } from './colmapLoader';
 import { readPly } from './plyFormat';
-import { assembleScene, requireFinite, type FrameSpec, type LoadOptions } from './sceneAssembly';
+import { assembleScene, sceneName, requireFinite, type FrameSpec, type LoadOptions } from './sceneAssembly';
 import type { Distortion } from './undistort';
 
 /**
@@ -61,7 +61,14 @@ export async function loadBlender(src: FileSource, jsonPaths: { path: string; sp
         const d = rel.replace(/(^|\/)images\//, `$1images_${opts.downscale}/`);
         if (listed.has(d) || IMAGE_EXTENSIONS.some((e) => listed.has(d + e))) rel = d;
       }
-      const path = listed.has(rel) ? rel : IMAGE_EXTENSIONS.map((e) => rel + e).concat(IMAGE_EXTENSIONS.map((e) => rel + e.toUpperCase())).find((p) => listed.has(p));
+      const withExt = (r: string) => [r, ...IMAGE_EXTENSIONS.map((e) => r + e), ...IMAGE_EXTENSIONS.map((e) => r + e.toUpperCase())];
+      let path = withExt(rel).find((p) => listed.has(p));
+      if (!path) {
+        // Absolute or foreign paths (written on another machine): match the last two components.
+        const tail = fr.file_path.replace(/\\/g, '/').split('/').filter((x: string) => x && x !== '.').slice(-2).join('/');
+        const hits = tail ? [...listed].filter((p) => withExt(tail).some((t) => p === t || p.endsWith(`/${t}`))) : [];
+        if (hits.length === 1) path = hits[0];
+      }
       if (!path) fail(file, `${field}.file_path`, `image "${fr.file_path}" not found (tried with ${IMAGE_EXTENSIONS.join(', ')})`);
       frames.push({
         path,
@@ -117,7 +124,7 @@ export async function loadBlender(src: FileSource, jsonPaths: { path: string; sp
       }
     }
   }
-  return assembleScene(src, frames, { name: basename(dirname(jsonPaths[0].path)) || src.name, protocol: 'blender', background, points }, opts);
+  return assembleScene(src, frames, { name: sceneName(src, dirname(jsonPaths[0].path)), protocol: 'blender', background, points }, opts);
 }
 
 /** Applies a row-major 3x4 transform to N*3 points in place. */

@@ -6,7 +6,7 @@ import {
   parseCamerasBinary, parseCamerasText, parseImagesBinary, parseImagesText, parsePointsBinary, parsePointsText,
   quatToRotation, type ColmapCamera, type ColmapModel,
 } from './colmapModel';
-import { assembleScene, type FrameSpec, type LoadOptions } from './sceneAssembly';
+import { assembleScene, sceneName, type FrameSpec, type LoadOptions } from './sceneAssembly';
 import type { Distortion } from './undistort';
 
 /** Pinhole intrinsics and distortion of the supported COLMAP models (radial ones are undistorted). */
@@ -88,5 +88,5 @@ export async function loadColmap(src: FileSource, dir: string, opts: LoadOptions
       },
     };
   });
-  return assembleScene(src, frames, { name: basename(root) || src.name, protocol: 'even', background: opts.background ?? [0, 0, 0], points: model.points }, opts);
+  return assembleScene(src, frames, { name: sceneName(src, root), protocol: 'even', background: opts.background ?? [0, 0, 0], points: model.points }, opts);
 }

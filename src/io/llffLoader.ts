@@ -4,7 +4,7 @@ import { basename, dirname, joinPath, type FileSource } from './FileSource';
 import { fail } from './FormatError';
 import { isImagePath } from './imageDecode';
 import { readNpy } from './npy';
-import { assembleScene, requireFinite, type FrameSpec, type LoadOptions } from './sceneAssembly';
+import { assembleScene, sceneName, requireFinite, type FrameSpec, type LoadOptions } from './sceneAssembly';
 
 /**
  * LLFF scenes (Mildenhall et al. 2019, "Local Light Field Fusion"; `load_llff.py` of the NeRF code):
@@ -84,5 +84,5 @@ export async function loadLlff(src: FileSource, root: string, opts: LoadOptions 
     };
   });
   const depthBounds: [number, number][] = Array.from({ length: n }, (_, i) => [data[i * 17 + 15], data[i * 17 + 16]]);
-  return assembleScene(src, frames, { name: basename(root) || src.name, protocol: 'llff', background: opts.background ?? [0, 0, 0], depthBounds }, opts);
+  return assembleScene(src, frames, { name: sceneName(src, root), protocol: 'llff', background: opts.background ?? [0, 0, 0], depthBounds }, opts);
 }

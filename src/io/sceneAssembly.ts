@@ -78,6 +78,12 @@ export async function assembleScene(src: FileSource, frames: FrameSpec[], meta: 
   return scene;
 }
 
+/** A scene's display name: its folder inside the source, else the source's last path component. */
+export function sceneName(src: FileSource, root: string): string {
+  const b = (p: string) => p.replace(/\/+$/, '').split('/').pop() ?? p;
+  return (root && b(root)) || b(src.name).replace(/\.zip$/i, '') || src.name;
+}
+
 /** Throws unless every value is finite, naming the file and field. */
 export function requireFinite(file: string, field: string, values: ArrayLike<number>): void {
   for (let i = 0; i < values.length; i++) {

@@ -246,7 +246,7 @@ describe('nerfstudio transforms.json', () => {
       applied_transform: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]],
       frames: [
         { file_path: 'images/frame_00001.png', transform_matrix: c2wGL },
-        { file_path: 'images/frame_00002.jpg', transform_matrix: c2wGL, fl_x: 60 },
+        { file_path: '/home/someone/capture/images/frame_00002.jpg', transform_matrix: c2wGL, fl_x: 60 },
       ],
     };
     const jpg = jpeg.encode({ width: 64, height: 48, data: Buffer.alloc(64 * 48 * 4, 200) }, 90).data;
@@ -263,6 +263,7 @@ describe('nerfstudio transforms.json', () => {
     expect(c.forward.map((v) => Number(v.toFixed(12)) + 0)).toEqual([0, 0, -1]);
     expect(s.imageSplits).toBeUndefined();
     expect(s.images[1].data[0]).toBeCloseTo(200 / 255, 1);
+    expect(s.name).toBe('ns');
   });
 
   it('applies applied_transform to the COLMAP points next to transforms.json', async () => {
