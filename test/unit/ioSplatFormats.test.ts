@@ -142,6 +142,46 @@ describe('INRIA PLY', () => {
   });
 });
 
+describe('PlayCanvas compressed PLY', () => {
+  it('decodes chunk bounds, 11-10-11 / 2-10-10-10 / 8888 packing and the sh element', () => {
+    const chunkProps = ['min_x', 'min_y', 'min_z', 'max_x', 'max_y', 'max_z', 'min_scale_x', 'min_scale_y', 'min_scale_z', 'max_scale_x', 'max_scale_y', 'max_scale_z', 'min_r', 'min_g', 'min_b', 'max_r', 'max_g', 'max_b'];
+    const chunk = [-1, 0, 2, 1, 4, 3, -5, -5, -5, -1, -1, -1, 0, 0, 0, 1, 1, 1];
+    const header =
+      'ply\nformat binary_little_endian 1.0\nelement chunk 1\n' + chunkProps.map((p) => `property float ${p}\n`).join('') +
+      'element vertex 1\nproperty uint packed_position\nproperty uint packed_rotation\nproperty uint packed_scale\nproperty uint packed_color\n' +
+      'element sh 1\n' + Array.from({ length: 9 }, (_, i) => `property uchar f_rest_${i}\n`).join('') + 'end_header\n';
+    const hb = new TextEncoder().encode(header);
+    const out = new Uint8Array(hb.length + 18 * 4 + 16 + 9);
+    out.set(hb);
+    const dv = new DataView(out.buffer, hb.length);
+    chunk.forEach((v, i) => dv.setFloat32(i * 4, v, true));
+    // position: x = 2047 (max), y = 0 (min), z = 1023/2047 (about mid)
+    dv.setUint32(72, (2047 << 21) | (0 << 11) | 1023, true);
+    // rotation: largest = index 0 (w); a = b = c = 0 encoded as 0.5 * 1023 ~ 511.5 -> use 512
+    dv.setUint32(76, ((0 << 30) | (512 << 20) | (512 << 10) | 512) >>> 0, true);
+    // scale: all max
+    dv.setUint32(80, ((2047 << 21) | (1023 << 11) | 2047) >>> 0, true);
+    // colour: r = 255, g = 0, b = 128, opacity 255 * 0.75 ~ 191
+    dv.setUint32(84, ((255 << 24) | (0 << 16) | (128 << 8) | 191) >>> 0, true);
+    for (let i = 0; i < 9; i++) out[hb.length + 88 + i] = i * 20;
+    const c = readSplatFile('tiny.compressed.ply', out);
+    expect(c.count).toBe(1);
+    expect(c.shDegree).toBe(1);
+    expect(c.means[0]).toBeCloseTo(1, 6);
+    expect(c.means[1]).toBeCloseTo(0, 6);
+    expect(c.means[2]).toBeCloseTo(2 + 1023 / 2047, 6);
+    expect(Array.from(c.logScales)).toEqual([-1, -1, -1]);
+    expect(c.quats[0]).toBeCloseTo(1, 5);
+    expect(Math.abs(c.quats[1])).toBeLessThan(1e-3);
+    expect(0.5 + SH_C0 * c.sh[0]).toBeCloseTo(1, 5);
+    expect(0.5 + SH_C0 * c.sh[1]).toBeCloseTo(0, 5);
+    expect(0.5 + SH_C0 * c.sh[2]).toBeCloseTo(128 / 255, 5);
+    expect(sigmoid(c.logitOpacities[0])).toBeCloseTo(191 / 255, 5);
+    // f_rest_j (channel-major) -> coefficient (j % 3) + 1 of channel floor(j / 3), value (v/256 - 0.5) * 8.
+    for (let j = 0; j < 9; j++) expect(c.sh[((j % 3) + 1) * 3 + Math.floor(j / 3)]).toBeCloseTo(((j * 20) / 256 - 0.5) * 8, 5);
+  });
+});
+
 describe('.splat (antimatter15)', () => {
   it('round-trips within 8-bit quantization and reports dropped SH', () => {
     const c = randomCloud(200, 2, 5);
