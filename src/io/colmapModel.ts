@@ -83,7 +83,10 @@ export function parseImagesText(file: string, text: string): ColmapImage[] {
     if (t.length < 10 || t[0] === '') continue;
     const v = nums(file, `image ${t[0]}`, t.slice(0, 9));
     out.push({ id: v[0], q: [v[1], v[2], v[3], v[4]], t: [v[5], v[6], v[7]], cameraId: v[8], name: t.slice(9).join(' ') });
-    i++; // the POINTS2D line (possibly empty)
+    // Skip the POINTS2D line (possibly empty; some writers omit it): all-numeric triples.
+    const next = (raw[i + 1] ?? '').trim();
+    const toks = next === '' ? [] : next.split(/\s+/);
+    if (i + 1 < raw.length && toks.length % 3 === 0 && toks.every((x) => Number.isFinite(Number(x)))) i++;
   }
   return out;
 }

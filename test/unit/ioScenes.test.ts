@@ -169,6 +169,20 @@ describe('COLMAP', () => {
     expect(s.points!.rgb[0]).toBe(1);
   });
 
+  it('reads images.txt with 2D points, without the POINTS2D line, and SIMPLE_PINHOLE / RADIAL cameras', async () => {
+    const enc = new TextEncoder();
+    const files = {
+      'sparse/cameras.txt': enc.encode('1 SIMPLE_PINHOLE 8 6 7 4 3\n2 RADIAL 8 6 9 4 3 0.01 0.001\n'),
+      'sparse/images.txt': enc.encode('# header\n1 1 0 0 0 0 0 1 1 a.png\n1.5 2.5 -1 3 4 7\n2 1 0 0 0 0 0 2 2 b.png\n3 1 0 0 0 1 0 0 1 c.png\n\n'),
+      'images/a.png': makePng(8, 6), 'images/b.png': makePng(8, 6), 'images/c.png': makePng(8, 6),
+    };
+    const s = await loadScene(memorySource('m', files));
+    expect(s.imageNames).toEqual(['a.png', 'b.png', 'c.png']);
+    expect(s.cameras.map((c) => c.t[2])).toEqual([1, 2, 0]);
+    expect(s.cameras.map((c) => c.fx)).toEqual([7, 9, 7]);
+    expect(s.points).toBeUndefined();
+  });
+
   it('reads binary models with SIMPLE_RADIAL and OPENCV cameras, undistorting the images', async () => {
     const cams = [lookAt([0, 0, -3], [0, 0, 0], 40, 30, 30), lookAt([1, 0, -3], [0, 0, 0], 40, 30, 30)];
     const camBin = (models: [number, number[]][]) => {
