@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import jpeg from 'jpeg-js';
 import { readSplatFile, writeSplatFile } from '../../src/io/splatFile';
-import { randomCloud, rng, spzV4 } from './ioFixtures';
+import { decodeImage } from '../../src/io/imageDecode';
+import { readNpy } from '../../src/io/npy';
+import { parseCamerasBinary, parseImagesBinary, parseCamerasText, parseImagesText } from '../../src/io/colmapModel';
+import { makeNpy, makePng, randomCloud, rng, spzV4 } from './ioFixtures';
 
 /**
  * 1,000 random mutations of each valid file must never crash or hang a parser: either a cloud comes
@@ -94,4 +98,52 @@ describe('fuzz: 1,000 mutations per format never crash or hang a parser', () => 
       expect(r.slowestMs).toBeLessThan(2000);
     });
   }
+});
+
+describe('fuzz: scene-side parsers (300 mutations each)', () => {
+  async function fuzzAsync(name: string, valid: Uint8Array, parse: (b: Uint8Array) => unknown): Promise<void> {
+    const rnd = rng(name.length * 31);
+    let errors = 0;
+    for (let i = 0; i < 300; i++) {
+      const bytes = mutate(valid, rnd);
+      const t = performance.now();
+      try {
+        await parse(bytes);
+      } catch (e) {
+        errors++;
+        if (!(e instanceof Error) || e instanceof RangeError || e instanceof TypeError || !e.message.includes(name)) {
+          throw new Error(`mutation ${i} of ${name}: unexpected ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+        }
+      }
+      expect(performance.now() - t).toBeLessThan(2000);
+    }
+    expect(errors).toBeGreaterThan(0);
+  }
+  const enc = (s: string) => new TextEncoder().encode(s);
+  const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+
+  it('PNG and JPEG decoding', async () => {
+    await fuzzAsync('f.png', makePng(16, 12), (b) => decodeImage('f.png', b));
+    const jpg = new Uint8Array(jpeg.encode({ width: 16, height: 12, data: Buffer.alloc(16 * 12 * 4, 90) }, 80).data);
+    await fuzzAsync('f.jpg', jpg, (b) => decodeImage('f.jpg', b));
+  });
+
+  it('poses_bounds.npy', async () => {
+    await fuzzAsync('p.npy', makeNpy([[1, 2, 3], [4, 5, 6]]), (b) => readNpy('p.npy', b));
+  });
+
+  it('COLMAP text and binary models', async () => {
+    const cams = enc('1 OPENCV 8 6 5 5 4 3 0.1 0.01 0 0\n2 PINHOLE 8 6 5 5 4 3\n');
+    const imgs = enc('1 1 0 0 0 0 0 1 1 a.png\n1 2 3\n2 1 0 0 0 0 0 2 2 b.png\n\n');
+    await fuzzAsync('cameras.txt', cams, (b) => parseCamerasText('cameras.txt', dec(b)));
+    await fuzzAsync('images.txt', imgs, (b) => parseImagesText('images.txt', dec(b)));
+    const u64 = (v: number) => [v, 0, 0, 0, 0, 0, 0, 0];
+    const i32 = (v: number) => [v, 0, 0, 0];
+    const f64 = (v: number) => Array.from(new Uint8Array(Float64Array.of(v).buffer));
+    const camBin = Uint8Array.from([...u64(1), ...i32(1), ...i32(1), ...u64(8), ...u64(6), ...[5, 5, 4, 3].flatMap(f64)]);
+    const imgBin = Uint8Array.from([...u64(1), ...i32(1), ...[1, 0, 0, 0, 0, 0, 1].flatMap(f64), ...i32(1), ...enc('a.png'), 0, ...u64(1), ...[1, 2].flatMap(f64), ...u64(3)]);
+    expect(parseImagesBinary('images.bin', imgBin)[0].name).toBe('a.png');
+    await fuzzAsync('cameras.bin', camBin, (b) => parseCamerasBinary('cameras.bin', b));
+    await fuzzAsync('images.bin', imgBin, (b) => parseImagesBinary('images.bin', b));
+  });
 });
