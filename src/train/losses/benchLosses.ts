@@ -32,10 +32,17 @@ async function main(): Promise<void> {
   const alpha = createStorageBuffer(d, rnd(n, 0, 1), 'alpha');
   const gradDepth = createStorageBuffer(d, n * 4, 'gradDepth');
   const lossOut = createStorageBuffer(d, 64, 'loss');
-  const l1 = await L1SsimLoss.create(gpu);
-  const s3 = await S3imLoss.create(gpu);
-  const tv = await DepthTvLoss.create(gpu);
-  const rd = await RelativeDepthLoss.create(gpu);
+  const createMs: Record<string, number> = {};
+  const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    const r = await f();
+    createMs[name] = Math.round(performance.now() - t);
+    return r;
+  };
+  const l1 = await timed('l1ssim', () => L1SsimLoss.create(gpu));
+  const s3 = await timed('s3im', () => S3imLoss.create(gpu));
+  const tv = await timed('depthTv', () => DepthTvLoss.create(gpu));
+  const rd = await timed('relativeDepth', () => RelativeDepthLoss.create(gpu));
   const cases: Record<string, (enc: GPUCommandEncoder, step: number) => void> = {
     l1ssim: (enc) => l1.record(enc, { width, height, render, target, gradRender, lambdaSsim: 0.2, weight: 1, lossOut, lossSlot: 0 }),
     s3im: (enc, s) => s3.record(enc, { width, height, render, target, gradRender, weight: 1, lossOut, lossSlot: 1, seed: s }),
@@ -62,7 +69,7 @@ async function main(): Promise<void> {
     cpuMsPerStep[name] = +((c.user + c.system) / 1000 / iters).toFixed(2);
   }
   const os = await import('node:os');
-  console.log(JSON.stringify({ adapter: gpu.adapterName, width, height, iters, msPerStep, cpuMsPerStep, loadAverage: os.loadavg()[0], cpus: os.cpus().length }, null, 2));
+  console.log(JSON.stringify({ adapter: gpu.adapterName, width, height, iters, createMs, msPerStep, cpuMsPerStep, loadAverage: os.loadavg()[0], cpus: os.cpus().length }, null, 2));
 }
 
 main().catch((e) => {
