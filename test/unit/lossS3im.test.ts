@@ -84,7 +84,15 @@ describe('S3imLoss', () => {
       const [g, l] = await runAndRead(gpu, (enc) => loss.record(enc, { width: W, height: H, render: rB, target: tB, gradRender: gB, weight: 0.5, lossOut: lB, lossSlot: 5, seed }), [gB, lB]);
       expect(Math.abs(l[5] - 0.5 * (1 - direct))).toBeLessThan(2e-6);
       expect(Math.abs(l[5] - ref.loss)).toBeLessThan(2e-6);
-      expect(relMaxErr(Float64Array.from(g, (v, i) => v - g0[i]), ref.grad)).toBeLessThan(1e-3);
+      const added = Float64Array.from(g, (v, i) => v - Math.fround(g0[i]));
+      expect(relMaxErr(added, ref.grad)).toBeLessThan(1e-3);
+      // The GPU touched exactly the pixels of the CPU generator's sample.
+      const sampled = new Set(s3imVirtualPatchPixels(W, H, seed));
+      for (let p = 0; p < W * H; p++) {
+        const touched = added[3 * p] !== 0 || added[3 * p + 1] !== 0 || added[3 * p + 2] !== 0;
+        expect(touched).toBe(sampled.has(p));
+      }
+      expect(sampled.size).toBe(Math.min(4096, W * H));
       loss.destroy();
     });
   }
