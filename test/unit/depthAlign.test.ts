@@ -79,3 +79,35 @@ describe('alignScaleShift (robust scale + shift)', () => {
     expect(() => alignScaleShift(new Float32Array(4), new Float32Array(4), new Float32Array(2))).toThrow(/weight has 2/);
   });
 });
+
+describe('sparseDepthFromPoints', () => {
+  it('splats points to their pixels with the nearest depth and aligns a relative map to them', async () => {
+    const { Camera } = await import('../../src/core/Camera');
+    const { sparseDepthFromPoints } = await import('../../src/depth/sparseDepth');
+    const cam = new Camera([1, 0, 0, 0, 1, 0, 0, 0, 1], [0, 0, 0], 50, 50, 16, 12, 32, 24, 'c');
+    // Points on a plane z = 2 + x, plus one behind another, one behind the camera, one off-image.
+    const xyz: number[] = [];
+    for (let k = 0; k < 60; k++) {
+      const x = ((k % 10) - 5) * 0.05;
+      const y = (Math.floor(k / 10) - 3) * 0.05;
+      const z = 2 + x;
+      xyz.push(x, y, z);
+    }
+    xyz.push(0, 0, 5, 0, 0, -1, 10, 0, 1);
+    const scene = {
+      name: 't', cameras: [cam], images: [{ width: 32, height: 24, data: new Float32Array(32 * 24 * 3) }], imageNames: ['c'],
+      points: { xyz: Float32Array.from(xyz), rgb: new Float32Array(xyz.length) }, background: [0, 0, 0] as [number, number, number], protocol: 'even' as const,
+    };
+    const d = sparseDepthFromPoints(scene, 0);
+    const filled = d.filter((v) => v > 0).length;
+    expect(filled).toBe(60);
+    expect(d[Math.floor(12) * 32 + 16]).toBeCloseTo(2, 5); // (0,0,2) wins over (0,0,5)
+    // A relative map that is an affine function of true depth aligns exactly on those pixels.
+    const rel = new Float32Array(32 * 24);
+    for (let p = 0; p < rel.length; p++) rel[p] = d[p] > 0 ? (d[p] - 0.3) / 1.7 : 123;
+    const fit = alignScaleShift(rel, d, null);
+    expect(fit.scale).toBeCloseTo(1.7, 4);
+    expect(fit.shift).toBeCloseTo(0.3, 4);
+    expect(() => sparseDepthFromPoints({ ...scene, points: undefined }, 0)).toThrow(/no 3D points/);
+  });
+});
