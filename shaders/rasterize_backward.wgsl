@@ -52,10 +52,11 @@ fn globalAddF(i: u32, v: f32) {
 
 fn addSplatGrads(k: u32, g0: vec4f, g1: vec4f, g2: vec2f) {
   if (any(g0 != vec4f(0.0)) || any(g1 != vec4f(0.0)) || any(g2 != vec2f(0.0))) {
-    let o = k * NG;
-    wgAddF(o, g0.x); wgAddF(o + 1u, g0.y); wgAddF(o + 2u, g0.z); wgAddF(o + 3u, g0.w);
-    wgAddF(o + 4u, g1.x); wgAddF(o + 5u, g1.y); wgAddF(o + 6u, g1.z); wgAddF(o + 7u, g1.w);
-    wgAddF(o + 8u, g2.x); wgAddF(o + 9u, g2.y);
+    let vals = array<f32, 10>(g0.x, g0.y, g0.z, g0.w, g1.x, g1.y, g1.z, g1.w, g2.x, g2.y);
+    // One CAS loop in a loop (not ten inlined): much faster to compile on SwiftShader.
+    for (var q = 0u; q < NG; q++) {
+      if (vals[q] != 0.0) { wgAddF(k * NG + q, vals[q]); }
+    }
   }
 }
 

@@ -1,11 +1,11 @@
 import type { Camera } from '../core/Camera';
 import type { GpuContext } from '../gpu/device';
 import { STORAGE, Usage, readF32, readU32 } from '../gpu/buffers';
-import { createComputePipeline, workgroups } from '../gpu/pipelines';
+import { workgroups } from '../gpu/pipelines';
 import type { GaussianBuffers } from './GaussianBuffers';
 import { RadixSort } from './RadixSort';
 import { PrefixScan } from './PrefixScan';
-import { bindEntries, encodeDispatch, stageSource, uniformWith } from './wgsl';
+import { bindEntries, cachedPipeline, encodeDispatch, stageSource, uniformWith } from './wgsl';
 
 /** Options of one render. */
 export interface RasterOptions {
@@ -176,7 +176,7 @@ export class GaussianRasterizer {
     const sg = opts.useSubgroups ?? gpu.hasSubgroups;
     if (sg && !gpu.hasSubgroups) throw new Error('GaussianRasterizer.create: useSubgroups requested but the device has no subgroups feature');
     const d = gpu.device;
-    const mk = (code: string, entry: string, file: string) => createComputePipeline(d, code, entry, `shaders/${file}.wgsl`);
+    const mk = (code: string, entry: string, file: string) => cachedPipeline(d, code, entry, `shaders/${file}.wgsl`);
     const names = [
       ['project', stageSource.project, 'main', 'project'],
       ['countTiles', stageSource.tiles, 'countTiles', 'tiles'],

@@ -1,7 +1,6 @@
-import { createComputePipeline } from '../gpu/pipelines';
 import { STORAGE } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/device';
-import { bindEntries, encodeDispatch, stageSource, uniformWith } from './wgsl';
+import { bindEntries, cachedPipeline, encodeDispatch, stageSource, uniformWith } from './wgsl';
 
 const BLOCK = 1024;
 
@@ -44,8 +43,8 @@ export class PrefixScan {
     if (useSubgroups && !gpu.hasSubgroups) throw new Error('PrefixScan.create: the device has no subgroups feature');
     const code = stageSource.scan(useSubgroups);
     const [scanPipe, addPipe] = await Promise.all([
-      createComputePipeline(gpu.device, code, 'scanBlocks', 'shaders/scan.wgsl'),
-      createComputePipeline(gpu.device, code, 'addSums', 'shaders/scan.wgsl'),
+      cachedPipeline(gpu.device, code, 'scanBlocks', 'shaders/scan.wgsl'),
+      cachedPipeline(gpu.device, code, 'addSums', 'shaders/scan.wgsl'),
     ]);
     return new PrefixScan(gpu.device, scanPipe, addPipe, Math.ceil(n));
   }

@@ -1,8 +1,7 @@
-import { createComputePipeline } from '../gpu/pipelines';
 import { STORAGE, Usage } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/device';
 import { PrefixScan } from './PrefixScan';
-import { bindEntries, encodeDispatch, stageSource, uniformWith } from './wgsl';
+import { bindEntries, cachedPipeline, encodeDispatch, stageSource, uniformWith } from './wgsl';
 
 const BLOCK = 4096;
 const BITS_PER_PASS = 4;
@@ -55,9 +54,9 @@ export class RadixSort {
     const code = stageSource.sort(useSubgroups);
     const label = 'shaders/sort.wgsl';
     const [setup, count, scatter, scan] = await Promise.all([
-      createComputePipeline(gpu.device, code, 'setupArgs', label),
-      createComputePipeline(gpu.device, code, 'countDigits', label),
-      createComputePipeline(gpu.device, code, 'scatter', label),
+      cachedPipeline(gpu.device, code, 'setupArgs', label),
+      cachedPipeline(gpu.device, code, 'countDigits', label),
+      cachedPipeline(gpu.device, code, 'scatter', label),
       PrefixScan.create(gpu, 16 * Math.ceil(cap / BLOCK), useSubgroups),
     ]);
     return new RadixSort(gpu.device, { setup, count, scatter }, scan, cap, useSubgroups);

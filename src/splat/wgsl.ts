@@ -3,6 +3,7 @@
  * declarations and, for scans and sorts, the subgroup or plain workgroup-scan variant), plus a
  * bind-group helper for pipelines whose entry points use different subsets of bindings.
  */
+import { createComputePipeline } from '../gpu/pipelines';
 import common from '../../shaders/raster_common.wgsl?raw';
 import project from '../../shaders/project.wgsl?raw';
 import projectBackward from '../../shaders/project_backward.wgsl?raw';
@@ -77,4 +78,24 @@ export function uniformWith(device: GPUDevice, data: ArrayBufferView, label: str
   new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   buffer.unmap();
   return buffer;
+}
+
+const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
+
+/**
+ * createComputePipeline, cached per device by (code, entry point): SwiftShader takes seconds to
+ * compile the compositing kernels, so every rasterizer, sorter and scan of a process shares them.
+ * @throws ShaderCompileError (from createComputePipeline) when the WGSL does not compile
+ */
+export function cachedPipeline(device: GPUDevice, code: string, entryPoint: string, label: string): Promise<GPUComputePipeline> {
+  let m = pipelineCache.get(device);
+  if (!m) pipelineCache.set(device, (m = new Map()));
+  const key = `${entryPoint}\u0000${code}`;
+  let p = m.get(key);
+  if (!p) {
+    p = createComputePipeline(device, code, entryPoint, label);
+    p.catch(() => m.delete(key));
+    m.set(key, p);
+  }
+  return p;
 }

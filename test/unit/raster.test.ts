@@ -187,3 +187,67 @@ describe('GPU backward vs float64 CPU reference', () => {
     console.log(`backward deg ${deg} aa=${antialiased} sg=${useSubgroups}: ${JSON.stringify(report)}`);
   });
 });
+
+describe('non-finite parameters', () => {
+  it('are culled: no NaN pixel or gradient, the image equals the scene without them', async () => {
+    const gpu = await acquireGpu();
+    const d = gpu.device;
+    const raster = await GaussianRasterizer.create(gpu, { maxIntersections: 1 << 16 });
+    const r = mulberry32(99);
+    const camera = randomCamera(r, 64, 48);
+    const cloud = randomScene(r, camera, { count: 300, shDegree: 2, hard: false });
+    const poisoned: number[] = [];
+    const put = (i: number, f: (i: number) => void) => {
+      f(i);
+      poisoned.push(i);
+    };
+    put(3, (i) => (cloud.means[i * 3 + 1] = NaN));
+    put(10, (i) => (cloud.logScales[i * 3] = Infinity));
+    put(11, (i) => (cloud.logScales[i * 3 + 2] = 200)); // finite, but exp() overflows float32
+    put(17, (i) => cloud.quats.fill(0, i * 4, i * 4 + 4)); // zero quaternion
+    put(25, (i) => (cloud.quats[i * 4 + 2] = -Infinity));
+    put(40, (i) => (cloud.logitOpacities[i] = NaN));
+    put(41, (i) => (cloud.sh[(i * 9 + 5) * 3 + 1] = NaN)); // an active band
+    put(60, (i) => (cloud.means[i * 3] = Infinity));
+    const opts: RasterOptions = { background: [0.2, 0.2, 0.2], antialiased: true };
+    const gb = new GaussianBuffers(d, cloud.count);
+    gb.upload(cloud);
+    const out = await raster.render(gb, camera, opts);
+    for (const arr of [out.rgb, out.alpha, out.depth]) for (const v of arr) expect(Number.isFinite(v)).toBe(true);
+    // The reference renders the cloud with the poisoned Gaussians made fully transparent.
+    const clean = { ...cloud, logitOpacities: Float32Array.from(cloud.logitOpacities), means: Float32Array.from(cloud.means), logScales: Float32Array.from(cloud.logScales), quats: Float32Array.from(cloud.quats), sh: Float32Array.from(cloud.sh) };
+    for (const i of poisoned) {
+      clean.logitOpacities[i] = -30;
+      clean.means.fill(0, i * 3, i * 3 + 3);
+      clean.logScales.fill(0, i * 3, i * 3 + 3);
+      clean.quats.fill(0, i * 4, i * 4 + 4);
+      clean.quats[i * 4] = 1;
+      clean.sh.fill(0, i * 27, i * 27 + 27);
+    }
+    const ref = referenceForward(clean, camera, opts);
+    let err = 0;
+    for (let k = 0; k < ref.rgb.length; k++) err = Math.max(err, Math.abs(out.rgb[k] - ref.rgb[k]));
+    expect(err).toBeLessThanOrEqual(1e-3);
+    // Backward with random output gradients.
+    const wts = randomWeights(r, 64 * 48);
+    const grads = new GaussianBuffers(d, cloud.count);
+    grads.count = cloud.count;
+    grads.shDegree = 2;
+    grads.clear();
+    const stats = { mean2dGradNorm: createStorageBuffer(d, cloud.count * 4, 'norm'), visibleCount: createStorageBuffer(d, cloud.count * 4, 'vis') };
+    const enc = d.createCommandEncoder();
+    raster.forward(enc, gb, camera, opts);
+    raster.backward(enc, createStorageBuffer(d, Float32Array.from(wts.rgb), 'g'), createStorageBuffer(d, Float32Array.from(wts.alpha), 'a'), createStorageBuffer(d, Float32Array.from(wts.depth), 'd'), grads, stats);
+    d.queue.submit([enc.finish()]);
+    const g = await grads.download(2);
+    for (const group of ['means', 'logScales', 'quats', 'logitOpacities', 'sh'] as const) {
+      for (const v of g[group]) expect(Number.isFinite(v), group).toBe(true);
+      const width = g[group].length / cloud.count;
+      for (const i of poisoned) for (let k = 0; k < width; k++) expect(g[group][i * width + k]).toBe(0);
+    }
+    const norm = await readF32(d, stats.mean2dGradNorm, cloud.count);
+    for (const v of norm) expect(Number.isFinite(v)).toBe(true);
+    const vis = await readF32(d, stats.visibleCount, cloud.count);
+    for (const i of poisoned) expect(vis[i]).toBe(0);
+  });
+});
