@@ -49,7 +49,8 @@ export async function readColmapModel(src: FileSource, dir: string): Promise<Col
 
 /**
  * COLMAP sparse reconstruction (`sparse/0/` or any folder with cameras + images [+ points3D], text
- * or binary) with images in `images/` (or `images_N/` for opts.downscale) next to `sparse/`.
+ * or binary) with images in `images/` next to `sparse/` (opts.downscale N: `images_N/` when present,
+ * else `images/` shrunk by N).
  * Poses are already OpenCV world-to-camera. Radial models are undistorted; points3D become
  * Scene.points. Frames are sorted by image name. Protocol 'even'.
  * @param dir folder of the model files inside the source
@@ -63,8 +64,12 @@ export async function loadColmap(src: FileSource, dir: string, opts: LoadOptions
   let root = dir;
   while (root && /^(sparse|\d+)$/.test(basename(root))) root = dirname(root);
   if (/(^|\/)sparse$/.test(dir)) root = dirname(dir);
-  const folder = opts.downscale && opts.downscale > 1 ? `images_${opts.downscale}` : 'images';
-  const scale = opts.downscale && opts.downscale > 1 ? 1 / opts.downscale : 1;
+  const N = opts.downscale && opts.downscale > 1 ? opts.downscale : 1;
+  // images_N when present, else the full images shrunk by N.
+  const hasFolder = (name: string) => listed.some((p) => p.startsWith(joinPath(root, name) + '/'));
+  const folder = N > 1 && hasFolder(`images_${N}`) ? `images_${N}` : 'images';
+  const scale = folder === 'images' ? 1 : 1 / N;
+  const shrink = folder === 'images' ? N : 1;
   const imgs = [...model.images].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const frames: FrameSpec[] = imgs.map((im) => {
     const cam = model.cameras.get(im.cameraId);
@@ -76,6 +81,7 @@ export async function loadColmap(src: FileSource, dir: string, opts: LoadOptions
       path,
       name: im.name,
       distortion: K.dist,
+      shrink,
       makeCamera(width: number, height: number): Camera {
         const ew = cam.width * scale;
         const eh = cam.height * scale;

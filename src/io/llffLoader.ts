@@ -40,9 +40,14 @@ export async function loadLlff(src: FileSource, root: string, opts: LoadOptions 
   }
   if (folders.size === 0) fail(`${src.name}/${root || '.'}`, 'images', 'no images/ or images_N/ folder with PNG/JPEG files next to poses_bounds.npy');
   let factor: number;
+  let shrink = 1;
   if (opts.downscale !== undefined) {
-    factor = opts.downscale;
-    if (!folders.has(factor)) fail(`${src.name}/${root || '.'}`, `images_${factor}`, `folder for downscale ${factor} not found (have: ${[...folders.keys()].map((f) => (f === 1 ? 'images' : `images_${f}`)).join(', ')})`);
+    const want = opts.downscale;
+    // images_N itself, else the sharpest folder whose factor divides N, shrunk by the rest.
+    const usable = [...folders.keys()].filter((f) => want % f === 0).sort((a, b) => b - a);
+    if (usable.length === 0) fail(`${src.name}/${root || '.'}`, `images_${want}`, `no folder for downscale ${want} (have: ${[...folders.keys()].map((f) => (f === 1 ? 'images' : `images_${f}`)).join(', ')})`);
+    factor = usable[0];
+    shrink = want / factor;
   } else {
     const W0 = data[1 * 5 + 4];
     const H0 = data[0 * 5 + 4];
@@ -63,6 +68,7 @@ export async function loadLlff(src: FileSource, root: string, opts: LoadOptions 
     return {
       path,
       name: basename(path),
+      shrink,
       makeCamera(width: number, height: number): Camera {
         const s = W / width;
         if (!(H > 0 && W > 0 && f > 0)) fail(posesFile, `row ${i} hwf`, `invalid H, W, f = ${H}, ${W}, ${f}`);

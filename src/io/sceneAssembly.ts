@@ -8,7 +8,10 @@ import { isZeroDistortion, undistortImage, type Distortion } from './undistort';
 
 /** Options shared by every scene loader. */
 export interface LoadOptions {
-  /** LLFF / COLMAP: read `images_N` (N = downscale) instead of `images`; intrinsics scale with it. */
+  /**
+   * LLFF / COLMAP / nerfstudio: read `images_N` (N = downscale) instead of `images`, or shrink the
+   * images of a sharper folder by the missing factor when `images_N` is absent; intrinsics follow.
+   */
   downscale?: number;
   /** Shrink images (area average) so the long side is at most this many pixels; intrinsics follow. */
   maxLongSide?: number;
@@ -26,6 +29,8 @@ export interface FrameSpec {
   makeCamera(width: number, height: number): Camera;
   distortion?: Distortion;
   split?: 'train' | 'val' | 'test';
+  /** Shrink the decoded image by this factor (downscale asked for a folder that is absent). */
+  shrink?: number;
 }
 
 /** What a loader knows about a scene besides its frames. */
@@ -56,7 +61,9 @@ export async function assembleScene(src: FileSource, frames: FrameSpec[], meta: 
     let cam = f.makeCamera(dec.width, dec.height);
     let img = imageFromRGBA8(dec.rgba, dec.width, dec.height, meta.background);
     if (f.distortion && !isZeroDistortion(f.distortion)) img = undistortImage(img, cam.fx, cam.fy, cam.cx, cam.cy, f.distortion);
-    const [w, h] = fitLongSide(img.width, img.height, opts.maxLongSide);
+    let [w, h] = [img.width, img.height];
+    if (f.shrink && f.shrink > 1) [w, h] = [Math.max(1, Math.round(w / f.shrink)), Math.max(1, Math.round(h / f.shrink))];
+    [w, h] = fitLongSide(w, h, opts.maxLongSide);
     if (w !== img.width || h !== img.height) {
       img = resizeImage(img, w, h);
       cam = cam.resized(w, h);

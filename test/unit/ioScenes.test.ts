@@ -118,6 +118,14 @@ describe('LLFF loader on generated scenes', () => {
     expectSameCamera(small.cameras[2], cams[2].resized(16, 12), 1e-6);
   });
 
+  it('downscale without its images_N folder shrinks a sharper folder whose factor divides it', async () => {
+    const { files, cams } = llffScene(3, 2); // images_2 at 64x48
+    const s = await loadScene(memorySource('gen', files), { downscale: 4 });
+    expect([s.images[0].width, s.images[0].height]).toEqual([32, 24]);
+    expectSameCamera(s.cameras[0], cams[0].resized(32, 24), 1e-6);
+    await expect(loadScene(memorySource('gen', files), { downscale: 3 })).rejects.toThrow(/images_3.*no folder for downscale 3/);
+  });
+
   it('finds the scene inside a .zip (in a subfolder) and inside a dropped file list', async () => {
     const { files, cams } = llffScene(3, 4, 'myscene/');
     const zipped = zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, v])));
@@ -167,6 +175,10 @@ describe('COLMAP', () => {
     cams.forEach((c, i) => expectSameCamera(s.cameras[i], c, 1e-9));
     expect(Array.from(s.points!.xyz)).toEqual([0, 0, 0, 0.5, -0.25, 1]);
     expect(s.points!.rgb[0]).toBe(1);
+    // downscale 2 without images_2: the full images are shrunk, intrinsics halved.
+    const half = await loadScene(memorySource('colmap', colmapFiles(cams, names)), { downscale: 2 });
+    expect([half.images[0].width, half.images[0].height]).toEqual([20, 15]);
+    expectSameCamera(half.cameras[1], cams[1].resized(20, 15), 1e-9);
   });
 
   it('reads images.txt with 2D points, without the POINTS2D line, and SIMPLE_PINHOLE / RADIAL cameras', async () => {
