@@ -252,6 +252,36 @@ describe('SPZ', () => {
     }
   });
 
+  it('reads v2 (8-bit xyz quaternions with w >= 0)', async () => {
+    const { gunzipSync, gzipSync } = await import('fflate');
+    const c = randomCloud(50, 1, 41);
+    const v3raw = gunzipSync(writeSplatFile('a.spz', c).bytes);
+    const n = c.count;
+    const before = 16 + n * (9 + 1 + 3 + 3);
+    const shBytes = v3raw.subarray(before + n * 4);
+    const raw = new Uint8Array(before + n * 3 + shBytes.length);
+    raw.set(v3raw.subarray(0, before));
+    new DataView(raw.buffer).setUint32(4, 2, true);
+    for (let i = 0; i < n; i++) {
+      // RUB axes: (w, x, -y, -z), normalized with w >= 0, stored as q * 127.5 + 127.5.
+      const q = [c.quats[i * 4], c.quats[i * 4 + 1], -c.quats[i * 4 + 2], -c.quats[i * 4 + 3]];
+      const len = Math.hypot(...q) * (q[0] < 0 ? -1 : 1);
+      for (let k = 0; k < 3; k++) raw[before + i * 3 + k] = Math.round((q[k + 1] / len) * 127.5 + 127.5);
+    }
+    raw.set(shBytes, before + n * 3);
+    const back = readSplatFile('v2.spz', gzipSync(raw));
+    expect(back.shDegree).toBe(1);
+    // 8-bit xyz with w recovered as sqrt(1 - |xyz|^2): coarse when w is near 0.
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const a = quatAngle(back.quats, c.quats, i);
+      expect(a).toBeLessThan(0.12);
+      sum += a;
+    }
+    expect(sum / n).toBeLessThan(0.02);
+    expect(maxAbsDiff(back.means, c.means)).toBeLessThanOrEqual(2 ** -13 + 1e-7);
+  });
+
   it('writes RUB axes (y and z flipped) as the SPZ spec requires', async () => {
     const { gunzipSync } = await import('fflate');
     const c = createGaussianCloud(1, 0);
