@@ -5,7 +5,8 @@
  * note: 3DGS uses 1 - SSIM, not (1 - SSIM) / 2). L1 = mean |render - target| over H*W*3;
  * SSIM = Wang et al. 2004 with an 11-tap Gaussian window (sigma 1.5), C1 = 0.01^2, C2 = 0.03^2,
  * zero 'same' padding per channel (3DGS's conv2d), mean over H*W*3. Float64 reference:
- * `l1SsimLossRef` in ./reference.ts. Shader: shaders/loss_l1ssim.wgsl (5 dispatches in one compute pass; bodies unrolled here).
+ * `l1SsimLossRef` in ./reference.ts. Shader: shaders/loss_l1ssim.wgsl (5 dispatches in one compute
+ * pass; its sliding-window bodies are generated here).
  */
 import code from '../../../shaders/loss_l1ssim.wgsl?raw';
 import type { GpuContext } from '../../gpu/device';
@@ -18,11 +19,12 @@ const LABEL = 'shaders/loss_l1ssim.wgsl';
 const SEG = 16;
 
 /**
- * Fills the /*GEN_*\/ placeholders of loss_l1ssim.wgsl: each thread walks SEG pixels along the blur
- * axis keeping the 11-tap window in registers w0..w10 (shifted every step), so it loads each input
- * pixel about once instead of 11 times; the loop stays rolled, which keeps compile times short.
- * `load(i)` returns WGSL statements loading the window entry at offset `i` (pixels, relative to the
- * current output) into registers named by `reg(slot, q)`; `emit(j)` is the output statement.
+ * WGSL body for a /*GEN_*\/ placeholder of loss_l1ssim.wgsl: the thread walks SEG pixels along
+ * `axis` keeping the 11-tap window in registers w0_q..w10_q (shifted every step), so it loads each
+ * input pixel about once instead of 11 times; the loop stays rolled, which keeps compile times
+ * short. `load(slot, offset)` returns statements that define w{slot}_q for q < quantities from the
+ * pixel at `offset` along the axis; `emit(taps)` returns the output statement, `taps(q)` being the
+ * blurred quantity q (RGB vec3f).
  */
 function slidingBody(
   axis: 'x' | 'y',

@@ -55,7 +55,7 @@ export class ParamBlock {
     this.buffer = createUniformBuffer(device, this.bytes, label);
   }
 
-  /** Records a copy of `data` (u32/f32 words built by `words`) into the uniform buffer. */
+  /** Records a copy of the words written by `fill` (u32 and f32 views of one block) into the uniform buffer. */
   record(enc: GPUCommandEncoder, fill: (u32: Uint32Array, f32: Float32Array) => void): void {
     const staging = this.device.createBuffer({ size: this.bytes, usage: Usage.COPY_SRC, mappedAtCreation: true });
     const range = staging.getMappedRange();
