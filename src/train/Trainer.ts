@@ -145,7 +145,10 @@ export class Trainer {
     const lr = this.recipe.lr;
     const t = Math.min(1, this.step / Math.max(1, this.recipe.iterations));
     // 3DGS: log-linear decay of the position rate from init to final, times the scene extent.
-    const means = Math.exp(Math.log(lr.meansInit) * (1 - t) + Math.log(lr.meansFinal) * t) * this.sceneExtent;
+    const means =
+      lr.meansInit > 0 && lr.meansFinal > 0
+        ? Math.exp(Math.log(lr.meansInit) * (1 - t) + Math.log(lr.meansFinal) * t) * this.sceneExtent
+        : lr.meansInit * (1 - t) * this.sceneExtent;
     return {
       means: this.coherent ? 0 : means,
       logScales: lr.logScales,
