@@ -251,3 +251,38 @@ describe('non-finite parameters', () => {
     for (const i of poisoned) expect(vis[i]).toBe(0);
   });
 });
+
+describe('intersection capacity', () => {
+  it('detects overflow, adds no gradient for the overflowed frame, grows, and render() stays exact', async () => {
+    const gpu = await acquireGpu();
+    const d = gpu.device;
+    const raster = await GaussianRasterizer.create(gpu, { maxIntersections: 1024 });
+    const r = mulberry32(4242);
+    const camera = randomCamera(r, 96, 64);
+    const cloud = randomScene(r, camera, { count: 600, shDegree: 1, scale: 0.3, hard: false });
+    const opts: RasterOptions = { background: [0, 0, 0] };
+    const gb = new GaussianBuffers(d, cloud.count);
+    gb.upload(cloud);
+    const ref = referenceForward(cloud, camera, opts);
+    expect(ref.intersections).toBeGreaterThan(1024);
+    const grads = new GaussianBuffers(d, cloud.count);
+    grads.count = cloud.count;
+    grads.clear();
+    const enc = d.createCommandEncoder();
+    raster.forward(enc, gb, camera, opts);
+    raster.backward(enc, createStorageBuffer(d, new Float32Array(96 * 64 * 3).fill(1), 'g'), null, null, grads);
+    d.queue.submit([enc.finish()]);
+    const g = await grads.download();
+    expect(g.means.every((v) => v === 0)).toBe(true);
+    const s = await raster.syncCapacity();
+    expect(s.overflowed).toBe(true);
+    expect(raster.overflowed).toBe(true);
+    expect(raster.maxIntersections).toBeGreaterThanOrEqual(s.maxIntersections);
+    expect(Math.abs(s.maxIntersections - ref.intersections)).toBeLessThanOrEqual(Math.max(2, 0.002 * ref.intersections));
+    const out = await raster.render(gb, camera, opts);
+    let err = 0;
+    for (let k = 0; k < ref.rgb.length; k++) if (!ref.ambiguous[Math.floor(k / 3)]) err = Math.max(err, Math.abs(out.rgb[k] - ref.rgb[k]));
+    expect(err).toBeLessThanOrEqual(1e-3);
+    expect((await raster.syncCapacity()).overflowed).toBe(false);
+  });
+});
