@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const hypotheses = values.hypotheses ? Number(values.hypotheses) : undefined;
   const gpu = await acquireGpu();
   const out: Record<string, unknown> = {
-    benchmark: 'plane-sweep MVS (ZNCC 7x7, adaptive-weight aggregation r=2, WTA + parabolic, geometric consistency 1 px / 1%)',
+    benchmark: 'plane-sweep MVS (ZNCC 7x7, adaptive-weight aggregation r=1, ~1 px per hypothesis, WTA + parabolic, geometric consistency 1 px / 1%)',
     adapter: gpu.adapterName,
     date: new Date().toISOString(),
   };

@@ -12,7 +12,7 @@ import { sweepDepthRange } from './depthRange';
 
 /** Options of planeSweepMvs. Defaults in brackets. */
 export interface MvsOptions {
-  /** Depth hypotheses per view, uniform in inverse depth [auto: about 0.75 px of disparity per step, 32..256]. */
+  /** Depth hypotheses per view, uniform in inverse depth [auto: about 1 px of disparity per step, 32..192]. */
   hypotheses?: number;
   /** ZNCC window side in pixels, odd [7]. */
   window?: number;
@@ -20,7 +20,7 @@ export interface MvsOptions {
   near?: number;
   /** Far bound (camera z) for every view [scene.depthBounds, else frusta overlap]. */
   far?: number;
-  /** Cost aggregation window radius in pixels; 0 disables [2]. */
+  /** Cost aggregation window radius in pixels; 0 disables [1]. */
   aggregationRadius?: number;
   /** Per view, the mean of the best topK source costs [ceil(sources / 2)]. */
   topK?: number;
@@ -58,6 +58,8 @@ export interface MvsResult {
 
 const MAX_SOURCES = 8;
 const CHUNK_BYTES = 48 * 1024 * 1024;
+/** Auto hypothesis count: one inverse-depth step moves the image centre this many pixels in the widest-baseline source. */
+const PX_PER_HYPOTHESIS = 1;
 
 /**
  * Plane-sweep multi-view stereo on WebGPU (Collins 1996; ZNCC cost; fronto-parallel planes;
@@ -85,7 +87,7 @@ export async function planeSweepMvs(gpu: GpuContext, scene: Scene, viewIds: numb
   const n = W * H;
   const win = opts.window ?? 7;
   const radius = (win - 1) >> 1;
-  const aggRadius = opts.aggregationRadius ?? 2;
+  const aggRadius = opts.aggregationRadius ?? 1;
 
   // Grey images of all views, [view][H*W].
   const gray = new Float32Array(V * n);
@@ -317,7 +319,7 @@ function nearestSources(cams: Camera[], r: number): number[] {
     .map((e) => e.i);
 }
 
-/** Hypotheses so that one inverse-depth step moves the image centre by about 0.75 px in the widest-baseline source. */
+/** Hypotheses so that one inverse-depth step moves the image centre by about PX_PER_HYPOTHESIS in the widest-baseline source. */
 function autoHypotheses(cams: Camera[], r: number, srcs: number[], [near, far]: [number, number]): number {
   const ref = cams[r];
   let maxPx = 0;
@@ -332,7 +334,7 @@ function autoHypotheses(cams: Camera[], r: number, srcs: number[], [near, far]: 
     const b = proj(far);
     if (a && b) maxPx = Math.max(maxPx, Math.hypot(a[0] - b[0], a[1] - b[1]));
   }
-  return Math.min(256, Math.max(32, Math.ceil(maxPx / 0.75)));
+  return Math.min(192, Math.max(32, Math.ceil(maxPx / PX_PER_HYPOTHESIS)));
 }
 
 /**
