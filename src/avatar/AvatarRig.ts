@@ -71,11 +71,13 @@ export class AvatarRig {
     this.estimator = new BodyEstimator(headPoint, options.estimator);
   }
 
-  /** Physics on or off (loads rapier on first use). Turning it on starts from the kinematic pose. */
+  /**
+   * Physics on or off (loads rapier on first use). Restarts the run (state and statistics) so that
+   * the statistics cover one setting; with physics the characters start from the kinematic pose.
+   */
   async enablePhysics(on: boolean): Promise<void> {
     if (on) await initPhysics();
-    if (!on) for (const t of this.trackers) t?.dispose();
-    if (!on || !this.physicsOn) this.trackers = this.characters.map(() => null);
+    this.reset();
     this.physicsOn = on;
   }
 

@@ -18,7 +18,7 @@ import type { PoseSource, SkeletonPose, ThreePointFrame } from '../../avatar/typ
 import { WebXrSource, webXrAvailable } from '../../avatar/WebXrSource';
 
 /** Where each character stands on screen (x offset, metres). */
-const SLOTS = [-1.6, 0.9, 3.2];
+const SLOTS = [-1.9, 0.5, 2.7];
 const Y = new Vector3(0, 1, 0);
 
 interface Live {
@@ -166,7 +166,6 @@ export function AvatarPage() {
   useEffect(() => () => void rig.enablePhysics(false), [rig]); // free the rapier worlds of a replaced rig
   useEffect(() => {
     let cancelled = false;
-    rig.reset(); // statistics restart with the new setting
     rig
       .enablePhysics(physics)
       .then(() => !cancelled && setError(null))
@@ -215,7 +214,7 @@ export function AvatarPage() {
       </div>
       {error && <div className="notice error" style={{ color: '#c33', padding: 4 }}>{error}</div>}
       <div style={{ flex: 1, minHeight: 360 }}>
-        <Canvas camera={{ position: [0.8, 1.8, 5.5], fov: 50 }} shadows={false}>
+        <Canvas camera={{ position: [0.4, 1.7, 6.5], fov: 50 }} shadows={false}>
           <color attach="background" args={['#20232a']} />
           <ambientLight intensity={0.5} />
           <directionalLight position={[3, 6, 4]} intensity={1.2} />
@@ -225,7 +224,7 @@ export function AvatarPage() {
           ))}
           <Trackers live={live} />
           <Driver rig={rig} source={source} live={live} playing={playing} onStats={(s, ms) => setStats({ s, ms })} />
-          <OrbitControls target={[0.8, 0.8, 0]} />
+          <OrbitControls target={[0.4, 0.8, 0]} />
         </Canvas>
       </div>
       <table className="avatar-metrics" style={{ fontSize: 12, margin: 6 }} data-testid="avatar-metrics">
