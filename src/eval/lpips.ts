@@ -53,13 +53,20 @@ function checkOnnx(bytes: Uint8Array, name: string): void {
   }
 }
 
-/** Converts an ImageRGB (HWC, [0,1]) to a [1,3,H,W] tensor in [-1,1], clamping to [0,1] first. */
+/**
+ * Converts an ImageRGB (HWC, [0,1]) to a [1,3,H,W] tensor in [-1,1], clamping to [0,1] first.
+ * @throws Error when the data length is wrong or a value is not finite.
+ */
 export function toLpipsTensor(img: ImageRGB): ort.Tensor {
   const { width: w, height: h, data } = img;
   if (data.length !== w * h * 3) throw new Error(`LPIPS: image data has ${data.length} values, expected width*height*3 = ${w * h * 3}`);
   const out = new Float32Array(w * h * 3);
   for (let i = 0; i < w * h; i++) {
-    for (let c = 0; c < 3; c++) out[c * w * h + i] = Math.min(1, Math.max(0, data[i * 3 + c])) * 2 - 1;
+    for (let c = 0; c < 3; c++) {
+      const v = data[i * 3 + c];
+      if (!Number.isFinite(v)) throw new Error(`LPIPS: image data[${i * 3 + c}] is ${v} (not finite)`);
+      out[c * w * h + i] = Math.min(1, Math.max(0, v)) * 2 - 1;
+    }
   }
   return new ort.Tensor('float32', out, [1, 3, h, w]);
 }
@@ -97,7 +104,7 @@ export class Lpips {
   /**
    * LPIPS distance between two images of the same size (ImageRGB, [0,1] sRGB-encoded; clamped),
    * the mean of the model's first output.
-   * @throws Error when the sizes differ.
+   * @throws Error when the sizes differ or a value is not finite.
    */
   async distance(a: ImageRGB, b: ImageRGB): Promise<number> {
     if (a.width !== b.width || a.height !== b.height) {

@@ -13,13 +13,15 @@ function checkPair(where: string, a: ImageRGB, b: ImageRGB): void {
     if (img.data.length !== img.width * img.height * 3) {
       throw new Error(`${where}: image ${name}.data has ${img.data.length} values, expected width*height*3 = ${img.width * img.height * 3}`);
     }
+    const bad = img.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new Error(`${where}: image ${name}.data[${bad}] is ${img.data[bad]} (not finite)`);
   }
   if (a.width !== b.width || a.height !== b.height) {
     throw new Error(`${where}: image sizes differ (${a.width}x${a.height} vs ${b.width}x${b.height})`);
   }
 }
 
-/** Mean squared error over all H*W*3 values. @throws Error when the sizes differ or data is malformed. */
+/** Mean squared error over all H*W*3 values. @throws Error when the sizes differ or data is malformed or not finite. */
 export function mse(a: ImageRGB, b: ImageRGB): number {
   checkPair('mse', a, b);
   let s = 0;
@@ -32,7 +34,7 @@ export function mse(a: ImageRGB, b: ImageRGB): number {
 
 /**
  * PSNR in dB with peak 1: 10 * log10(1 / MSE), MSE over all H*W*3 values (3DGS's psnr()).
- * Returns Infinity for identical images. @throws Error when the sizes differ.
+ * Returns Infinity for identical images. @throws Error when the sizes differ or a value is not finite.
  */
 export function psnr(a: ImageRGB, b: ImageRGB): number {
   const m = mse(a, b);
@@ -78,7 +80,7 @@ function blur(src: Float64Array, w: number, h: number): Float64Array {
  * Mean SSIM (Wang et al. 2004, Eq. 13) as 3DGS's ssim(): 11-tap Gaussian window (sigma 1.5),
  * C1 = 0.01^2, C2 = 0.03^2 (data range 1), zero 'same' padding, computed per channel, then the
  * mean of the SSIM map over all H*W*3 entries. 1 for identical images.
- * @throws Error when the sizes differ or data is malformed.
+ * @throws Error when the sizes differ, data is malformed or a value is not finite.
  */
 export function ssim(a: ImageRGB, b: ImageRGB): number {
   checkPair('ssim', a, b);

@@ -36,6 +36,10 @@ describe('PSNR', () => {
   it('rejects images of different size, naming the problem', () => {
     expect(() => psnr(scene(4, 4), scene(4, 5))).toThrow(/sizes differ/);
     expect(() => psnr({ width: 4, height: 4, data: new Float32Array(10) }, scene(4, 4))).toThrow(/a\.data has 10 values/);
+    const nan = scene(4, 4);
+    nan.data[7] = NaN;
+    expect(() => psnr(scene(4, 4), nan)).toThrow(/b\.data\[7\] is NaN/);
+    expect(() => ssim(nan, scene(4, 4))).toThrow(/a\.data\[7\] is NaN/);
   });
 });
 

@@ -63,5 +63,8 @@ describe('LPIPS through onnxruntime-web (user-supplied ONNX model)', () => {
   it('rejects images of different sizes', async () => {
     const lp = await Lpips.load(tinyModel());
     await expect(lp.distance(a, { width: 3, height: 3, data: new Float32Array(27) })).rejects.toThrow(/sizes differ/);
+    const bad = { width: W, height: H, data: a.data.slice() };
+    bad.data[5] = Infinity;
+    await expect(lp.distance(a, bad)).rejects.toThrow(/data\[5\] is Infinity/);
   });
 });
