@@ -5,7 +5,7 @@ import { workgroups } from '../gpu/pipelines';
 import type { GaussianBuffers } from './GaussianBuffers';
 import { RadixSort } from './RadixSort';
 import { PrefixScan } from './PrefixScan';
-import { bindEntries, cachedPipeline, encodeDispatch, stageSource, uniformWith } from './wgsl';
+import { bindEntries, cachedPipeline, encodeDispatch, markStage, stageSource, uniformWith } from './wgsl';
 
 /** Options of one render. */
 export interface RasterOptions {
@@ -282,6 +282,7 @@ export class GaussianRasterizer {
     const P = gaussians.buffers;
 
     // 1. projection
+    markStage('projection');
     encodeDispatch(
       encoder,
       this.pipes.project,
@@ -291,6 +292,7 @@ export class GaussianRasterizer {
       }),
       workgroups(Math.max(1, n), 256),
     );
+    markStage('sort');
     // 2. stable depth sort of the Gaussians (f32 bits of z are ordered like z for z > 0)
     const sorted = g.sorter.encode(encoder, { keys: g.depthKeys, vals: g.depthVals, keysAlt: g.depthKeysAlt, valsAlt: g.depthValsAlt }, g.sortCount, 32);
     // 3. per-Gaussian tile counts in depth order, scan, emission of (tile, Gaussian) pairs
@@ -315,6 +317,7 @@ export class GaussianRasterizer {
       { indirect: this.rangeArgs },
     );
     // 5. compositing
+    markStage('forward');
     encodeDispatch(
       encoder,
       this.pipes.rasterize,
@@ -406,6 +409,7 @@ export class GaussianRasterizer {
     const img = f.img;
     const P = f.gaussians.buffers;
     const G = grads.buffers;
+    markStage('backward');
     encoder.clearBuffer(g.grad2d, 0, Math.max(1, f.n) * GRAD2D_WIDTH * 4);
     encodeDispatch(
       encoder,

@@ -48,11 +48,22 @@ export function bindEntries(device: GPUDevice, pipeline: GPUComputePipeline, ent
   });
 }
 
-let activeTimer: { next(): GPUComputePassTimestampWrites | undefined } | undefined;
+/** What encodeDispatch asks for timestamp writes (StageTimer). */
+export interface PassTimer {
+  next(): GPUComputePassTimestampWrites | undefined;
+  setStage(stage: string): void;
+}
+
+let activeTimer: PassTimer | undefined;
 
 /** Sets (or clears) the timer whose timestamp writes every pass recorded by encodeDispatch gets (benchmarks). */
-export function setActiveTimer(timer: { next(): GPUComputePassTimestampWrites | undefined } | undefined): void {
+export function setActiveTimer(timer: PassTimer | undefined): void {
   activeTimer = timer;
+}
+
+/** Names the stage of the passes recorded next (no-op without an active timer). */
+export function markStage(stage: string): void {
+  activeTimer?.setStage(stage);
 }
 
 /** Records one compute pass with a direct or indirect dispatch. */
