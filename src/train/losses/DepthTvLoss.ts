@@ -10,8 +10,7 @@
  */
 import code from '../../../shaders/loss_tv.wgsl?raw';
 import type { GpuContext } from '../../gpu/device';
-import { createComputePipeline } from '../../gpu/pipelines';
-import { BindCache, GRID, ParamBlock, Scratch, bindGroup, checkBuffer, checkLossSlot, checkNumber, checkSize, dummyBuffer, lossShader } from './lossUtils';
+import { BindCache, GRID, ParamBlock, Scratch, bindGroup, cachedPipelines, checkBuffer, checkLossSlot, checkNumber, checkSize, dummyBuffer, lossShader } from './lossUtils';
 
 const LABEL = 'shaders/loss_tv.wgsl';
 
@@ -54,11 +53,7 @@ export class DepthTvLoss {
 
   /** Compiles the pipelines. @throws ShaderCompileError when the WGSL fails to compile. */
   static async create(gpu: GpuContext): Promise<DepthTvLoss> {
-    const src = lossShader(code);
-    const [m, f] = await Promise.all([
-      createComputePipeline(gpu.device, src, 'tv', LABEL),
-      createComputePipeline(gpu.device, src, 'tv_finalize', LABEL),
-    ]);
+    const [m, f] = await cachedPipelines(gpu.device, LABEL, () => lossShader(code), ['tv', 'tv_finalize']);
     return new DepthTvLoss(gpu, m, f);
   }
 

@@ -10,9 +10,9 @@
  */
 import code from '../../../shaders/loss_l1ssim.wgsl?raw';
 import type { GpuContext } from '../../gpu/device';
-import { createComputePipeline, workgroups } from '../../gpu/pipelines';
+import { workgroups } from '../../gpu/pipelines';
 import { gaussianWindow } from './reference';
-import { BindCache, ParamBlock, Scratch, bindGroup, checkBuffer, checkLossSlot, checkNumber, checkSize, lossShader } from './lossUtils';
+import { BindCache, ParamBlock, Scratch, bindGroup, cachedPipelines, checkBuffer, checkLossSlot, checkNumber, checkSize, lossShader } from './lossUtils';
 
 const LABEL = 'shaders/loss_l1ssim.wgsl';
 /** Pixels per thread along the blur axis (a sliding window of 11 registers per quantity). */
@@ -121,9 +121,7 @@ export class L1SsimLoss {
    * @throws ShaderCompileError when the WGSL fails to compile on this device.
    */
   static async create(gpu: GpuContext): Promise<L1SsimLoss> {
-    const src = l1SsimShaderSource();
-    const names = ['h1', 'v1', 'finalize', 'h2', 'v2'] as const;
-    const ps = await Promise.all(names.map((e) => createComputePipeline(gpu.device, src, e, LABEL)));
+    const ps = await cachedPipelines(gpu.device, LABEL, l1SsimShaderSource, ['h1', 'v1', 'finalize', 'h2', 'v2']);
     return new L1SsimLoss(gpu, { h1: ps[0], v1: ps[1], finalize: ps[2], h2: ps[3], v2: ps[4] });
   }
 

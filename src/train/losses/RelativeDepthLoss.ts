@@ -15,8 +15,8 @@
  */
 import code from '../../../shaders/loss_reldepth.wgsl?raw';
 import type { GpuContext } from '../../gpu/device';
-import { createComputePipeline, workgroups } from '../../gpu/pipelines';
-import { BindCache, ParamBlock, Scratch, bindGroup, checkBuffer, checkLossSlot, checkNumber, checkSize, dummyBuffer, lossShader } from './lossUtils';
+import { workgroups } from '../../gpu/pipelines';
+import { BindCache, ParamBlock, Scratch, bindGroup, cachedPipelines, checkBuffer, checkLossSlot, checkNumber, checkSize, dummyBuffer, lossShader } from './lossUtils';
 import { PEARSON_EPS } from './reference';
 
 const LABEL = 'shaders/loss_reldepth.wgsl';
@@ -77,10 +77,7 @@ export class RelativeDepthLoss {
 
   /** Compiles the pipelines. @throws ShaderCompileError when the WGSL fails to compile. */
   static async create(gpu: GpuContext): Promise<RelativeDepthLoss> {
-    const src = lossShader(code);
-    const [s, c, g, q] = await Promise.all(
-      ['rd_stats', 'rd_combine', 'rd_grad_global', 'rd_grad_patch'].map((e) => createComputePipeline(gpu.device, src, e, LABEL)),
-    );
+    const [s, c, g, q] = await cachedPipelines(gpu.device, LABEL, () => lossShader(code), ['rd_stats', 'rd_combine', 'rd_grad_global', 'rd_grad_patch']);
     return new RelativeDepthLoss(gpu, s, c, g, q);
   }
 

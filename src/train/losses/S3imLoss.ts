@@ -14,8 +14,7 @@
  */
 import code from '../../../shaders/loss_s3im.wgsl?raw';
 import type { GpuContext } from '../../gpu/device';
-import { createComputePipeline } from '../../gpu/pipelines';
-import { BindCache, ParamBlock, Scratch, bindGroup, checkBuffer, checkLossSlot, checkNumber, checkSize, lossShader } from './lossUtils';
+import { BindCache, ParamBlock, Scratch, bindGroup, cachedPipelines, checkBuffer, checkLossSlot, checkNumber, checkSize, lossShader } from './lossUtils';
 import { S3IM, feistelHalfBits } from './random';
 
 const LABEL = 'shaders/loss_s3im.wgsl';
@@ -61,12 +60,7 @@ export class S3imLoss {
 
   /** Compiles the pipelines. @throws ShaderCompileError when the WGSL fails to compile. */
   static async create(gpu: GpuContext): Promise<S3imLoss> {
-    const src = lossShader(code);
-    const [f, n, b] = await Promise.all([
-      createComputePipeline(gpu.device, src, 's3im_fwd', LABEL),
-      createComputePipeline(gpu.device, src, 's3im_finalize', LABEL),
-      createComputePipeline(gpu.device, src, 's3im_bwd', LABEL),
-    ]);
+    const [f, n, b] = await cachedPipelines(gpu.device, LABEL, () => lossShader(code), ['s3im_fwd', 's3im_finalize', 's3im_bwd']);
     return new S3imLoss(gpu, f, n, b);
   }
 

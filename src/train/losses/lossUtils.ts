@@ -4,12 +4,34 @@
  */
 import commonWgsl from '../../../shaders/loss_common.wgsl?raw';
 import { Usage, createStorageBuffer, createUniformBuffer } from '../../gpu/buffers';
+import { createComputePipeline } from '../../gpu/pipelines';
 import { gaussianWindow } from './reference';
 
 /** Prepends loss_common.wgsl and fills the `/*GAUSS11*\/`, `/*GAUSS4*\/` placeholders with the windows. */
 export function lossShader(code: string): string {
   const g = (n: number) => Array.from(gaussianWindow(n)).map((v) => v.toPrecision(9)).join(', ');
   return `${commonWgsl}\n${code.replace('/*GAUSS11*/', g(11)).replace('/*GAUSS4*/', g(4))}`;
+}
+
+const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline[]>>>();
+
+/**
+ * Compiles the entry points of `source` once per device (SwiftShader takes seconds per pipeline) and
+ * returns them in order; later calls with the same label share the result. A failure is not cached.
+ * @throws ShaderCompileError when the WGSL fails to compile.
+ */
+export function cachedPipelines(device: GPUDevice, label: string, source: () => string, entries: readonly string[]): Promise<GPUComputePipeline[]> {
+  let cache = pipelineCache.get(device);
+  if (!cache) pipelineCache.set(device, (cache = new Map()));
+  const key = `${label}|${entries.join(',')}`;
+  let hit = cache.get(key);
+  if (!hit) {
+    const src = source();
+    hit = Promise.all(entries.map((e) => createComputePipeline(device, src, e, label)));
+    cache.set(key, hit);
+    hit.catch(() => cache.delete(key));
+  }
+  return hit;
 }
 
 /** Threads of the grid-stride reduction passes (GRID in shaders/loss_common.wgsl). */
