@@ -4,19 +4,20 @@
  * For every BVH clip in ../shared/data/motion/bvh (Bandai Namco, CMU): three points (head and wrist
  * joints) at --rate Hz (default 60) -> BodyEstimator -> Retargeter -> PhysicsTracker for the human,
  * dino and mouse; prints one JSON object (per clip and character) and, with --md, writes a markdown
- * table. MPJPE of the estimated human against the clip's skeleton (14 joints, BvhSource
+ * table; the Quest 2 recording is added without MPJPE (no ground truth). MPJPE of the estimated human against the clip's skeleton (14 joints, BvhSource
  * correspondence), world frame and pelvis-relative, for two body models: anthropometric from the
  * head height alone, and the subject's own segment lengths measured on the clip.
  */
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AvatarRig } from '../avatar/AvatarRig';
+import { AvatarRig, type CharacterStats } from '../avatar/AvatarRig';
 import { BodyEstimator } from '../avatar/BodyEstimator';
 import { loadBvhFile } from '../avatar/BvhClip';
 import { BvhSource } from '../avatar/BvhSource';
 import { makeCharacters } from '../avatar/Character';
 import { MPJPE_JOINTS, mpjpe } from '../avatar/metrics';
 import { initPhysics } from '../avatar/PhysicsTracker';
+import { QuestCsvSource } from '../avatar/QuestCsvSource';
 
 const LOWER = ['lHip', 'rHip', 'lKnee', 'rKnee', 'lAnkle', 'rAnkle'];
 
@@ -84,17 +85,7 @@ async function main(): Promise<void> {
     const n = src.frameCount;
     const cm = (v: number): number => r1((100 * v) / n);
     const characters: Record<string, unknown> = {};
-    for (const s of rig.stats()) {
-      const k = s.kinematic;
-      const p = s.physics;
-      characters[s.name] = {
-        kinematic: { headErrCm: r2(k.headErrCm), handErrCm: r2(k.handErrCm), footSkateCmS: r1(k.footSkateCmS), penetrationCm: r2(k.penetrationCm), maxPenetrationCm: r1(k.maxPenetrationCm) },
-        physics: p
-          ? { headErrCm: r1(p.headErrCm), handErrCm: r1(p.handErrCm), footSkateCmS: r1(p.footSkateCmS), penetrationCm: r2(p.penetrationCm), maxPenetrationCm: r1(p.maxPenetrationCm), fallsPerMin: r1(p.fallsPerMin), assistPctBodyWeight: r1(p.assistPctBodyWeight), massKg: r1(p.massKg) }
-          : null,
-        msPerFrame: r2(s.msPerFrame + estMs / n),
-      };
-    }
+    for (const s of rig.stats()) characters[s.name] = characterRecord(s, estMs / n);
     const rec = {
       clip: file.slice(dir.length + 1),
       units: clip.units,
@@ -110,6 +101,20 @@ async function main(): Promise<void> {
     clips.push(rec);
     process.stderr.write(`${rec.clip}: ${n} frames, MPJPE ${rec.mpjpeCm.anthropometric.world} / ${rec.mpjpeCm.subjectSkeleton.world} cm\n`);
   }
+  // the real Quest 2 recording: no ground truth, so character metrics only
+  const quest = resolve(root, '../shared/data/motion/quest/sample_movement_data.csv');
+  if (existsSync(quest) && (!filter || filter.some((s) => 'quest'.includes(s)))) {
+    const src = await QuestCsvSource.load(quest);
+    const n = Math.min(src.frameCount, Number.isFinite(maxSeconds) ? Math.floor(maxSeconds * src.rateHz) + 1 : Infinity);
+    const rig = new AvatarRig(src.headPoint, makeCharacters());
+    await rig.enablePhysics(physics);
+    let estMs = 0;
+    for (let i = 0; i < n; i++) estMs += rig.step(src.frame(i)).estimatorMs;
+    const characters: Record<string, unknown> = {};
+    for (const s of rig.stats()) characters[s.name] = characterRecord(s, estMs / n);
+    clips.push({ clip: 'quest/sample_movement_data.csv', units: { metresPerUnit: 1, source: 'quest (m)' }, seconds: r2(src.frame(n - 1).time), frames: n, userHeightM: r2(rig.estimator.userHeight), mpjpeCm: null, characters });
+    process.stderr.write(`quest: ${n} frames\n`);
+  }
   const result = {
     benchmark: 'avatar retargeting from three points (head + wrists of BVH clips)',
     config: { rateHz, noiseM, latencyS, maxSeconds: Number.isFinite(maxSeconds) ? maxSeconds : null, physics, mpjpeJoints: MPJPE_JOINTS },
@@ -121,7 +126,20 @@ async function main(): Promise<void> {
   if (md) writeFileSync(resolve(root, md), markdown(result));
 }
 
-type Rec = { clip: string; seconds: number; mpjpeCm: { anthropometric: Record<string, number>; subjectSkeleton: Record<string, number> }; characters: Record<string, any> };
+/** One character's JSON record; ms per frame includes the shared estimator time. */
+function characterRecord(s: CharacterStats, estimatorMs: number): Record<string, unknown> {
+  const k = s.kinematic;
+  const p = s.physics;
+  return {
+    kinematic: { headErrCm: r2(k.headErrCm), handErrCm: r2(k.handErrCm), footSkateCmS: r1(k.footSkateCmS), penetrationCm: r2(k.penetrationCm), maxPenetrationCm: r1(k.maxPenetrationCm) },
+    physics: p
+      ? { headErrCm: r1(p.headErrCm), handErrCm: r1(p.handErrCm), footSkateCmS: r1(p.footSkateCmS), penetrationCm: r2(p.penetrationCm), maxPenetrationCm: r1(p.maxPenetrationCm), fallsPerMin: r1(p.fallsPerMin), assistPctBodyWeight: r1(p.assistPctBodyWeight), massKg: r1(p.massKg) }
+      : null,
+    msPerFrame: r2(s.msPerFrame + estimatorMs),
+  };
+}
+
+type Rec = { clip: string; seconds: number; mpjpeCm: { anthropometric: Record<string, number>; subjectSkeleton: Record<string, number> } | null; characters: Record<string, any> };
 
 function markdown(r: { config: Record<string, unknown>; clips: unknown[] }): string {
   const clips = r.clips as Rec[];
@@ -129,14 +147,14 @@ function markdown(r: { config: Record<string, unknown>; clips: unknown[] }): str
   lines.push('| clip | s | MPJPE anthro (world / root-rel / legs) | MPJPE subject (world / root-rel / legs) | character | head err kin / phys | hand err kin / phys | foot skate kin / phys | penetration kin / phys | falls/min | assist % BW | ms/frame |');
   lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const c of clips) {
-    const a = c.mpjpeCm.anthropometric;
-    const s = c.mpjpeCm.subjectSkeleton;
+    const a = c.mpjpeCm?.anthropometric;
+    const s = c.mpjpeCm?.subjectSkeleton;
     let first = true;
     for (const [name, v] of Object.entries(c.characters)) {
       const k = v.kinematic;
       const p = v.physics ?? {};
       lines.push(
-        `| ${first ? c.clip : ''} | ${first ? c.seconds : ''} | ${first ? `${a.world} / ${a.rootRelative} / ${a.lowerBody}` : ''} | ${first ? `${s.world} / ${s.rootRelative} / ${s.lowerBody}` : ''} | ${name} | ${k.headErrCm} / ${p.headErrCm ?? '-'} | ${k.handErrCm} / ${p.handErrCm ?? '-'} | ${k.footSkateCmS} / ${p.footSkateCmS ?? '-'} | ${k.penetrationCm} / ${p.penetrationCm ?? '-'} | ${p.fallsPerMin ?? '-'} | ${p.assistPctBodyWeight ?? '-'} | ${v.msPerFrame} |`,
+        `| ${first ? c.clip : ''} | ${first ? c.seconds : ''} | ${first ? (a ? `${a.world} / ${a.rootRelative} / ${a.lowerBody}` : 'no ground truth') : ''} | ${first ? (s ? `${s.world} / ${s.rootRelative} / ${s.lowerBody}` : '') : ''} | ${name} | ${k.headErrCm} / ${p.headErrCm ?? '-'} | ${k.handErrCm} / ${p.handErrCm ?? '-'} | ${k.footSkateCmS} / ${p.footSkateCmS ?? '-'} | ${k.penetrationCm} / ${p.penetrationCm ?? '-'} | ${p.fallsPerMin ?? '-'} | ${p.assistPctBodyWeight ?? '-'} | ${v.msPerFrame} |`,
       );
       first = false;
     }
