@@ -48,7 +48,7 @@ export interface RelativeDepthParams {
   /** f32 buffer receiving weight * loss at float index lossSlot. */
   lossOut: GPUBuffer;
   lossSlot: number;
-  /** u32 seed of this step's patch positions. */
+  /** Seed of this step's patch positions, any integer (taken modulo 2^32). */
   seed: number;
   /** Alpha threshold used with renderAlpha (default 0.5). */
   alphaThreshold?: number;
@@ -105,7 +105,7 @@ export class RelativeDepthLoss {
     }
     checkNumber(where, 'globalWeight', p.globalWeight, 0);
     checkNumber(where, 'weight', p.weight);
-    checkNumber(where, 'seed', p.seed, 0, 0xffffffff);
+    if (!Number.isInteger(p.seed)) throw new Error(`${where}: seed must be an integer (used as u32), got ${p.seed}`);
     const alphaThreshold = p.alphaThreshold ?? 0.5;
     checkNumber(where, 'alphaThreshold', alphaThreshold);
     checkLossSlot(where, p.lossOut, p.lossSlot);

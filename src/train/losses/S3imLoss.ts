@@ -36,7 +36,7 @@ export interface S3imParams {
   /** f32 buffer receiving weight * (1 - S3IM) at float index lossSlot. */
   lossOut: GPUBuffer;
   lossSlot: number;
-  /** u32 seed of this step's pixel sample and permutations (use a fresh one per step). */
+  /** Seed of this step's pixel sample and permutations, any integer (taken modulo 2^32); use a fresh one per step. */
   seed: number;
 }
 
@@ -75,7 +75,7 @@ export class S3imLoss {
     const n = p.width * p.height;
     for (const f of ['render', 'target', 'gradRender'] as const) checkBuffer(where, f, p[f], n * 12);
     checkNumber(where, 'weight', p.weight);
-    checkNumber(where, 'seed', p.seed, 0, 0xffffffff);
+    if (!Number.isInteger(p.seed)) throw new Error(`${where}: seed must be an integer (used as u32), got ${p.seed}`);
     checkLossSlot(where, p.lossOut, p.lossSlot);
     const gpatch = this.gpatch.get(S3IM.samples * S3IM.repeats * 12).buffer;
     const partials = this.partials.get(16 * 160 * 4).buffer;
