@@ -22,7 +22,7 @@ export interface MvsOptions {
   far?: number;
   /** Cost aggregation window radius in pixels; 0 disables [1]. */
   aggregationRadius?: number;
-  /** Per view, the mean of the best topK source costs [ceil(sources / 2)]. */
+  /** Per hypothesis, the mean of the best topK source costs [max(2, ceil(sources / 2)), at most sources]. */
   topK?: number;
   /** Geometric consistency: round-trip reprojection threshold in pixels [1]. */
   consistencyPx?: number;
@@ -159,7 +159,7 @@ export async function planeSweepMvs(gpu: GpuContext, scene: Scene, viewIds: numb
     const invStep = (1 / far - 1 / near) / (D - 1);
     const srcs = sourcesOf[r];
     const S = srcs.length;
-    const topK = Math.min(S, Math.max(1, opts.topK ?? Math.ceil(S / 2)));
+    const topK = Math.min(S, Math.max(1, opts.topK ?? Math.max(2, Math.ceil(S / 2))));
     for (let d0 = 0; d0 < D; d0 += chunkMax) {
       const chunk = Math.min(chunkMax, D - d0);
       const enc = device.createCommandEncoder();
