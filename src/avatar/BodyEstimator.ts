@@ -53,6 +53,8 @@ export interface BodyEstimatorOptions {
   stepDuration?: number;
   /** The foot's spot under the hip leads by pelvis velocity * lead, seconds (default 0.2). */
   stepLead?: number;
+  /** A controller that has not moved for this long (s) is treated as put down: the arm hangs (default 2). */
+  staleAfter?: number;
 }
 
 /**
@@ -62,7 +64,8 @@ export interface BodyEstimatorOptions {
  * - pelvis below the neck along the torso, leaning forward with the head pitch beyond 15 deg
  *   (60% of it, at most 70 deg), low-passed (pelvisTau);
  * - spine chain on the pelvis->neck line; shoulders rigid with the torso frame;
- * - analytic two-bone arm IK with an elbow pole down/back/outward in the torso frame;
+ * - analytic two-bone arm IK with an elbow pole down/back/outward in the torso frame; a controller
+ *   that has not moved for staleAfter seconds (put down) lets its arm hang;
  * - procedural stepping: each foot stays planted until it is stepThreshold from its spot under the
  *   hip (led by the pelvis velocity) or turned > 35 deg; one foot swings at a time on a raised arc;
  *   two-bone leg IK with the knee pole forward.
@@ -79,13 +82,14 @@ export class BodyEstimator {
   private lastTime = 0;
   private feet: FootState[] = [];
   private started = false;
+  private hands: Partial<Record<'l' | 'r', { last: Vector3; since: number; w: number; t?: number }>> = {};
   private readonly o: Required<Omit<BodyEstimatorOptions, 'heightM' | 'measurements'>> & { heightM?: number; measurements?: HumanMeasurements };
 
   constructor(
     readonly headPoint: HeadPointKind,
     options: BodyEstimatorOptions = {},
   ) {
-    this.o = { pelvisTau: 0.08, yawTau: 0.25, stepThreshold: 0.07, stepDuration: 0.25, stepLead: 0.2, ...options };
+    this.o = { pelvisTau: 0.08, yawTau: 0.25, stepThreshold: 0.07, stepDuration: 0.25, stepLead: 0.2, staleAfter: 2, ...options };
   }
 
   /** Calibrated user height in metres (0 before the first frame). */
@@ -97,12 +101,33 @@ export class BodyEstimator {
   reset(): void {
     this.started = false;
     this.def = null;
+    this.hands = {};
   }
 
   private headJoint(f: ThreePointFrame): Vector3 {
     const p = f.head.position.clone();
     if (this.headPoint === 'eyes') p.add(new Vector3(0, -0.05, 0.09).multiplyScalar(this.height / 1.75).applyQuaternion(f.head.quaternion));
     return p;
+  }
+
+  /**
+   * The hand target: the controller, or, when the controller has not moved for staleAfter seconds
+   * (put down, lost), the arm hanging relaxed at the side; blends over 0.3 s both ways.
+   */
+  private handTarget(side: 'l' | 'r', p: Vector3, time: number, shoulder: Vector3, torso: Quaternion): Vector3 {
+    const st = (this.hands[side] ??= { last: p.clone(), since: time, w: 0 });
+    if (st.last.distanceTo(p) > 1e-4) {
+      st.last.copy(p);
+      st.since = time;
+    }
+    const stale = time - st.since > this.o.staleAfter;
+    const dt = Math.max(0, Math.min(0.1, time - (st.t ?? time)));
+    st.t = time;
+    st.w = Math.min(1, Math.max(0, st.w + (stale ? dt : -dt) / 0.3));
+    if (st.w <= 0) return p;
+    const def = this.def!;
+    const hang = shoulder.clone().add(restOf(def, side + 'Wrist').sub(restOf(def, side + 'Shoulder')).applyQuaternion(torso));
+    return p.clone().lerp(hang, st.w);
   }
 
   /** Estimates the pose for one frame. Frames must come in time order. @throws RangeError for non-finite input. */
@@ -171,7 +196,7 @@ export class BodyEstimator {
     const restChest = restOf(def, 'chest');
     for (const side of ['l', 'r'] as const) {
       const sh = P[I(side + 'Shoulder')].copy(chest).add(restOf(def, side + 'Shoulder').sub(restChest).applyQuaternion(torso));
-      const hand = (side === 'l' ? f.left : f.right).position;
+      const hand = this.handTarget(side, (side === 'l' ? f.left : f.right).position, f.time, sh, torso);
       const l1 = restDistance(def, side + 'Shoulder', side + 'Elbow');
       const l2 = restDistance(def, side + 'Elbow', side + 'Wrist');
       const out = side === 'l' ? -1 : 1;

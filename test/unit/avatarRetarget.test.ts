@@ -140,6 +140,20 @@ describe('BodyEstimator', () => {
     expect(Number.isFinite(pose.positions[0].x)).toBe(true);
   });
 
+  it('lets the arm hang when its controller is put down (no motion for 2 s), and follows it again when it moves', () => {
+    const est = new BodyEstimator('headJoint', { heightM: 1.75 });
+    const table = new Vector3(0.6, -0.7, -0.5); // left controller lying on a table, out of reach
+    const lw = (pose: ReturnType<BodyEstimator['update']>): Vector3 => pose.positions[jointIndex(est.def!, 'lWrist')];
+    let pose = est.update(frame(0, 0, table, HANDS[0][1]));
+    const reachingX = lw(pose).x;
+    for (let i = 1; i <= 180; i++) pose = est.update(frame(i / 60, 0, table, HANDS[0][1].clone().setZ(0.01 * Math.sin(i))));
+    const sh = pose.positions[jointIndex(est.def!, 'lShoulder')];
+    expect(lw(pose).x).toBeLessThan(sh.x + 0.05); // hangs at the left side, not toward the table on the right
+    expect(reachingX).toBeGreaterThan(sh.x + 0.1);
+    for (let i = 181; i <= 240; i++) pose = est.update(frame(i / 60, 0, table.clone().setY(-0.7 + 0.001 * i), HANDS[0][1]));
+    expect(lw(pose).x).toBeGreaterThan(sh.x + 0.1); // reaching again
+  });
+
   it('rejects non-finite input with a clear error', () => {
     const est = new BodyEstimator('eyes');
     const f = frame(0, 0, HANDS[0][0], HANDS[0][1]);
