@@ -80,6 +80,17 @@ export function TrainingPanel() {
           />
         </label>
       </div>
+      <label className="overrides" title="Recipe settings as key=value, space separated (e.g. randomCount=2000 loss.s3im=0.1)">
+        Overrides{' '}
+        <input
+          type="text"
+          value={s.overrides}
+          disabled={active}
+          placeholder="randomCount=2000 …"
+          data-testid="overrides"
+          onChange={(e) => s.set({ overrides: e.target.value })}
+        />
+      </label>
       <div className="row buttons">
         <button disabled={!canTrain || active} onClick={() => void startTraining()} data-testid="start">
           Start

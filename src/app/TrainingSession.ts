@@ -41,6 +41,8 @@ export interface SessionOptions {
   trainViews: number[];
   recipe: 'sparse' | 'vanilla';
   iterations: number;
+  /** Recipe settings as `key=value` (dotted paths, e.g. "randomCount=2000", "loss.s3im=0.1"). */
+  overrides?: string[];
   /** Warm start: continue from this model at step `startStep` (skips initialization). */
   resume?: { cloud: GaussianCloud; step: number };
   /** Called with a short phrase while preparing (depth prior, initialization, kernels). */
@@ -59,7 +61,13 @@ export async function createTrainingSession(gpu: GpuContext, scene: Scene, opts:
   if (!parts.Trainer || !parts.getRecipe || !parts.prepareInit) {
     throw new TrainerUnavailableError('Training is not available in this build (the trainer module did not load).');
   }
-  const recipe: RecipeLike = { ...parts.getRecipe(opts.recipe), iterations: opts.iterations };
+  let recipe: RecipeLike = parts.getRecipe(opts.recipe);
+  const overrides = (opts.overrides ?? []).filter((o) => o.trim());
+  if (overrides.length) {
+    if (!parts.applyOverrides) throw new Error('recipe overrides are not supported by this build');
+    recipe = parts.applyOverrides(recipe, overrides);
+  }
+  recipe = { ...recipe, iterations: opts.iterations };
   let init: { cloud: GaussianCloud };
   if (opts.resume) {
     init = { cloud: opts.resume.cloud };

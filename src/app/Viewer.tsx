@@ -59,9 +59,11 @@ export function Viewer() {
     let dirty = true;
     let lastKey = '';
     let renderScale = 1;
+    let lastDraw = 0;
     bus.requestRender = () => {
       dirty = true;
     };
+    engine.onIncomplete = bus.requestRender;
     let raf = 0;
     const tick = () => {
       raf = requestAnimationFrame(tick);
@@ -80,6 +82,12 @@ export function Viewer() {
       const key = `${cam.matrixWorld.elements.join(',')}|${cam.fov}|${w}x${h}|${st.mode}|${st.modelVersion}|${engine.kind}`;
       if (!dirty && key === lastKey) return;
       if (engine.busy) return;
+      // While training, model updates alone redraw at most once a second (they share the GPU);
+      // camera moves redraw at once.
+      const cameraMoved = key.split('|')[0] !== lastKey.split('|')[0];
+      const now = performance.now();
+      if (!cameraMoved && (st.train === 'running' || st.train === 'starting') && now - lastDraw < 1000) return;
+      lastDraw = now;
       const dist = view.framing?.distance ?? 1;
       const ok = engine.render({
         camera: cameraFromGL(cam.matrixWorld.elements, cam.fov, w, h),
@@ -93,8 +101,11 @@ export function Viewer() {
         lastKey = key;
         dirty = false;
         // Adapt the raster path's resolution to keep orbiting interactive on slow GPUs.
-        if (engine.lastFrameMs > 60) renderScale = Math.max(0.25, renderScale * 0.8);
-        else if (engine.lastFrameMs < 20) renderScale = Math.min(1, renderScale * 1.1);
+        // Steps, not a continuum: the rasterizer reallocates its images when the size changes.
+        const steps = [0.25, 0.35, 0.5, 0.75, 1];
+        const k = steps.indexOf(renderScale);
+        if (engine.lastFrameMs > 80 && k > 0) renderScale = steps[k - 1];
+        else if (engine.lastFrameMs < 15 && k < steps.length - 1) renderScale = steps[k + 1];
       }
     };
     raf = requestAnimationFrame(tick);

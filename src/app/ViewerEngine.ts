@@ -51,6 +51,9 @@ export class ViewerEngine {
   private inFlight = false;
   /** Wall time of the last completed frame's GPU work, ms (submit to done). */
   lastFrameMs = 0;
+  private lastSync = 0;
+  /** Called when a frame was incomplete (the viewer redraws). */
+  onIncomplete: () => void = () => {};
 
   constructor(
     readonly gpu: GpuContext,
@@ -129,10 +132,17 @@ export class ViewerEngine {
     }
     this.inFlight = true;
     const t0 = performance.now();
+    const sync = drawn && this.rasterizer?.syncCapacity && t0 - this.lastSync > 500;
     device.queue.submit([enc.finish()]);
     device.queue.onSubmittedWorkDone().then(
-      () => {
+      async () => {
         this.lastFrameMs = performance.now() - t0;
+        if (sync) {
+          this.lastSync = performance.now();
+          // Intersection buffers grow on demand: redraw when the last frame was incomplete.
+          const r = await this.rasterizer!.syncCapacity!().catch(() => ({ overflowed: false }));
+          if (r.overflowed) this.onIncomplete();
+        }
         this.inFlight = false;
       },
       () => {

@@ -67,6 +67,15 @@ export async function initStudio(): Promise<void> {
   if (params.get('sample') !== '0') await loadSampleScene();
 }
 
+// Read-only probes for the e2e tests (and the console): the chart's history and the export name.
+if (typeof window !== 'undefined') {
+  Object.assign(window, {
+    __studioHistory: () => useStudio.getState().history,
+    __studioName: () => useStudio.getState().name,
+    __studioLoseDevice: () => bus.gpu?.device.destroy(),
+  });
+}
+
 async function startGpu(): Promise<void> {
   const gpu = await acquireGpu();
   bus.gpu = gpu;
@@ -217,7 +226,7 @@ export async function openFiles(files: File[]): Promise<void> {
       source = parts.fileListSource(files, top || label);
       name = top || 'scene';
     }
-    const scene = await parts.loadScene(source, {});
+    const scene = await parts.loadScene(source, { maxLongSide: 1024 });
     if (!scene.name || scene.name === 'scene') scene.name = name;
     await setScene(scene);
     st().notify('info', `Loaded ${scene.name}: ${scene.cameras.length} posed photos (${scene.images[0]?.width}x${scene.images[0]?.height}).`);
@@ -270,6 +279,7 @@ export async function startTraining(): Promise<void> {
       trainViews: s.trainViews,
       recipe: s.recipe,
       iterations: s.iterations,
+      overrides: s.overrides.split(/\s+/),
       onPhase: (t) => st().set({ trainMessage: t }),
     });
     bus.lastCloudStep = 0;
@@ -304,6 +314,7 @@ export async function resumeTraining(): Promise<void> {
       trainViews: s.trainViews,
       recipe: s.recipe,
       iterations: s.iterations,
+      overrides: s.overrides.split(/\s+/),
       resume: { cloud: bus.lastCloud, step: bus.lastCloudStep },
     });
     runLoop();
@@ -383,7 +394,7 @@ function runLoop(): void {
       if (bus.engine && bus.engine.model !== session.gaussians) bus.engine.showBuffers(session.gaussians, bus.lastCloud?.means ?? null);
       bus.requestRender();
       const now = performance.now();
-      if (now - lastViewRender > 1500 && bus.trainScene) {
+      if (now - lastViewRender > 3000 && bus.trainScene) {
         lastViewRender = now;
         try {
           bus.viewRender = await session.render(bus.trainScene.cameras[stats.view]);

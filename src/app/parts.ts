@@ -16,7 +16,7 @@ type Loader = () => Promise<unknown>;
 
 const FOLDERS: Record<string, Record<string, Loader>> = {
   splat: import.meta.glob(['../splat/*.ts', '!../splat/*.test.ts']),
-  io: import.meta.glob(['../io/**/*.ts', '!../io/**/*.test.ts']),
+  io: import.meta.glob(['../io/**/*.ts', '!../io/**/*.test.ts', '!../io/nodeSource.ts']),
   eval: import.meta.glob(['../eval/*.ts']),
   train: import.meta.glob(['../train/*.ts', '../train/recipes/index.ts']),
   scenes: import.meta.glob(['../../scenes/*.ts']),
@@ -43,6 +43,8 @@ export interface Rasterizer {
     camera: Camera,
     opts: { background: [number, number, number]; antialiased?: boolean },
   ): RasterOutput;
+  /** Reads the intersection counter and grows capacity when a frame overflowed (call at intervals). */
+  syncCapacity?(): Promise<{ overflowed: boolean }>;
   destroy?(): void;
 }
 
@@ -88,6 +90,7 @@ export interface Parts {
   };
   prepareInit?: (gpu: GpuContext, scene: Scene, trainViews: number[], recipe: RecipeLike) => Promise<{ cloud: GaussianCloud }>;
   getRecipe?: (name: string) => RecipeLike;
+  applyOverrides?: (recipe: RecipeLike, overrides: string[]) => RecipeLike;
   AvatarPage?: ComponentType;
 }
 
@@ -103,6 +106,7 @@ const WANTED: Record<keyof Parts, string> = {
   Trainer: 'train',
   prepareInit: 'train',
   getRecipe: 'train',
+  applyOverrides: 'train',
   AvatarPage: 'avatar',
 };
 

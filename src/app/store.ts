@@ -40,6 +40,8 @@ export interface StudioState {
   trainViews: number[];
   recipe: Recipe;
   iterations: number;
+  /** Recipe overrides, `key=value` separated by spaces or newlines (e.g. "randomCount=2000"). */
+  overrides: string;
   /** Longest image side used for training, in pixels (photos are box-downsampled to it). */
   trainSize: number;
   train: TrainState;
@@ -72,6 +74,7 @@ export const useStudio = create<StudioState>((set) => ({
   trainViews: [],
   recipe: 'sparse',
   iterations: 3000,
+  overrides: '',
   trainSize: 256,
   train: 'idle',
   trainMessage: '',

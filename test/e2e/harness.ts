@@ -57,7 +57,12 @@ export async function startStudio(extraArgs: string[] = []): Promise<Studio> {
   mkdirSync(ARTIFACTS, { recursive: true });
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
   const port = await freePort();
-  const server = await createServer({ root: REPO, logLevel: 'error', server: { port, strictPort: true, host: '127.0.0.1', open: false } });
+  const server = await createServer({
+    root: REPO,
+    logLevel: 'error',
+    // No HMR / file watching: other work in the tree must not reload the page mid-test.
+    server: { port, strictPort: true, host: '127.0.0.1', open: false, hmr: false, watch: { ignored: ['**/*'] } },
+  });
   await server.listen();
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs] });
   return {

@@ -1,0 +1,153 @@
+/**
+ * The studio as a user drives it: open it (sample scene loads), open the LLFF fern photos (or keep
+ * the sample scene when ../shared/data is absent), train a few dozen steps and see PSNR rise, drag
+ * the mouse and see the view change, export a .ply and open it again, open a corrupt file and read
+ * the error. Screenshots: test-results/e2e/*.png.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, DATA, REPO, shot, startStudio, watchConsole, type Studio } from './harness';
+
+const FERN = resolve(DATA, 'scenes/llff-fern');
+const hasFern = existsSync(resolve(FERN, 'poses_bounds.npy'));
+const hasTrainer = existsSync(resolve(REPO, 'src/train/Trainer.ts')) && existsSync(resolve(REPO, 'src/splat/GaussianRasterizer.ts'));
+
+const STEPS = 30;
+let studio: Studio;
+let page: Page;
+let errors: string[];
+
+/** Bytes of a PNG screenshot of the viewer, for change detection. */
+async function viewerShot(name: string): Promise<Buffer> {
+  return shot(page, name, '[data-testid=viewer]');
+}
+
+/** Fraction of differing bytes between two equally sized PNG screenshots' raw bytes (decoded). */
+async function pixelDiff(a: Buffer, b: Buffer): Promise<number> {
+  const { PNG } = await import('pngjs');
+  const pa = PNG.sync.read(a);
+  const pb = PNG.sync.read(b);
+  if (pa.width !== pb.width || pa.height !== pb.height) return 1;
+  let diff = 0;
+  for (let i = 0; i < pa.data.length; i += 4) {
+    const d = Math.abs(pa.data[i] - pb.data[i]) + Math.abs(pa.data[i + 1] - pb.data[i + 1]) + Math.abs(pa.data[i + 2] - pb.data[i + 2]);
+    if (d > 24) diff++;
+  }
+  return diff / (pa.width * pa.height);
+}
+
+async function lastNotice(kind: 'info' | 'error', contains: string, timeout = 60_000): Promise<string> {
+  const loc = page.locator(`[data-testid=notice-${kind}]`, { hasText: contains }).last();
+  await loc.waitFor({ timeout });
+  return (await loc.textContent()) ?? '';
+}
+
+describe('studio (e2e, headless Chromium + SwiftShader WebGPU)', () => {
+  beforeAll(async () => {
+    studio = await startStudio();
+    page = await studio.browser.newPage({ viewport: { width: 1100, height: 700 }, acceptDownloads: true });
+    errors = watchConsole(page);
+    await page.goto(`${studio.url}?fresh`);
+  });
+  afterAll(async () => {
+    if (errors?.length) console.log('browser errors:\n' + errors.join('\n'));
+    await studio?.close();
+  });
+
+  it('opens with WebGPU and the sample scene loaded', async () => {
+    await page.locator('[data-testid=gpu-status][data-status=ok]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid=thumb-0]').waitFor({ timeout: 120_000 });
+    const views = await page.locator('[data-testid^=thumb-]').count();
+    const train = await page.locator('[data-testid^=thumb-][data-train="1"]').count();
+    expect(views).toBeGreaterThanOrEqual(3);
+    expect(train).toBeGreaterThanOrEqual(3);
+    expect(train).toBeLessThanOrEqual(5);
+    await shot(page, '01-sample-scene');
+  });
+
+  it.skipIf(!hasFern)('opens the LLFF fern folder through the folder picker', async () => {
+    expect(readdirSync(resolve(FERN, 'images_8')).length).toBe(20);
+    await page.locator('[data-testid=folder-input]').setInputFiles(FERN);
+    const text = await lastNotice('info', 'posed photos', 120_000);
+    expect(text).toMatch(/20 posed photos/);
+    expect(await page.locator('[data-testid^=thumb-]').count()).toBe(20);
+    // LLFF protocol: test views are every 8th image, so 0, 8 and 16 are not training views.
+    for (const i of [0, 8, 16]) expect(await page.locator(`[data-testid=thumb-${i}]`).getAttribute('data-train')).toBe('0');
+    await shot(page, '02-fern-loaded');
+  });
+
+  it.skipIf(!hasTrainer)('trains a few dozen steps and PSNR rises', async () => {
+    await page.locator('[data-testid=recipe]').selectOption('vanilla');
+    await page.locator('[data-testid=iterations]').fill(String(STEPS));
+    await page.locator('[data-testid=train-size]').fill('64');
+    // Few Gaussians and tiny images: SwiftShader runs at about 1 GFLOP/s.
+    await page.locator('[data-testid=overrides]').fill('randomCount=2000');
+    await page.locator('[data-testid=start]').click();
+    const stats = page.locator('[data-testid=train-stats]');
+    await page.waitForFunction(
+      () => {
+        const el = document.querySelector('[data-testid=train-stats]');
+        return el?.getAttribute('data-state') === 'done' || el?.getAttribute('data-state') === 'error';
+      },
+      undefined,
+      { timeout: 200_000, polling: 500 },
+    );
+    const message = await page.locator('[data-testid=train-message]').textContent();
+    expect(await stats.getAttribute('data-state'), message ?? '').toBe('done');
+    const history = await page.evaluate(() => (window as any).__studioHistory?.() as { step: number; psnr: number }[]);
+    expect(history.length).toBeGreaterThan(1);
+    expect(history[history.length - 1].step).toBe(STEPS);
+    const first = history[0].psnr;
+    const best = Math.max(...history.slice(-3).map((h) => h.psnr));
+    expect(best).toBeGreaterThan(first + 0.5);
+    await shot(page, '03-trained');
+  });
+
+  it('orbits when the mouse is dragged', async () => {
+    const before = await viewerShot('04-before-drag');
+    const box = (await page.locator('[data-testid=viewer]').boundingBox())!;
+    const cx = box.x + box.width / 2;
+    const cy = box.y + box.height / 2;
+    await page.mouse.move(cx, cy);
+    await page.mouse.down();
+    for (let i = 1; i <= 10; i++) await page.mouse.move(cx + i * 18, cy + i * 4);
+    await page.mouse.up();
+    await page.waitForTimeout(1500);
+    const after = await viewerShot('05-after-drag');
+    expect(await pixelDiff(before, after)).toBeGreaterThan(0.05);
+  });
+
+  it('exports a .ply named after the scene and opens it again', async () => {
+    const exportButton = page.locator('[data-testid=export-ply]');
+    if (await exportButton.isDisabled()) {
+      // No trained model (trainer absent): view a splat file first so there is something to export.
+      await page.locator('[data-testid=file-input]').setInputFiles(resolve(DATA, 'splats/donut-sh0.ply'));
+      await lastNotice('info', 'Opened donut-sh0.ply');
+    }
+    const name = await page.evaluate(() => (window as any).__studioName?.() as string);
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), exportButton.click()]);
+    expect(download.suggestedFilename()).toBe(`${name}.ply`);
+    const saved = resolve(ARTIFACTS, download.suggestedFilename());
+    await download.saveAs(saved);
+    expect(statSync(saved).size).toBeGreaterThan(1000);
+    expect(readFileSync(saved).subarray(0, 3).toString()).toBe('ply');
+    await page.locator('[data-testid=file-input]').setInputFiles(saved);
+    const text = await lastNotice('info', `Opened ${name}.ply`);
+    expect(text).toMatch(/[\d,]+ splats/);
+    await page.waitForTimeout(1500);
+    await shot(page, '06-reopened-ply');
+  });
+
+  it('shows a plain error naming a corrupt file', async () => {
+    const bad = Buffer.concat([
+      Buffer.from('ply\nformat binary_little_endian 1.0\nelement vertex 1000\nproperty float x\nproperty float y\nproperty float z\nend_header\n'),
+      Buffer.alloc(40),
+    ]);
+    await page.locator('[data-testid=file-input]').setInputFiles({ name: 'broken.ply', mimeType: 'application/octet-stream', buffer: bad });
+    const text = await lastNotice('error', 'broken.ply');
+    expect(text).toContain('broken.ply');
+    await shot(page, '07-corrupt-file');
+  });
+});
