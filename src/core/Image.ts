@@ -37,3 +37,10 @@ export function imageToRGBA8(img: ImageRGB): Uint8Array {
   }
   return out;
 }
+
+/** The image with every value clamped to [0, 1] (renders are clamped before scoring, as in 3DGS). */
+export function clampImage(img: ImageRGB): ImageRGB {
+  const data = new Float32Array(img.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = Math.min(1, Math.max(0, img.data[i]));
+  return { width: img.width, height: img.height, data };
+}

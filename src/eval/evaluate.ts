@@ -1,4 +1,4 @@
-import type { ImageRGB } from '../core/Image';
+import { clampImage, type ImageRGB } from '../core/Image';
 import type { Scene } from '../core/Scene';
 import { psnr, ssim } from './metrics';
 
@@ -28,7 +28,7 @@ export async function evaluateViews(
   const scores: ViewScore[] = [];
   const renders: ImageRGB[] = [];
   for (const v of views) {
-    const { image } = await renderer.render(scene.cameras[v]);
+    const image = clampImage((await renderer.render(scene.cameras[v])).image);
     renders.push(image);
     scores.push({ view: v, name: scene.imageNames[v] ?? `view ${v}`, psnr: psnr(image, scene.images[v]), ssim: ssim(image, scene.images[v]) });
   }

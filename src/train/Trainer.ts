@@ -8,6 +8,7 @@ import { createStorageBuffer, readF32 } from '../gpu/buffers';
 import { GaussianBuffers } from '../splat/GaussianBuffers';
 import { GaussianRasterizer, type RenderTargets } from '../splat/GaussianRasterizer';
 import { psnr } from '../eval/metrics';
+import { clampImage } from '../core/Image';
 import { Adam, type LearningRates } from './Adam';
 import { downloadTable, uploadTable } from './GaussianTable';
 import { RayBinding, type BoundRays, type DepthGrid } from './RayBinding';
@@ -290,7 +291,8 @@ export class Trainer {
     if (this.lastTargets) {
       const cam = this.scene.cameras[this.lastView];
       const rgb = await readF32(d, this.lastTargets.rgb, cam.width * cam.height * 3);
-      p = psnr({ width: cam.width, height: cam.height, data: rgb }, this.scene.images[this.lastView]);
+      // A non-finite pixel means a broken model: report NaN (the caller stops) instead of throwing.
+      if (rgb.every(Number.isFinite)) p = psnr(clampImage({ width: cam.width, height: cam.height, data: rgb }), this.scene.images[this.lastView]);
     }
     return { step: this.step, loss, psnr: p, count: this.gaussians.count, itPerSec: 0, view: this.lastView };
   }
