@@ -259,7 +259,11 @@ export class GaussianRasterizer {
 
   /** Grows the intersection capacity (keeps nothing: call between frames). */
   private growIntersections(needed: number): void {
-    const cap = Math.ceil(Math.max(needed * 1.25, this.isect.cap * 1.5));
+    const limit = Math.floor(this.gpu.device.limits.maxStorageBufferBindingSize / 4);
+    if (needed > limit) {
+      throw new Error(`GaussianRasterizer: ${needed} tile intersections exceed the device's storage-buffer limit (${limit}); render fewer or smaller Gaussians or a smaller image`);
+    }
+    const cap = Math.min(limit, Math.ceil(Math.max(needed * 1.25, this.isect.cap * 1.5)));
     this.isect = this.allocIsect(this.isect.sorter.withCapacity(cap));
   }
 
@@ -358,7 +362,8 @@ export class GaussianRasterizer {
     opts: RasterOptions,
   ): Promise<{ rgb: Float32Array; alpha: Float32Array; depth: Float32Array; intersections: number }> {
     const d = this.gpu.device;
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 4) throw new Error('GaussianRasterizer.render: intersection capacity kept overflowing');
       const enc = d.createCommandEncoder();
       const t = this.forward(enc, gaussians, camera, opts);
       d.queue.submit([enc.finish()]);
@@ -399,6 +404,17 @@ export class GaussianRasterizer {
     const f = this.last;
     if (!f) throw new Error('GaussianRasterizer.backward: no forward recorded');
     if (grads.capacity < f.n) throw new Error(`GaussianRasterizer.backward: grads capacity ${grads.capacity} < ${f.n} Gaussians`);
+    const np = f.img.width * f.img.height;
+    const checks: [string, GPUBuffer | null | undefined, number][] = [
+      ['gradRgb', gradRgb, np * 12],
+      ['gradAlpha', gradAlpha, np * 4],
+      ['gradDepth', gradDepth, np * 4],
+      ['stats.mean2dGradNorm', stats?.mean2dGradNorm, f.n * 4],
+      ['stats.visibleCount', stats?.visibleCount, f.n * 4],
+    ];
+    for (const [name, buf, bytes] of checks) {
+      if (buf && buf.size < bytes) throw new Error(`GaussianRasterizer.backward: ${name} has ${buf.size} bytes, needs ${bytes}`);
+    }
     const d = this.gpu.device;
     const params = uniformWith(
       d,
