@@ -137,6 +137,16 @@ interface ForwardRecord {
  * (shaders/sort.wgsl, shaders/tiles.wgsl), per-tile compositing (shaders/rasterize.wgsl).
  * Backward: shaders/rasterize_backward.wgsl, then shaders/project_backward.wgsl.
  *
+ * Conventions: OpenCV camera (w2c R, t; pixels u = fx x/z + cx), pixel (x, y) sampled at
+ * (x + 0.5, y + 0.5) like gsplat; 16x16 tiles; colour = SH(view direction camera centre -> mean)
+ * + 0.5, clamped at 0; alpha = min(0.99, opacity * exp(-sigma)), skipped below 1/255; a pixel
+ * stops before its transmittance drops below 1e-4. Culled (no pixel, no gradient): any non-finite
+ * parameter, z < 0.01, a zero quaternion, a 2D covariance over 1e30 (float32 overflow), a
+ * non-positive determinant, opacity < 1/255, or a tile rectangle outside the image. The tile
+ * rectangle is the exact bounding box of the ellipse where alpha >= 1/255 (opacity-aware).
+ * Order: a stable depth sort of the Gaussians, then a stable sort of the (tile, Gaussian) pairs
+ * by tile id, i.e. the order of the 64-bit key (tile id << 32 | depth bits) with ties by index.
+ *
  * Intersections live in buffers of a fixed capacity (no per-frame readback): when a frame needs
  * more, the extra ones are dropped, the frame is flagged (its backward adds nothing) and
  * `syncCapacity()` (call it at intervals) or `render()` grows the capacity. Check `overflowed`.
