@@ -105,7 +105,22 @@ describe('studio (e2e, headless Chromium + SwiftShader WebGPU)', () => {
     await shot(page, '03-trained');
   });
 
+  it.skipIf(!hasTrainer)('keeps the model through a GPU device loss and a page reload', async () => {
+    await page.evaluate(() => (window as any).__studioLoseDevice());
+    await lastNotice('info', 'GPU device was lost and has been restarted');
+    await page.locator('[data-testid=gpu-status][data-status=ok]').waitFor({ timeout: 60_000 });
+    expect(await page.locator('[data-testid=train-message]').textContent()).toContain(`restored from step ${STEPS}`);
+    await shot(page, '04a-after-device-loss');
+    // Reload without ?fresh: the work comes back from IndexedDB.
+    await page.goto(studio.url);
+    const text = await lastNotice('info', 'Restored your work');
+    expect(text).toContain(`step ${STEPS}`);
+    expect(await page.locator('[data-testid=export-ply]').isDisabled()).toBe(false);
+    await shot(page, '04b-after-reload');
+  });
+
   it('orbits when the mouse is dragged', async () => {
+    await page.waitForTimeout(1000);
     const before = await viewerShot('04-before-drag');
     const box = (await page.locator('[data-testid=viewer]').boundingBox())!;
     const cx = box.x + box.width / 2;
@@ -140,6 +155,12 @@ describe('studio (e2e, headless Chromium + SwiftShader WebGPU)', () => {
     await shot(page, '06-reopened-ply');
   });
 
+  it('shows a plain error when photos have no poses', async () => {
+    await page.locator('[data-testid=file-input]').setInputFiles([{ name: 'a.png', mimeType: 'image/png', buffer: Buffer.from('not a png') }]);
+    const text = await lastNotice('error', 'a.png');
+    expect(text).toMatch(/Could not open/);
+  });
+
   it('shows a plain error naming a corrupt file', async () => {
     const bad = Buffer.concat([
       Buffer.from('ply\nformat binary_little_endian 1.0\nelement vertex 1000\nproperty float x\nproperty float y\nproperty float z\nend_header\n'),
@@ -149,5 +170,33 @@ describe('studio (e2e, headless Chromium + SwiftShader WebGPU)', () => {
     const text = await lastNotice('error', 'broken.ply');
     expect(text).toContain('broken.ply');
     await shot(page, '07-corrupt-file');
+  });
+});
+
+describe('studio without WebGPU (WebGL2 fallback through Spark)', () => {
+  let fb: Studio;
+  let p: Page;
+  beforeAll(async () => {
+    fb = await startStudio(['--disable-features=WebGPU', '--disable-unsafe-webgpu']);
+    // The WebGPU flags come first in the list; drop navigator.gpu outright to be sure.
+    p = await fb.browser.newPage({ viewport: { width: 1000, height: 650 } });
+    await p.addInitScript(() => {
+      delete (Navigator.prototype as any).gpu;
+    });
+    await p.goto(`${fb.url}?fresh`);
+  });
+  afterAll(async () => {
+    await fb?.close();
+  });
+
+  it.skipIf(!existsSync(resolve(DATA, 'splats/donut-sh0.ply')))('says training is disabled and still shows a splat file', async () => {
+    const msg = await p.locator('[data-testid=no-webgpu]').textContent({ timeout: 60_000 });
+    expect(msg).toMatch(/WebGPU is not available/);
+    expect(await p.locator('[data-testid=start]').isDisabled()).toBe(true);
+    const before = await p.locator('[data-testid=viewer]').screenshot();
+    await p.locator('[data-testid=file-input]').setInputFiles(resolve(DATA, 'splats/donut-sh0.ply'));
+    await p.waitForTimeout(8000);
+    const after = await p.locator('[data-testid=viewer]').screenshot({ path: resolve(ARTIFACTS, '08-webgl2-fallback.png') });
+    expect(await pixelDiff(before, after)).toBeGreaterThan(0.02);
   });
 });
