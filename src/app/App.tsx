@@ -50,11 +50,12 @@ function Toolbar() {
   const busy = useStudio((s) => s.busy);
   const gpuOk = useStudio((s) => s.gpuStatus === 'ok');
   const [recording, setRecording] = useState(false);
+  const [frames, setFrames] = useState(60);
   const pick = (list: FileList | null) => list && void openFiles([...list]);
   const turntable = async (format: 'webm' | 'png') => {
     setRecording(true);
     try {
-      await bus.turntable(format, format === 'webm' ? 120 : 60);
+      await bus.turntable(format, frames);
     } catch (e) {
       useStudio.getState().notify('error', `Turntable failed: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
@@ -98,8 +99,20 @@ function Toolbar() {
         </button>
       ))}
       <span className="sep" />
+      <label title="Frames over one full turn">
+        Turntable{' '}
+        <input
+          type="number"
+          min={2}
+          max={720}
+          value={frames}
+          style={{ width: 56 }}
+          data-testid="turntable-frames"
+          onChange={(e) => setFrames(Math.max(2, Math.min(720, Math.round(Number(e.target.value) || 2))))}
+        />
+      </label>
       <button disabled={!gpuOk || recording} onClick={() => void turntable('webm')} data-testid="turntable-webm">
-        Turntable WebM
+        WebM
       </button>
       <button disabled={!gpuOk || recording} onClick={() => void turntable('png')} data-testid="turntable-png">
         PNG frames

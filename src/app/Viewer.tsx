@@ -149,7 +149,7 @@ export function Viewer() {
       <canvas ref={gpuCanvas} className="gpu-canvas" data-testid="gpu-canvas" />
       <Canvas
         className="overlay-canvas"
-        frameloop={useSpark ? 'always' : 'demand'}
+        frameloop="demand"
         dpr={[1, 2]}
         gl={{ alpha: true, antialias: false, preserveDrawingBuffer: false }}
         camera={{ fov: 50, near: 0.01, far: 1000, position: [0, 0, -3] }}
@@ -318,7 +318,13 @@ function Frustums({ scene }: { scene: Scene }) {
 
 /** WebGL2 fallback: Spark draws the splat file (used without WebGPU, or without our reader). */
 function SparkSplats({ file }: { file: { name: string; bytes: Uint8Array } }) {
-  const { gl, scene } = useThree();
+  const { gl, scene, invalidate } = useThree();
+  // Spark sorts in a worker and needs frames to show the result: redraw a few times a second
+  // (not every animation frame: on a software GPU one frame can take seconds).
+  useEffect(() => {
+    const id = setInterval(() => invalidate(), 250);
+    return () => clearInterval(id);
+  }, [invalidate]);
   useEffect(() => {
     const spark = new SparkRenderer({ renderer: gl });
     const mesh = new SplatMesh({ fileBytes: file.bytes.slice().buffer, fileName: file.name });

@@ -200,8 +200,8 @@ export async function openFiles(files: File[]): Promise<void> {
     if (files.length === 1 && SPLAT_EXT.test(files[0].name)) {
       const f = files[0];
       const bytes = new Uint8Array(await f.arrayBuffer());
-      if (!parts.readSplatFile || st().gpuStatus !== 'ok') {
-        // WebGL2 fallback (or no reader in this build): Spark parses and draws the file.
+      if (!parts.readSplatFile) {
+        // No reader in this build: Spark parses and draws the file (no export then).
         setCloudless(f.name, bytes);
         return;
       }

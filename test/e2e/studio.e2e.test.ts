@@ -134,6 +134,44 @@ describe('studio (e2e, headless Chromium + SwiftShader WebGPU)', () => {
     expect(await pixelDiff(before, after)).toBeGreaterThan(0.05);
   });
 
+  it('switches render modes (depth, alpha) and back to RGB', async () => {
+    const rgb = await viewerShot('05a-mode-rgb');
+    await page.locator('[data-testid=mode-depth]').click();
+    await page.waitForTimeout(2000);
+    const depth = await viewerShot('05b-mode-depth');
+    await page.locator('[data-testid=mode-alpha]').click();
+    await page.waitForTimeout(2000);
+    const alpha = await viewerShot('05c-mode-alpha');
+    await page.locator('[data-testid=mode-rgb]').click();
+    expect(await pixelDiff(rgb, depth)).toBeGreaterThan(0.05);
+    expect(await pixelDiff(depth, alpha)).toBeGreaterThan(0.05);
+  });
+
+  it('sizes the WebGPU canvas to CSS size x devicePixelRatio on resize', async () => {
+    await page.setViewportSize({ width: 900, height: 600 });
+    await page.waitForTimeout(1500);
+    const size = await page.evaluate(() => {
+      const c = document.querySelector('[data-testid=gpu-canvas]') as HTMLCanvasElement;
+      return { w: c.width, h: c.height, cw: c.clientWidth, ch: c.clientHeight, dpr: devicePixelRatio };
+    });
+    expect(size.w).toBe(Math.round(size.cw * size.dpr));
+    expect(size.h).toBe(Math.round(size.ch * size.dpr));
+    await shot(page, '05d-resized');
+    await page.setViewportSize({ width: 1100, height: 700 });
+  });
+
+  it('records a turntable as a PNG sequence (.zip)', async () => {
+    await page.locator('[data-testid=turntable-frames]').fill('3');
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.locator('[data-testid=turntable-png]').click()]);
+    expect(download.suggestedFilename()).toMatch(/-turntable\.zip$/);
+    const saved = resolve(ARTIFACTS, download.suggestedFilename());
+    await download.saveAs(saved);
+    const { unzipSync } = await import('fflate');
+    const entries = Object.keys(unzipSync(readFileSync(saved)));
+    expect(entries.length).toBe(3);
+    expect(entries.every((e) => e.endsWith('.png'))).toBe(true);
+  });
+
   it('exports a .ply named after the scene and opens it again', async () => {
     const exportButton = page.locator('[data-testid=export-ply]');
     if (await exportButton.isDisabled()) {
@@ -179,7 +217,7 @@ describe('studio without WebGPU (WebGL2 fallback through Spark)', () => {
   beforeAll(async () => {
     fb = await startStudio(['--disable-features=WebGPU', '--disable-unsafe-webgpu']);
     // The WebGPU flags come first in the list; drop navigator.gpu outright to be sure.
-    p = await fb.browser.newPage({ viewport: { width: 1000, height: 650 } });
+    p = await fb.browser.newPage({ viewport: { width: 760, height: 480 } });
     await p.addInitScript(() => {
       delete (Navigator.prototype as any).gpu;
     });
@@ -193,10 +231,31 @@ describe('studio without WebGPU (WebGL2 fallback through Spark)', () => {
     const msg = await p.locator('[data-testid=no-webgpu]').textContent({ timeout: 60_000 });
     expect(msg).toMatch(/WebGPU is not available/);
     expect(await p.locator('[data-testid=start]').isDisabled()).toBe(true);
-    const before = await p.locator('[data-testid=viewer]').screenshot();
+    const before = await p.locator('[data-testid=viewer]').screenshot({ timeout: 90_000 });
     await p.locator('[data-testid=file-input]').setInputFiles(resolve(DATA, 'splats/donut-sh0.ply'));
-    await p.waitForTimeout(8000);
-    const after = await p.locator('[data-testid=viewer]').screenshot({ path: resolve(ARTIFACTS, '08-webgl2-fallback.png') });
+    await p.waitForTimeout(10_000);
+    const after = await p.locator('[data-testid=viewer]').screenshot({ path: resolve(ARTIFACTS, '08-webgl2-fallback.png'), timeout: 90_000 });
     expect(await pixelDiff(before, after)).toBeGreaterThan(0.02);
+  });
+});
+
+describe('studio on a high-DPI screen', () => {
+  let hd: Studio;
+  afterAll(async () => {
+    await hd?.close();
+  });
+  it('renders the WebGPU canvas at devicePixelRatio 2', async () => {
+    hd = await startStudio();
+    const p = await hd.browser.newPage({ viewport: { width: 800, height: 500 }, deviceScaleFactor: 2 });
+    await p.goto(`${hd.url}?fresh`);
+    await p.locator('[data-testid=thumb-0]').waitFor({ timeout: 120_000 });
+    await p.waitForTimeout(1500);
+    const size = await p.evaluate(() => {
+      const c = document.querySelector('[data-testid=gpu-canvas]') as HTMLCanvasElement;
+      return { w: c.width, cw: c.clientWidth, dpr: devicePixelRatio };
+    });
+    expect(size.dpr).toBe(2);
+    expect(size.w).toBe(size.cw * 2);
+    await p.screenshot({ path: resolve(ARTIFACTS, '09-high-dpi.png') });
   });
 });
