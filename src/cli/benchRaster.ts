@@ -5,12 +5,17 @@
  * Times: GPU timestamp queries when the device has `timestamp-query` (median over iterations),
  * else wall time around queue.onSubmittedWorkDone of the whole forward / backward.
  *
- * Usage: npm run bench:raster -- [--sizes 10000,100000,300000] [--width 504] [--height 378] [--iters 3] [--subgroups on|off]
+ * Also times the radix sort alone on --sortKeys random u32 key/value pairs (32 bits), with and
+ * without subgroups.
+ *
+ * Usage: npm run bench:raster -- [--sizes 10000,100000,300000] [--width 504] [--height 378] [--iters 3]
+ *   [--subgroups on|off] [--sortKeys 1000000]
  */
 import { acquireGpu } from '../gpu/device';
 import { createStorageBuffer } from '../gpu/buffers';
 import { GaussianBuffers } from '../splat/GaussianBuffers';
 import { GaussianRasterizer } from '../splat/GaussianRasterizer';
+import { RadixSort } from '../splat/RadixSort';
 import { StageTimer } from '../splat/StageTimer';
 import { mulberry32, randomCamera, randomScene } from '../splat/randomScene';
 import { setActiveTimer } from '../splat/wgsl';
@@ -83,6 +88,42 @@ async function main(): Promise<void> {
     gb.destroy();
     grads.destroy();
   }
+  const sortKeys = Number(arg('sortKeys', '1000000'));
+  const sortMs: Record<string, number> = {};
+  for (const sg of gpu.hasSubgroups ? [true, false] : [false]) {
+    const sorter = await RadixSort.create(gpu, sortKeys, sg);
+    const r = mulberry32(1);
+    const keys = Uint32Array.from({ length: sortKeys }, () => Math.floor(r() * 2 ** 32));
+    const vals = Uint32Array.from({ length: sortKeys }, (_, i) => i);
+    const bufs = {
+      keys: createStorageBuffer(d, keys, 'k'),
+      vals: createStorageBuffer(d, vals, 'v'),
+      keysAlt: createStorageBuffer(d, keys.byteLength, 'k2'),
+      valsAlt: createStorageBuffer(d, vals.byteLength, 'v2'),
+    };
+    const count = createStorageBuffer(d, Uint32Array.of(sortKeys), 'n');
+    const times: number[] = [];
+    for (let it = 0; it < iters; it++) {
+      d.queue.writeBuffer(bufs.keys, 0, keys);
+      const enc = d.createCommandEncoder();
+      if (timer) {
+        setActiveTimer(timer);
+        timer.setStage('sort');
+        sorter.encode(enc, bufs, count, 32);
+        setActiveTimer(undefined);
+        times.push((await timer.read(enc)).sort);
+      } else {
+        const t0 = performance.now();
+        sorter.encode(enc, bufs, count, 32);
+        d.queue.submit([enc.finish()]);
+        await d.queue.onSubmittedWorkDone();
+        times.push(performance.now() - t0);
+      }
+    }
+    sortMs[sg ? 'subgroups' : 'plain'] = Number(median(times).toFixed(2));
+    sorter.destroy();
+    for (const b of Object.values(bufs)) b.destroy();
+  }
   console.log(
     JSON.stringify(
       {
@@ -93,6 +134,7 @@ async function main(): Promise<void> {
         timing: timer ? 'timestamp-query, median' : 'wall time (forward = projection + sort + compositing), median',
         iters,
         results,
+        radixSort: { keys: sortKeys, bits: 32, ms: sortMs },
       },
       null,
       2,

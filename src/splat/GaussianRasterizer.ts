@@ -393,6 +393,21 @@ export class GaussianRasterizer {
   }
 
   /**
+   * Reads the tile-sorted intersections of the last (submitted) forward, for tests and debugging:
+   * tile ids and Gaussian indices in compositing order (tile-major, then depth, then index).
+   * @throws Error when no forward was recorded
+   */
+  async readIntersections(): Promise<{ tiles: Uint32Array; gaussians: Uint32Array }> {
+    const f = this.last;
+    if (!f) throw new Error('GaussianRasterizer.readIntersections: no forward recorded');
+    const d = this.gpu.device;
+    const m = (await readU32(d, this.status, 4))[0];
+    const tileKeys = f.sortedVals === this.isect.vals ? this.isect.keys : this.isect.keysAlt;
+    if (m === 0) return { tiles: new Uint32Array(0), gaussians: new Uint32Array(0) };
+    return { tiles: await readU32(d, tileKeys, m), gaussians: await readU32(d, f.sortedVals, m) };
+  }
+
+  /**
    * Records the backward pass of the last forward. ADDS the gradients of the loss into `grads`
    * (same layout as the parameters: means, logScales, quats, logitOpacities, sh; SH bands above
    * the active degree get nothing) and, when `stats` is given, adds |dL/dmean2d| (pixels, this

@@ -286,3 +286,46 @@ describe('intersection capacity', () => {
     expect((await raster.syncCapacity()).overflowed).toBe(false);
   });
 });
+
+describe('tile/depth ordering (the 64-bit key: tile id high, depth low)', () => {
+  it('intersections are sorted by tile, then depth, then index, and match the reference pairs', async () => {
+    const gpu = await acquireGpu();
+    const raster = await GaussianRasterizer.create(gpu, { maxIntersections: 1 << 16 });
+    const r = mulberry32(31337);
+    const camera = randomCamera(r, 96, 64);
+    const cloud = randomScene(r, camera, { count: 800, shDegree: 0 });
+    // Exact depth ties (duplicated Gaussians) must keep index order.
+    for (let i = 0; i < 50; i++) {
+      const j = 400 + i;
+      cloud.means.copyWithin(j * 3, i * 3, i * 3 + 3);
+      cloud.logScales.copyWithin(j * 3, i * 3, i * 3 + 3);
+    }
+    const gb = new GaussianBuffers(gpu.device, cloud.count);
+    gb.upload(cloud);
+    const opts: RasterOptions = { background: [0, 0, 0] };
+    await raster.render(gb, camera, opts);
+    const { tiles, gaussians } = await raster.readIntersections();
+    const ref = referenceForward(cloud, camera, opts);
+    expect(tiles.length).toBeGreaterThan(1000);
+    let bad = 0;
+    for (let k = 1; k < tiles.length; k++) {
+      if (tiles[k] < tiles[k - 1]) bad++;
+      else if (tiles[k] === tiles[k - 1]) {
+        const za = Math.fround(ref.splats[gaussians[k - 1]].z), zb = Math.fround(ref.splats[gaussians[k]].z);
+        const tie = Math.abs(za - zb) <= 4e-6 * (1 + zb);
+        if (!tie && za > zb) bad++;
+        if (za === zb && gaussians[k] < gaussians[k - 1]) bad++; // stable
+      }
+    }
+    expect(bad).toBe(0);
+    const tilesX = Math.ceil(96 / 16);
+    const refPairs = new Set<string>();
+    for (const i of ref.order) {
+      const rc = ref.splats[i].rect;
+      for (let ty = rc[1]; ty < rc[3]; ty++) for (let tx = rc[0]; tx < rc[2]; tx++) refPairs.add(`${ty * tilesX + tx}:${i}`);
+    }
+    let missing = 0;
+    for (let k = 0; k < tiles.length; k++) if (!refPairs.has(`${tiles[k]}:${gaussians[k]}`)) missing++;
+    expect(missing + Math.abs(refPairs.size - tiles.length)).toBeLessThanOrEqual(Math.max(2, 0.002 * refPairs.size));
+  });
+});
