@@ -23,6 +23,8 @@ const view = {
   camera: null as THREE.PerspectiveCamera | null,
   controls: null as OrbitControlsImpl | null,
   framing: null as Framing | null,
+  /** Depth of the frustums' photo planes (world units). */
+  frustumSize: 0,
   invalidate: () => {},
 };
 
@@ -182,7 +184,7 @@ function applyFraming(f: Framing): void {
 
 /** Publishes the camera/controls and animates fly-to. OrbitControls is re-created when "up" changes. */
 function Rig({ up }: { up: [number, number, number] }) {
-  const { camera, invalidate } = useThree();
+  const { camera, invalidate, gl } = useThree();
   const controls = useRef<OrbitControlsImpl>(null);
   const fly = useRef<{ t0: number; from: THREE.Vector3; to: THREE.Vector3; q0: THREE.Quaternion; q1: THREE.Quaternion; target: THREE.Vector3 } | null>(null);
   useEffect(() => {
@@ -194,6 +196,20 @@ function Rig({ up }: { up: [number, number, number] }) {
     view.controls = controls.current;
     if (view.framing) applyFraming(view.framing);
   }, [up]);
+  useEffect(() => {
+    // Read-only probes for the e2e tests: where a frustum's photo is on screen, where the camera is.
+    Object.assign(window, {
+      __studioFrustumScreen: (i: number) => {
+        const c = useStudio.getState().scene?.cameras[i];
+        if (!c) return null;
+        const p = new THREE.Vector3(...c.center).add(new THREE.Vector3(...c.forward).multiplyScalar(view.frustumSize));
+        const ndc = p.project(camera);
+        const rect = gl.domElement.getBoundingClientRect();
+        return { x: rect.left + ((ndc.x + 1) / 2) * rect.width, y: rect.top + ((1 - ndc.y) / 2) * rect.height, visible: Math.abs(ndc.z) <= 1 };
+      },
+      __studioViewCamera: () => camera.position.toArray(),
+    });
+  }, [camera, gl]);
   useEffect(() => {
     bus.flyTo = (i: number) => {
       const s = useStudio.getState();
@@ -255,7 +271,8 @@ function Frustums({ scene }: { scene: Scene }) {
     let gap = Infinity; // nearest-neighbour spacing of the cameras bounds the frustum size
     for (let i = 0; i < c.length; i++)
       for (let j = i + 1; j < c.length; j++) gap = Math.min(gap, Math.hypot(c[i][0] - c[j][0], c[i][1] - c[j][1], c[i][2] - c[j][2]));
-    return Math.min(f.distance * 0.06, Number.isFinite(gap) && gap > 0 ? gap * 0.9 : Infinity);
+    view.frustumSize = Math.min(f.distance * 0.06, Number.isFinite(gap) && gap > 0 ? gap * 0.9 : Infinity);
+    return view.frustumSize;
   }, [scene]);
   const items = useMemo(
     () =>

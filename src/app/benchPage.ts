@@ -131,11 +131,10 @@ async function runSpark(bytes: Uint8Array, name: string): Promise<BenchResult> {
   scene.add(mesh);
   await mesh.initialized;
   const loadMs = performance.now() - t0;
-  const box = mesh.getBoundingBox(true);
-  const c = box.getCenter(new THREE.Vector3());
-  const r = box.getSize(new THREE.Vector3()).length() / 2;
-  // Same framing rule as ours (frameCloud uses robust percentiles; the box is close enough for timing).
-  const f = { position: [c.x, c.y, c.z - r * 1.1] as [number, number, number], target: [c.x, c.y, c.z] as [number, number, number], up: [0, -1, 0] as [number, number, number], fovY: 50, distance: r * 1.1 };
+  // Same camera path as ours: frame the model parsed by our reader (CPU only).
+  const parts = await loadParts();
+  if (!parts.readSplatFile) throw new Error('src/io readSplatFile is not available (needed for the shared framing)');
+  const f = frameCloud(await parts.readSplatFile(name, bytes));
   const cam = new THREE.PerspectiveCamera(f.fovY, W / H, 0.01, 1000);
   const px = new Uint8Array(4);
   const ctx = gl.getContext();

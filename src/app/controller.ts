@@ -73,6 +73,7 @@ if (typeof window !== 'undefined') {
     __studioHistory: () => useStudio.getState().history,
     __studioName: () => useStudio.getState().name,
     __studioLoseDevice: () => bus.gpu?.device.destroy(),
+    __studioCameraCentre: (i: number) => useStudio.getState().scene?.cameras[i]?.center,
   });
 }
 

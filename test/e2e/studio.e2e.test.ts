@@ -67,6 +67,18 @@ describe('studio (e2e, headless Chromium + SwiftShader WebGPU)', () => {
     await shot(page, '01-sample-scene');
   });
 
+  it('flies to a view when its frustum is clicked', async () => {
+    const i = 5;
+    const at = await page.evaluate((k) => (window as any).__studioFrustumScreen(k), i);
+    expect(at?.visible).toBe(true);
+    await page.mouse.click(at.x, at.y);
+    await page.waitForTimeout(1500);
+    const pos = (await page.evaluate(() => (window as any).__studioViewCamera())) as number[];
+    const centre = (await page.evaluate((k) => (window as any).__studioCameraCentre(k), i)) as number[];
+    expect(Math.hypot(pos[0] - centre[0], pos[1] - centre[1], pos[2] - centre[2])).toBeLessThan(1e-3);
+    await shot(page, '01b-flew-to-view');
+  });
+
   it.skipIf(!hasFern)('opens the LLFF fern folder through the folder picker', async () => {
     expect(readdirSync(resolve(FERN, 'images_8')).length).toBe(20);
     await page.locator('[data-testid=folder-input]').setInputFiles(FERN);
