@@ -90,6 +90,7 @@ async function startGpu(): Promise<void> {
  */
 async function onDeviceLost(gpu: GpuContext, info: GPUDeviceLostInfo): Promise<void> {
   if (bus.gpu !== gpu) return;
+  loopToken++; // the running loop's next step fails with the device: it must not report that
   const wasTraining = !!bus.session || st().train === 'running' || st().train === 'paused';
   bus.session = null;
   st().set({ gpuStatus: 'lost', gpuMessage: `The GPU device was lost (${info.message || info.reason}); restarting it.` });
@@ -260,8 +261,15 @@ let lastViewRender = 0;
 
 function stopSession(): void {
   loopToken++;
-  bus.session?.destroy();
+  const session = bus.session;
   bus.session = null;
+  if (!session) return;
+  // Never leave the viewer drawing freed buffers: fall back to the last CPU copy.
+  if (bus.engine && bus.engine.model === session.gaussians) {
+    if (bus.lastCloud) bus.engine.showCloud(bus.lastCloud);
+    else bus.engine.showBuffers(null);
+  }
+  session.destroy();
 }
 
 /** Starts training from scratch on the current scene with the panel's settings. */
