@@ -115,6 +115,12 @@ describe('studio (e2e, headless Chromium + SwiftShader WebGPU)', () => {
     const best = Math.max(...history.slice(-3).map((h) => h.psnr));
     expect(best).toBeGreaterThan(first + 0.5);
     await shot(page, '03-trained');
+    // The current training view's render beside its photo, and the live chart.
+    const render = page.locator('[data-testid=view-render]');
+    await render.scrollIntoViewIfNeeded();
+    expect(await render.evaluate((c: HTMLCanvasElement) => c.width)).toBeGreaterThan(16);
+    await page.locator('[data-testid=view-pair]').screenshot({ path: resolve(ARTIFACTS, '03b-render-vs-photo.png') });
+    await page.locator('[data-testid=loss-chart]').screenshot({ path: resolve(ARTIFACTS, '03c-loss-psnr-chart.png') });
   });
 
   it.skipIf(!hasTrainer)('keeps the model through a GPU device loss and a page reload', async () => {
