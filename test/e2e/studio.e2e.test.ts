@@ -190,6 +190,16 @@ describe('studio (e2e, headless Chromium + SwiftShader WebGPU)', () => {
     expect(entries.every((e) => e.endsWith('.png'))).toBe(true);
   });
 
+  it('records a turntable as WebM (MediaRecorder)', async () => {
+    await page.locator('[data-testid=turntable-frames]').fill('4');
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.locator('[data-testid=turntable-webm]').click()]);
+    expect(download.suggestedFilename()).toMatch(/-turntable\.webm$/);
+    const saved = resolve(ARTIFACTS, download.suggestedFilename());
+    await download.saveAs(saved);
+    const head = readFileSync(saved).subarray(0, 4);
+    expect([...head]).toEqual([0x1a, 0x45, 0xdf, 0xa3]); // EBML magic of a WebM/Matroska file
+  });
+
   it('exports a .ply named after the scene and opens it again', async () => {
     const exportButton = page.locator('[data-testid=export-ply]');
     if (await exportButton.isDisabled()) {
