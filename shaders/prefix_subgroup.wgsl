@@ -33,3 +33,31 @@ fn wgScan(v: vec4u, lid: u32, sg: SgIds) -> vec4u {
   workgroupBarrier();
   return r;
 }
+
+var<workgroup> sgSums2: array<array<vec4u, 2>, 64>;
+var<workgroup> wgTotal2: array<vec4u, 2>; // sums over the workgroup, valid after wgScan2 returns
+
+// Exclusive scan of the pair (a, b) (eight u32 lanes) over the workgroup, as wgScan.
+fn wgScan2(a: vec4u, b: vec4u, lid: u32, sg: SgIds) -> array<vec4u, 2> {
+  let ea = subgroupExclusiveAdd(a);
+  let eb = subgroupExclusiveAdd(b);
+  let sid = lid / sg.size;
+  if (sg.lane == sg.size - 1u) { sgSums2[sid] = array<vec4u, 2>(ea + a, eb + b); }
+  workgroupBarrier();
+  if (lid == 0u) {
+    let nsg = 256u / sg.size;
+    var acc0 = vec4u(0u);
+    var acc1 = vec4u(0u);
+    for (var k = 0u; k < nsg; k++) {
+      let t = sgSums2[k];
+      sgSums2[k] = array<vec4u, 2>(acc0, acc1);
+      acc0 += t[0];
+      acc1 += t[1];
+    }
+    wgTotal2 = array<vec4u, 2>(acc0, acc1);
+  }
+  workgroupBarrier();
+  let r = sgSums2[sid];
+  workgroupBarrier();
+  return array<vec4u, 2>(r[0] + ea, r[1] + eb);
+}

@@ -32,8 +32,11 @@ export class StageTimer {
     return { querySet: this.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 };
   }
 
-  /** Resolves the queries (records into `encoder`, submit it first), then returns ms per stage and resets. */
-  async read(encoder: GPUCommandEncoder): Promise<Record<string, number>> {
+  /**
+   * Resolves the queries (records into `encoder` and submits it), then returns ms per stage and
+   * resets. mode 'span': last end minus first begin of the stage's passes; 'sum': sum of pass times.
+   */
+  async read(encoder: GPUCommandEncoder, mode: 'span' | 'sum' = 'span'): Promise<Record<string, number>> {
     const n = 2 * this.used;
     const staging = this.device.createBuffer({ size: Math.max(8, n * 8), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     if (n > 0) {
@@ -52,7 +55,11 @@ export class StageTimer {
       if (!(s.stage in last) || t[s.end] > last[s.stage]) last[s.stage] = t[s.end];
     }
     const out: Record<string, number> = {};
-    for (const k of Object.keys(first)) out[k] = Number(last[k] - first[k]) / 1e6;
+    if (mode === 'sum') {
+      for (const sp of this.spans) out[sp.stage] = (out[sp.stage] ?? 0) + Number(t[sp.end] - t[sp.begin]) / 1e6;
+    } else {
+      for (const k of Object.keys(first)) out[k] = Number(last[k] - first[k]) / 1e6;
+    }
     this.used = 0;
     this.spans.length = 0;
     return out;
