@@ -57,6 +57,7 @@ async function main(): Promise<void> {
       iterations: run.trainer.step,
       gaussians: run.trainer.gaussians.count,
     };
+    console.error(JSON.stringify({ recipe: name, ...(results[name] as object) }));
     run.trainer.destroy();
   }
   console.log(
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
         adapter: gpu.adapterName,
         resolution: [scene.images[0].width, scene.images[0].height],
         views,
+        settings: { iterations: values.iters ?? 'recipe default', overrides: values.set },
         trainViews: split.train,
         testViews: split.test,
         results,

@@ -148,6 +148,7 @@ async function main(): Promise<void> {
     testViews: split.test,
     interrupted: run.interrupted,
     steps: trainer.step,
+    intersectionOverflowBatches: trainer.overflows,
     gaussians: cloud.count,
     shDegree: cloud.shDegree,
     timingsMs: { load: loadMs, ...run.timingsMs, eval: evalMs },

@@ -73,6 +73,8 @@ export class Trainer {
   private rays: RayBinding | null;
   readonly strategy: Strategy | null;
   private lastView = 0;
+  /** Batches in which some step needed more tile intersections than allocated (those steps' gradients were dropped). */
+  overflows = 0;
   private lastTargets: RenderTargets | null = null;
 
   private constructor(
@@ -276,6 +278,9 @@ export class Trainer {
       const r = await this.refine();
       if (r) refine = r;
     }
+    // Intersection buffers have a fixed capacity (no per-step readback); check and grow once per batch.
+    const cap = await this.rasterizer.syncCapacity();
+    if (cap.overflowed) this.overflows++;
     const stats = await this.lastStats();
     stats.itPerSec = ran / Math.max(1e-6, (performance.now() - t0) / 1000);
     if (refine) stats.refine = refine;
