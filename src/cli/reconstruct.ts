@@ -69,6 +69,9 @@ async function main(): Promise<void> {
 
   const gpu = await acquireGpu();
   console.log(`adapter: ${gpu.adapterName}`);
+  if (/swiftshader/i.test(gpu.adapterName) && !values.iters) {
+    console.log(`note: SwiftShader runs WebGPU on the CPU, where a step takes seconds; ${recipe.iterations} steps will take hours (try --iters 300 --size 128x96)`);
+  }
   const t0 = performance.now();
   let scene: Scene;
   const scenePath = positionals[0];
