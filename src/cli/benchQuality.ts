@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import fs from 'node:fs';
 import { acquireGpu } from '../gpu/device';
+import { intArg, sizeArg } from './args';
 import { applyOverrides, getRecipe } from '../train/recipes';
 import { runReconstruction } from '../train/runReconstruction';
 import { evaluateViews } from '../eval/evaluate';
@@ -30,18 +31,16 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ skipped: `scene folder ${values.scene} is absent (see ../shared/data/README.md)` }));
     return;
   }
-  const m = /^(\d+)x(\d+)$/.exec(values.size!);
-  if (!m) throw new Error(`--size: expected WxH, got "${values.size}"`);
-  const longSide = Math.max(Number(m[1]), Number(m[2]));
+  const longSide = Math.max(...sizeArg('size', values.size!));
   const gpu = await acquireGpu();
   console.error(`adapter: ${gpu.adapterName}`);
   const scene = await loadScenePath(values.scene!, { downscale: 8, maxLongSide: longSide });
-  const views = Number(values.views);
+  const views = intArg('views', values.views)!;
   const split = splitForScene(scene, views);
   const results: Record<string, unknown> = {};
   for (const name of values.recipes!.split(',')) {
     const overrides = [...(values.set as string[])];
-    if (values.iters) overrides.push(`iterations=${Number(values.iters)}`);
+    if (values.iters) overrides.push(`iterations=${intArg('iters', values.iters)}`);
     const recipe = applyOverrides(getRecipe(name), overrides);
     const run = await runReconstruction(gpu, scene, split.train, recipe, {
       logEvery: 50,

@@ -12,6 +12,7 @@ import { encode as encodePngRaw } from 'fast-png';
 import { renderSampleScene } from '../../scenes/sampleScene';
 import type { Scene } from '../core/Scene';
 import { acquireGpu } from '../gpu/device';
+import { intArg, sizeArg } from './args';
 import { loadScenePath } from '../io/nodeSource';
 import { splitForScene } from '../eval/protocol';
 import { planeSweepMvs, type MvsOptions } from '../depth/planeSweepMvs';
@@ -48,31 +49,24 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const int = (name: string, v: string | undefined, min = 1): number | undefined => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: expected an integer >= ${min}, got "${v}"`);
-    return n;
-  };
-  const k = int('views', values.views, 2)!;
+  const k = intArg('views', values.views, 2)!;
   const gpu = await acquireGpu();
   console.log(`adapter: ${gpu.adapterName}`);
   const t0 = performance.now();
   let scene: Scene;
   const scenePath = positionals[0];
   if (scenePath && scenePath !== 'sample') {
-    scene = await loadScenePath(scenePath, { downscale: int('scale', values.scale), maxLongSide: int('max-side', values['max-side']) });
+    scene = await loadScenePath(scenePath, { downscale: intArg('scale', values.scale), maxLongSide: intArg('max-side', values['max-side']) });
   } else {
-    const m = /^(\d+)x(\d+)$/.exec(values.size!);
-    if (!m) throw new Error(`--size: expected WxH, got "${values.size}"`);
-    scene = await renderSampleScene(gpu, { width: Number(m[1]), height: Number(m[2]) });
+    const [width, height] = sizeArg('size', values.size!);
+    scene = await renderSampleScene(gpu, { width, height });
   }
   const loadMs = performance.now() - t0;
   const views = splitForScene(scene, k).train;
   const { width: W, height: H } = scene.cameras[views[0]];
   console.log(`scene "${scene.name}": ${scene.cameras.length} views, ${W}x${H}, training views ${JSON.stringify(views)} (protocol ${scene.protocol})`);
 
-  const opts: MvsOptions = { hypotheses: int('hypotheses', values.hypotheses, 3), window: int('window', values.window) };
+  const opts: MvsOptions = { hypotheses: intArg('hypotheses', values.hypotheses, 3), window: intArg('window', values.window) };
   const res = await planeSweepMvs(gpu, scene, views, opts);
   const report = reportDepth(scene, views, res);
   const outDir = values.out ?? path.join('out', `depth-${scene.name}`);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import fs from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import { acquireGpu } from '../gpu/device';
+import { intArg, sizeArg } from './args';
 import type { Scene } from '../core/Scene';
 import { applyOverrides, getRecipe, RECIPES } from '../train/recipes';
 import { runReconstruction } from '../train/runReconstruction';
@@ -54,18 +55,12 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const int = (name: string, v: string | undefined, min = 1): number | undefined => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: expected an integer >= ${min}, got "${v}"`);
-    return n;
-  };
   let recipe = getRecipe(values.recipe!);
   const overrides = [...(values.set as string[])];
-  if (values.iters) overrides.push(`iterations=${int('iters', values.iters)}`);
-  if (values.seed) overrides.push(`seed=${int('seed', values.seed, 0)}`);
+  if (values.iters) overrides.push(`iterations=${intArg('iters', values.iters)}`);
+  if (values.seed) overrides.push(`seed=${intArg('seed', values.seed, 0)}`);
   recipe = applyOverrides(recipe, overrides);
-  const views = int('views', values.views)!;
+  const views = intArg('views', values.views)!;
 
   const gpu = await acquireGpu();
   console.log(`adapter: ${gpu.adapterName}`);
@@ -76,11 +71,10 @@ async function main(): Promise<void> {
   let scene: Scene;
   const scenePath = positionals[0];
   if (scenePath && scenePath !== 'sample') {
-    scene = await loadScenePath(scenePath, { downscale: int('scale', values.scale), maxLongSide: int('max-side', values['max-side']) });
+    scene = await loadScenePath(scenePath, { downscale: intArg('scale', values.scale), maxLongSide: intArg('max-side', values['max-side']) });
   } else {
-    const m = /^(\d+)x(\d+)$/.exec(values.size!);
-    if (!m) throw new Error(`--size: expected WxH, got "${values.size}"`);
-    scene = await renderSampleScene(gpu, { width: Number(m[1]), height: Number(m[2]) });
+    const [width, height] = sizeArg('size', values.size!);
+    scene = await renderSampleScene(gpu, { width, height });
   }
   const loadMs = performance.now() - t0;
   const split = splitForScene(scene, views);
@@ -100,7 +94,7 @@ async function main(): Promise<void> {
     cliProgress.Presets.shades_classic,
   );
   const interactive = !!process.stdout.isTTY;
-  const logEvery = int('log-every', values['log-every'])!;
+  const logEvery = intArg('log-every', values['log-every'])!;
   console.log(`preparing ${recipe.init} initialization${recipe.depthPrior !== 'none' ? ` from ${recipe.depthPrior} depth` : ''}...`);
   if (interactive) bar.start(recipe.iterations, 0, { loss: '-', psnr: '-', count: '-', its: '-' });
   const run = await runReconstruction(gpu, scene, split.train, recipe, {

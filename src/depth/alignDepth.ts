@@ -1,3 +1,4 @@
+import { mulberry32 } from '../core/random';
 /** Options of alignScaleShift. */
 export interface AlignOptions {
   /**
@@ -170,14 +171,5 @@ function quickMedian(a: Float64Array): number {
   return b.length % 2 ? b[m] : 0.5 * (b[m - 1] + b[m]);
 }
 
-/** Small deterministic PRNG (mulberry32), uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+
+export { mulberry32 };

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../core/random';
 /**
  * Seeded random Gaussian scenes and cameras for the rasterizer tests and benchmark.
  * Scenes are generated in camera space and mapped to world space by the camera pose.
@@ -5,17 +6,6 @@
 import { Camera } from '../core/Camera';
 import { createGaussianCloud, shCoeffCount, type GaussianCloud } from '../core/GaussianCloud';
 
-/** Deterministic uniform [0, 1) generator (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gauss(r: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
@@ -93,3 +83,5 @@ export function randomScene(r: () => number, camera: Camera, o: RandomSceneOptio
   }
   return cloud;
 }
+
+export { mulberry32 };

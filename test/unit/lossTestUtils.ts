@@ -1,18 +1,10 @@
 /** Helpers shared by the loss tests: seeded random arrays, GPU upload/readback, finite differences. */
 import { createStorageBuffer, readF32 } from '../../src/gpu/buffers';
 import type { GpuContext } from '../../src/gpu/device';
+import { mulberry32 } from '../../src/core/random';
 
 /** Mulberry32 PRNG in [0,1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 export function randomArray(n: number, seed: number, lo = 0, hi = 1): Float64Array {
   const r = rng(seed);
