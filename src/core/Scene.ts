@@ -25,6 +25,11 @@ export interface Scene {
   depthBounds?: [number, number][];
   /** Per-view ground-truth depth (camera z, world units; 0 = unknown), H*W each, when known. */
   depths?: Float32Array[];
+  /**
+   * Per-image coverage alpha in [0,1] (H*W each), present when some image had transparency; the
+   * images are already composited over `background` (used for random-background training).
+   */
+  alphas?: Float32Array[];
   /** Background colour the images were composited on, RGB in [0,1]. */
   background: [number, number, number];
   /** Per-image split named by the source files (Blender transforms_train/_val/_test.json), when known. */

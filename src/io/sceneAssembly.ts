@@ -53,6 +53,8 @@ export async function assembleScene(src: FileSource, frames: FrameSpec[], meta: 
   const listed = new Set(src.list());
   const cameras: Camera[] = [];
   const images: ImageRGB[] = [];
+  const alphas: Float32Array[] = [];
+  let transparent = false;
   for (const f of frames) {
     if (!listed.has(f.path)) fail(`${src.name}/${f.path}`, 'image', 'missing image file');
     const bytes = await src.read(f.path);
@@ -60,16 +62,30 @@ export async function assembleScene(src: FileSource, frames: FrameSpec[], meta: 
     const dec = await decodeImage(label, bytes);
     let cam = f.makeCamera(dec.width, dec.height);
     let img = imageFromRGBA8(dec.rgba, dec.width, dec.height, meta.background);
-    if (f.distortion && !isZeroDistortion(f.distortion)) img = undistortImage(img, cam.fx, cam.fy, cam.cx, cam.cy, f.distortion);
+    // Alpha rides along as a grey image so that undistortion and resizing treat it like the colours.
+    let alpha: ImageRGB = { width: dec.width, height: dec.height, data: new Float32Array(dec.width * dec.height * 3) };
+    for (let i = 0; i < dec.width * dec.height; i++) {
+      const a = dec.rgba[i * 4 + 3] / 255;
+      if (a < 1) transparent = true;
+      alpha.data[i * 3] = alpha.data[i * 3 + 1] = alpha.data[i * 3 + 2] = a;
+    }
+    if (f.distortion && !isZeroDistortion(f.distortion)) {
+      img = undistortImage(img, cam.fx, cam.fy, cam.cx, cam.cy, f.distortion);
+      alpha = undistortImage(alpha, cam.fx, cam.fy, cam.cx, cam.cy, f.distortion);
+    }
     let [w, h] = [img.width, img.height];
     if (f.shrink && f.shrink > 1) [w, h] = [Math.max(1, Math.round(w / f.shrink)), Math.max(1, Math.round(h / f.shrink))];
     [w, h] = fitLongSide(w, h, opts.maxLongSide);
     if (w !== img.width || h !== img.height) {
       img = resizeImage(img, w, h);
+      alpha = resizeImage(alpha, w, h);
       cam = cam.resized(w, h);
     }
     cameras.push(cam);
     images.push(img);
+    const a1 = new Float32Array(w * h);
+    for (let i = 0; i < w * h; i++) a1[i] = alpha.data[i * 3];
+    alphas.push(a1);
   }
   const scene: Scene = {
     name: meta.name,
@@ -79,6 +95,7 @@ export async function assembleScene(src: FileSource, frames: FrameSpec[], meta: 
     background: meta.background,
     protocol: meta.protocol,
   };
+  if (transparent) scene.alphas = alphas;
   if (meta.points) scene.points = meta.points;
   if (meta.depthBounds) scene.depthBounds = meta.depthBounds;
   if (frames.some((f) => f.split)) scene.imageSplits = frames.map((f) => f.split ?? 'train');

@@ -20,6 +20,7 @@ import { L1SsimLoss } from './losses/L1SsimLoss';
 import { S3imLoss } from './losses/S3imLoss';
 import { DepthTvLoss } from './losses/DepthTvLoss';
 import { RelativeDepthLoss } from './losses/RelativeDepthLoss';
+import { RandomBackground } from './RandomBackground';
 
 /** Loss slots in the per-step loss buffer (weighted values, read at intervals). */
 const SLOT = { l1ssim: 0, s3im: 1, relDepth: 2, tv0: 3 } as const;
@@ -65,6 +66,7 @@ export class Trainer {
   private statsCapacity: number;
   private readonly targets: GPUBuffer[];
   private readonly priors: (GPUBuffer | null)[];
+  private readonly alphas: GPUBuffer[] | null;
   private readonly gradRgb: GPUBuffer;
   private readonly gradDepth: GPUBuffer;
   private readonly lossBuf: GPUBuffer;
@@ -76,6 +78,7 @@ export class Trainer {
   /** Batches in which some step needed more tile intersections than allocated (those steps' gradients were dropped). */
   overflows = 0;
   private lastTargets: RenderTargets | null = null;
+  private lastBackground: [number, number, number] = [0, 0, 0];
 
   private constructor(
     readonly gpu: GpuContext,
@@ -87,6 +90,7 @@ export class Trainer {
     private readonly losses: { l1ssim: L1SsimLoss; s3im: S3imLoss | null; tv: DepthTvLoss | null; relDepth: RelativeDepthLoss | null },
     init: TrainerInit,
     rays: RayBinding | null,
+    private readonly randomBackground: RandomBackground | null,
   ) {
     const d = gpu.device;
     const cloud = init.cloud;
@@ -105,6 +109,7 @@ export class Trainer {
       }
     }
     this.targets = trainViews.map((v) => createStorageBuffer(d, scene.images[v].data, `target.${v}`));
+    this.alphas = randomBackground ? trainViews.map((v) => createStorageBuffer(d, scene.alphas![v], `alpha.${v}`)) : null;
     this.priors = trainViews.map((_, k) => {
       const p = init.depthPriors?.[k];
       return p ? createStorageBuffer(d, p, `prior.${k}`) : null;
@@ -136,7 +141,12 @@ export class Trainer {
       relDepth: L.relativeDepth > 0 && init.depthPriors?.some((p) => p) ? await RelativeDepthLoss.create(gpu) : null,
     };
     const rays = recipe.coherentSteps > 0 && init.rays ? await RayBinding.create(gpu, init.rays, init.grids ?? []) : null;
-    return new Trainer(gpu, scene, trainViews, recipe, rasterizer, adam, losses, init, rays);
+    if (recipe.randomBackground && !scene.alphas) {
+      throw new Error(`Trainer: randomBackground needs images with transparency; scene "${scene.name}" has none (set randomBackground=false)`);
+    }
+    const { width, height } = scene.images[trainViews[0]];
+    const randomBackground = recipe.randomBackground ? await RandomBackground.create(gpu, width * height) : null;
+    return new Trainer(gpu, scene, trainViews, recipe, rasterizer, adam, losses, init, rays, randomBackground);
   }
 
   /** Whether the coherent phase (Gaussians bound to their rays) is active at the next step. */
@@ -190,16 +200,23 @@ export class Trainer {
     enc.clearBuffer(this.gradRgb);
     enc.clearBuffer(this.gradDepth);
     enc.clearBuffer(this.lossBuf);
-    const bg = this.scene.background;
+    let bg = this.scene.background;
+    let target = this.targets[k];
+    if (this.randomBackground && this.alphas) {
+      bg = [this.rng.next(), this.rng.next(), this.rng.next()];
+      this.randomBackground.record(enc, target, this.alphas[k], bg, this.scene.background);
+      target = this.randomBackground.target;
+    }
     const out = this.rasterizer.forward(enc, this.gaussians, cam, { background: bg });
     this.lastTargets = out;
+    this.lastBackground = bg;
     const seed = (this.recipe.seed * 7919 + this.step * 104729) >>> 0;
     this.losses.l1ssim.record(enc, {
-      width, height, render: out.rgb, target: this.targets[k], gradRender: this.gradRgb,
+      width, height, render: out.rgb, target, gradRender: this.gradRgb,
       lambdaSsim: L.lambdaSsim, weight: 1, lossOut: this.lossBuf, lossSlot: SLOT.l1ssim,
     });
     this.losses.s3im?.record(enc, {
-      width, height, render: out.rgb, target: this.targets[k], gradRender: this.gradRgb,
+      width, height, render: out.rgb, target, gradRender: this.gradRgb,
       weight: L.s3im, lossOut: this.lossBuf, lossSlot: SLOT.s3im, seed,
     });
     const prior = this.priors[k];
@@ -297,9 +314,20 @@ export class Trainer {
       const cam = this.scene.cameras[this.lastView];
       const rgb = await readF32(d, this.lastTargets.rgb, cam.width * cam.height * 3);
       // A non-finite pixel means a broken model: report NaN (the caller stops) instead of throwing.
-      if (rgb.every(Number.isFinite)) p = psnr(clampImage({ width: cam.width, height: cam.height, data: rgb }), this.scene.images[this.lastView]);
+      if (rgb.every(Number.isFinite)) p = psnr(clampImage({ width: cam.width, height: cam.height, data: rgb }), this.photoOver(this.lastView, this.lastBackground));
     }
     return { step: this.step, loss, psnr: p, count: this.gaussians.count, itPerSec: 0, view: this.lastView };
+  }
+
+  /** The photo of `view` over background `bg` (the stored one when no alpha is known). */
+  private photoOver(view: number, bg: [number, number, number]): ImageRGB {
+    const img = this.scene.images[view];
+    const a = this.scene.alphas?.[view];
+    const b0 = this.scene.background;
+    if (!a || (bg[0] === b0[0] && bg[1] === b0[1] && bg[2] === b0[2])) return img;
+    const data = new Float32Array(img.data.length);
+    for (let i = 0; i < a.length; i++) for (let c = 0; c < 3; c++) data[i * 3 + c] = img.data[i * 3 + c] + (1 - a[i]) * (bg[c] - b0[c]);
+    return { width: img.width, height: img.height, data };
   }
 
   /** Renders any camera with the current Gaussians (RGB as an ImageRGB, plus alpha and depth). */
@@ -322,6 +350,8 @@ export class Trainer {
     this.rays?.destroy();
     for (const b of [...this.targets, this.gradRgb, this.gradDepth, this.lossBuf, this.mean2dGradNorm, this.visibleCount]) b.destroy();
     for (const b of this.priors) b?.destroy();
+    for (const b of this.alphas ?? []) b.destroy();
+    this.randomBackground?.destroy();
   }
 }
 
