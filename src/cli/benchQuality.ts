@@ -12,6 +12,7 @@ import { acquireGpu } from '../gpu/device';
 import { intArg, sizeArg } from './args';
 import { applyOverrides, getRecipe } from '../train/recipes';
 import { runReconstruction } from '../train/runReconstruction';
+import { Lpips } from '../eval/lpips';
 import { evaluateViews } from '../eval/evaluate';
 import { splitForScene } from '../eval/protocol';
 import { loadScenePath } from '../io/nodeSource';
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
       iters: { type: 'string' },
       recipes: { type: 'string', default: 'vanilla,sparse' },
       set: { type: 'string', multiple: true, default: [] },
+      lpips: { type: 'string' },
     },
   });
   if (!fs.existsSync(values.scene!)) {
@@ -38,6 +40,7 @@ async function main(): Promise<void> {
   const views = intArg('views', values.views)!;
   const split = splitForScene(scene, views);
   const results: Record<string, unknown> = {};
+  const lpips = values.lpips ? await Lpips.load(values.lpips) : undefined;
   for (const name of values.recipes!.split(',')) {
     const overrides = [...(values.set as string[])];
     if (values.iters) overrides.push(`iterations=${intArg('iters', values.iters)}`);
@@ -46,10 +49,11 @@ async function main(): Promise<void> {
       logEvery: 50,
       onProgress: (s) => console.error(`[${name}] step ${s.step}/${recipe.iterations} loss ${s.loss.toFixed(4)} psnr ${s.psnr.toFixed(2)} n=${s.count} ${s.itPerSec.toFixed(1)} it/s`),
     });
-    const ev = await evaluateViews(run.trainer, scene, split.test);
+    const ev = await evaluateViews(run.trainer, scene, split.test, lpips);
     results[name] = {
       psnr: ev.meanPsnr,
       ssim: ev.meanSsim,
+      lpips: ev.meanLpips,
       perView: ev.scores,
       trainSeconds: run.timingsMs.train / 1000,
       initSeconds: run.timingsMs.initTotal / 1000,

@@ -13,6 +13,7 @@ import { intArg, sizeArg } from './args';
 import type { Scene } from '../core/Scene';
 import { applyOverrides, getRecipe, RECIPES } from '../train/recipes';
 import { runReconstruction } from '../train/runReconstruction';
+import { Lpips } from '../eval/lpips';
 import { evaluateViews, sideBySide } from '../eval/evaluate';
 import { splitForScene } from '../eval/protocol';
 import { writeSplatFile } from '../io/splatFile';
@@ -31,7 +32,8 @@ const USAGE = `usage: npm run reconstruct -- [scene-folder-or-zip] [options]
   --formats LIST    extra model formats, e.g. splat,spz
   --set KEY=VALUE   override any recipe setting (repeatable), e.g. --set loss.s3im=0.2
   --log-every N     progress refresh interval in steps (default 10)
-  --seed N          random seed`;
+  --seed N          random seed
+  --lpips FILE      score held-out views with LPIPS too (an ONNX LPIPS model you supply)`;
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       formats: { type: 'string', default: '' },
       set: { type: 'string', multiple: true, default: [] },
+      lpips: { type: 'string' },
       'log-every': { type: 'string', default: '10' },
       seed: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -67,6 +70,8 @@ async function main(): Promise<void> {
   if (/swiftshader/i.test(gpu.adapterName) && !values.iters) {
     console.log(`note: SwiftShader runs WebGPU on the CPU, where a step takes seconds; ${recipe.iterations} steps will take hours (try --iters 300 --size 128x96)`);
   }
+  // Load the LPIPS model before training so a bad file fails at once.
+  const lpips = values.lpips ? await Lpips.load(values.lpips) : undefined;
   const t0 = performance.now();
   let scene: Scene;
   const scenePath = positionals[0];
@@ -127,7 +132,7 @@ async function main(): Promise<void> {
   }
 
   const evalT = performance.now();
-  const ev = await evaluateViews(trainer, scene, split.test);
+  const ev = await evaluateViews(trainer, scene, split.test, lpips);
   const evalMs = performance.now() - evalT;
   const renderDir = `${base}-renders`;
   await fs.mkdir(renderDir, { recursive: true });
@@ -152,6 +157,7 @@ async function main(): Promise<void> {
     priorCoverage: init.priorCoverage,
     meanPsnr: ev.meanPsnr,
     meanSsim: ev.meanSsim,
+    meanLpips: ev.meanLpips,
     perView: ev.scores,
     history: history.map((h) => ({ step: h.step, loss: h.loss, psnr: h.psnr, count: h.count, itPerSec: h.itPerSec })),
     outputs: { models: written, renders: renderDir },
