@@ -1,9 +1,10 @@
 /**
- * `npm run bench:quality [-- --size 252x189] [--iters N] [--recipes vanilla,sparse]`
+ * `npm run bench:quality [-- --cpu] [--size 252x189] [--iters N] [--recipes vanilla,sparse] [--set k=v] [--lpips model.onnx]`
  * LLFF sparse-view protocol on ../shared/data/scenes/llff-fern: 3 training views
  * (round(linspace(0, n_rest-1, 3)) of the images with index % 8 != 0), tested on index % 8 == 0,
  * both recipes in one run. Prints one JSON object: adapter, per recipe PSNR/SSIM/train time/Gaussians.
- * Default resolution 504x378 (the protocol's); `--size 252x189` for machines without a GPU.
+ * Default resolution 504x378 (the protocol's) and the recipes' own schedules. `--cpu` is the preset for
+ * machines without a GPU (SwiftShader, seconds per step): CPU_PRESET below, same for both recipes.
  */
 import { parseArgs } from 'node:util';
 import path from 'node:path';
@@ -17,6 +18,13 @@ import { evaluateViews } from '../eval/evaluate';
 import { splitForScene } from '../eval/protocol';
 import { loadScenePath } from '../io/nodeSource';
 
+/** `--cpu`: 252x189, 200 steps, schedules shortened alike for both recipes, fewer initial Gaussians. */
+export const CPU_PRESET = {
+  size: '252x189',
+  iters: '200',
+  set: ['randomCount=5000', 'initBlock=3', 'coherentSteps=70', 'strategy.refineStart=70', 'strategy.refineEvery=40'],
+};
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -27,8 +35,14 @@ async function main(): Promise<void> {
       recipes: { type: 'string', default: 'vanilla,sparse' },
       set: { type: 'string', multiple: true, default: [] },
       lpips: { type: 'string' },
+      cpu: { type: 'boolean' },
     },
   });
+  if (values.cpu) {
+    values.size = CPU_PRESET.size;
+    values.iters ??= CPU_PRESET.iters;
+    values.set = [...CPU_PRESET.set, ...(values.set as string[])];
+  }
   if (!fs.existsSync(values.scene!)) {
     console.log(JSON.stringify({ skipped: `scene folder ${values.scene} is absent (see ../shared/data/README.md)` }));
     return;
@@ -72,7 +86,7 @@ async function main(): Promise<void> {
         adapter: gpu.adapterName,
         resolution: [scene.images[0].width, scene.images[0].height],
         views,
-        settings: { iterations: values.iters ?? 'recipe default', overrides: values.set },
+        settings: { preset: values.cpu ? 'cpu' : 'none', iterations: values.iters ?? 'recipe default', overrides: values.set },
         trainViews: split.train,
         testViews: split.test,
         results,
