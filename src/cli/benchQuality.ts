@@ -53,9 +53,11 @@ async function main(): Promise<void> {
   const scene = await loadScenePath(values.scene!, { downscale: 8, maxLongSide: longSide });
   const views = intArg('views', values.views)!;
   const split = splitForScene(scene, views);
+  const recipeNames = values.recipes!.split(',').map((r) => r.trim());
+  for (const name of recipeNames) getRecipe(name); // unknown names fail before any training
   const results: Record<string, unknown> = {};
   const lpips = values.lpips ? await Lpips.load(values.lpips) : undefined;
-  for (const name of values.recipes!.split(',')) {
+  for (const name of recipeNames) {
     const overrides = [...(values.set as string[])];
     if (values.iters) overrides.push(`iterations=${intArg('iters', values.iters)}`);
     const recipe = applyOverrides(getRecipe(name), overrides);
@@ -100,6 +102,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  console.error(`bench:quality: ${e instanceof Error ? e.stack : String(e)}`);
+  console.error(`bench:quality: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
 });

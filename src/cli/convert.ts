@@ -3,7 +3,7 @@
  * [read only], .splat, .spz). Prints the splat count, SH degree, sizes and what the target dropped.
  */
 import { readFile } from 'node:fs/promises';
-import { readSplatFile, writeSplatFile } from '../io/splatFile';
+import { checkWritableSplatName, readSplatFile, writeSplatFile } from '../io/splatFile';
 import { writeFileAtomic } from '../io/nodeSource';
 
 async function main(argv: string[]): Promise<number> {
@@ -13,8 +13,12 @@ async function main(argv: string[]): Promise<number> {
     return args.includes('-h') || args.includes('--help') ? 0 : 2;
   }
   const [inPath, outPath] = args;
+  checkWritableSplatName(outPath);
   const t0 = performance.now();
-  const cloud = readSplatFile(inPath, new Uint8Array(await readFile(inPath)));
+  const input = await readFile(inPath).catch((e: NodeJS.ErrnoException) => {
+    throw new Error(`${inPath}: cannot read (${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a folder' : e.message})`);
+  });
+  const cloud = readSplatFile(inPath, new Uint8Array(input));
   const { bytes, dropped } = writeSplatFile(outPath, cloud);
   await writeFileAtomic(outPath, bytes);
   console.log(`${inPath} -> ${outPath}`);

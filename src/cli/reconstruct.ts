@@ -16,7 +16,7 @@ import { runReconstruction } from '../train/runReconstruction';
 import { Lpips } from '../eval/lpips';
 import { evaluateViews, sideBySide } from '../eval/evaluate';
 import { splitForScene } from '../eval/protocol';
-import { writeSplatFile } from '../io/splatFile';
+import { checkWritableSplatName, writeSplatFile } from '../io/splatFile';
 import { loadScenePath, writeFileAtomic } from '../io/nodeSource';
 import { renderSampleScene } from '../../scenes/sampleScene';
 import { encodePng } from './pngWrite';
@@ -64,12 +64,17 @@ async function main(): Promise<void> {
   if (values.seed) overrides.push(`seed=${intArg('seed', values.seed, 0)}`);
   recipe = applyOverrides(recipe, overrides);
   const views = intArg('views', values.views)!;
+  const logEvery = intArg('log-every', values['log-every'])!;
+  const sampleSize = sizeArg('size', values.size!);
+  // Check where the results go before any training, so a typo cannot waste a run.
+  const formats = ['ply', ...values.formats!.split(',').map((f) => f.trim().replace(/^\./, '')).filter(Boolean)];
+  const outPathEarly = values.out ? path.resolve(values.out) : undefined;
+  if (outPathEarly && !/\.ply$/i.test(outPathEarly)) throw new Error(`--out ${values.out}: the model path must end in .ply (add other formats with --formats splat,spz)`);
+  for (const f of formats) checkWritableSplatName(`model.${f}`);
+  if (outPathEarly) await fs.mkdir(path.dirname(outPathEarly), { recursive: true });
 
   const gpu = await acquireGpu();
   console.log(`adapter: ${gpu.adapterName}`);
-  if (/swiftshader/i.test(gpu.adapterName) && !values.iters) {
-    console.log(`note: SwiftShader runs WebGPU on the CPU, where a step takes seconds; ${recipe.iterations} steps will take hours (try --iters 300 --size 128x96)`);
-  }
   // Load the LPIPS model before training so a bad file fails at once.
   const lpips = values.lpips ? await Lpips.load(values.lpips) : undefined;
   const t0 = performance.now();
@@ -78,8 +83,7 @@ async function main(): Promise<void> {
   if (scenePath && scenePath !== 'sample') {
     scene = await loadScenePath(scenePath, { downscale: intArg('scale', values.scale), maxLongSide: intArg('max-side', values['max-side']) });
   } else {
-    const [width, height] = sizeArg('size', values.size!);
-    scene = await renderSampleScene(gpu, { width, height });
+    scene = await renderSampleScene(gpu, { width: sampleSize[0], height: sampleSize[1] });
   }
   const loadMs = performance.now() - t0;
   const split = splitForScene(scene, views);
@@ -99,7 +103,9 @@ async function main(): Promise<void> {
     cliProgress.Presets.shades_classic,
   );
   const interactive = !!process.stdout.isTTY;
-  const logEvery = intArg('log-every', values['log-every'])!;
+  if (/swiftshader/i.test(gpu.adapterName) && !values.iters) {
+    console.log(`note: SwiftShader runs WebGPU on the CPU, where a step takes seconds; ${recipe.iterations} steps will take hours (try --iters 300 --size 128x96)`);
+  }
   console.log(`preparing ${recipe.init} initialization${recipe.depthPrior !== 'none' ? ` from ${recipe.depthPrior} depth` : ''}...`);
   if (interactive) bar.start(recipe.iterations, 0, { loss: '-', psnr: '-', count: '-', its: '-' });
   const run = await runReconstruction(gpu, scene, split.train, recipe, {
@@ -123,7 +129,7 @@ async function main(): Promise<void> {
   await fs.mkdir(outDir, { recursive: true });
   const cloud = await trainer.exportCloud();
   const written: string[] = [];
-  for (const ext of ['ply', ...values.formats!.split(',').filter(Boolean)]) {
+  for (const ext of formats) {
     const file = ext === 'ply' ? outPath : `${base}.${ext}`;
     const { bytes, dropped } = writeSplatFile(file, cloud);
     await writeFileAtomic(file, bytes);

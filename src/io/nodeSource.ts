@@ -56,6 +56,10 @@ export async function loadScenePath(path: string, opts?: LoadOptions): Promise<S
  * renamed over `path`, so readers never see a half-written file.
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const dir = nodePath.dirname(path);
+  const st = await fs.stat(dir).catch(() => null);
+  if (!st?.isDirectory()) throw new Error(`cannot write ${path}: folder ${dir} does not exist`);
+  if ((await fs.stat(path).catch(() => null))?.isDirectory()) throw new Error(`cannot write ${path}: it is a folder`);
   const tmp = nodePath.join(nodePath.dirname(path), `.${nodePath.basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
     await fs.writeFile(tmp, bytes);

@@ -76,6 +76,21 @@ export function readSplatFile(name: string, bytes: Uint8Array): GaussianCloud {
  * @returns the bytes and `dropped`: human-readable notes on what the target cannot hold or quantizes.
  * @throws Error for an unsupported extension.
  */
+/** Splat file extensions writeSplatFile can write. */
+export const WRITABLE_SPLAT_EXTENSIONS = ['ply', 'splat', 'spz'] as const;
+
+/**
+ * Checks that `name` has a writable splat extension, before any work is done for it.
+ * @throws Error naming the file and the supported extensions (.compressed.ply is read-only).
+ */
+export function checkWritableSplatName(name: string): void {
+  const ext = extension(name);
+  if (/\.compressed\.ply$/i.test(name)) throw new Error(`${name}: cannot write PlayCanvas compressed .ply (read-only; write .ply, .splat or .spz)`);
+  if (!(WRITABLE_SPLAT_EXTENSIONS as readonly string[]).includes(ext)) {
+    throw new Error(`${name}: cannot write ".${ext}" (supported: .ply, .splat, .spz)`);
+  }
+}
+
 export function writeSplatFile(name: string, cloud: GaussianCloud): { bytes: Uint8Array; dropped: string[] } {
   const ext = extension(name);
   if (ext === 'ply') return { bytes: writeInriaPly(cloud), dropped: [] };

@@ -61,9 +61,17 @@ export interface Recipe {
   seed: number;
 }
 
+/** Allowed values of the recipe's text settings (dotted paths). */
+export const RECIPE_CHOICES: Record<string, readonly string[]> = {
+  init: ['random', 'perPixel', 'fused'],
+  depthPrior: ['none', 'mvs'],
+  'strategy.kind': ['default', 'mcmc', 'none'],
+};
+
 /**
  * Applies `key=value` overrides (dotted paths, e.g. "loss.s3im=0.1", "strategy.kind=mcmc") to a copy of `recipe`.
- * @throws Error naming the key when it does not exist or the value has the wrong type.
+ * @throws Error naming the key when it does not exist, the value has the wrong type, or a text
+ *   setting gets a value outside RECIPE_CHOICES.
  */
 export function applyOverrides(recipe: Recipe, overrides: string[]): Recipe {
   const out = structuredClone(recipe);
@@ -88,6 +96,8 @@ export function applyOverrides(recipe: Recipe, overrides: string[]): Recipe {
       if (raw !== 'true' && raw !== 'false') throw new Error(`override "${o}": expected true or false`);
       obj[last] = raw === 'true';
     } else {
+      const choices = RECIPE_CHOICES[path.join('.')];
+      if (choices && !choices.includes(raw)) throw new Error(`override "${o}": unknown value "${raw}" (${choices.join(' | ')})`);
       obj[last] = raw;
     }
   }

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { applyOverrides, getRecipe, RECIPES } from '../../src/train/recipes';
+
+describe('recipes', () => {
+  it('overrides numbers, booleans and choices by dotted path without touching the named recipe', () => {
+    const r = applyOverrides(getRecipe('sparse'), ['loss.s3im=0.25', 'randomBackground=true', 'strategy.kind=mcmc', 'iterations=10']);
+    expect(r.loss.s3im).toBe(0.25);
+    expect(r.randomBackground).toBe(true);
+    expect(r.strategy.kind).toBe('mcmc');
+    expect(r.iterations).toBe(10);
+    expect(RECIPES.sparse.loss.s3im).not.toBe(0.25);
+  });
+
+  it('rejects unknown keys, bad numbers and unknown choices, naming them', () => {
+    const r = getRecipe('vanilla');
+    expect(() => applyOverrides(r, ['loss.nope=1'])).toThrow(/loss\.nope/);
+    expect(() => applyOverrides(r, ['loss.s3im=abc'])).toThrow(/"abc" is not a finite number/);
+    expect(() => applyOverrides(r, ['strategy.kind=nope'])).toThrow(/unknown value "nope" \(default \| mcmc \| none\)/);
+    expect(() => applyOverrides(r, ['init=grid'])).toThrow(/random \| perPixel \| fused/);
+    expect(() => applyOverrides(r, ['randomBackground=yes'])).toThrow(/true or false/);
+    expect(() => applyOverrides(r, ['lr'])).toThrow(/key=value/);
+    expect(() => getRecipe('nope')).toThrow(/vanilla, sparse/);
+  });
+});
