@@ -16,7 +16,7 @@ import { runReconstruction } from '../train/runReconstruction';
 import { Lpips } from '../eval/lpips';
 import { evaluateViews, sideBySide } from '../eval/evaluate';
 import { splitForScene } from '../eval/protocol';
-import { checkWritableSplatName, writeSplatFile } from '../io/splatFile';
+import { WRITABLE_SPLAT_EXTENSIONS, writeSplatFile } from '../io/splatFile';
 import { loadScenePath, writeFileAtomic } from '../io/nodeSource';
 import { renderSampleScene } from '../../scenes/sampleScene';
 import { encodePng } from './pngWrite';
@@ -70,7 +70,11 @@ async function main(): Promise<void> {
   const formats = ['ply', ...values.formats!.split(',').map((f) => f.trim().replace(/^\./, '')).filter(Boolean)];
   const outPathEarly = values.out ? path.resolve(values.out) : undefined;
   if (outPathEarly && !/\.ply$/i.test(outPathEarly)) throw new Error(`--out ${values.out}: the model path must end in .ply (add other formats with --formats splat,spz)`);
-  for (const f of formats) checkWritableSplatName(`model.${f}`);
+  for (const f of formats) {
+    if (!(WRITABLE_SPLAT_EXTENSIONS as readonly string[]).includes(f.toLowerCase())) {
+      throw new Error(`--formats: cannot write "${f}" (supported: ${WRITABLE_SPLAT_EXTENSIONS.join(', ')})`);
+    }
+  }
   if (outPathEarly) await fs.mkdir(path.dirname(outPathEarly), { recursive: true });
 
   const gpu = await acquireGpu();
