@@ -84,3 +84,19 @@ fn atomic_add_f32(a: ptr<storage, atomic<u32>, read_write>, v: f32) {
     old = r.old_value;
   }
 }
+
+// SSIM constants for values in [0, 1] (Wang et al. 2004): C1 = (0.01)^2, C2 = (0.03)^2.
+const C1: f32 = 0.0001;
+const C2: f32 = 0.0009;
+
+// SSIM terms per channel from local means and second moments: SSIM = (a1 a2) / (b1 b2) with
+// a1 = 2 mx my + C1, a2 = 2 cov + C2, b1 = mx^2 + my^2 + C1, b2 = var_x + var_y + C2.
+struct SsimTerms { a1: vec3f, a2: vec3f, b1: vec3f, b2: vec3f, s: vec3f };
+
+fn ssim_terms(mx: vec3f, my: vec3f, exx: vec3f, eyy: vec3f, exy: vec3f) -> SsimTerms {
+  let a1 = 2.0 * mx * my + C1;
+  let a2 = 2.0 * (exy - mx * my) + C2;
+  let b1 = mx * mx + my * my + C1;
+  let b2 = (exx - mx * mx) + (eyy - my * my) + C2;
+  return SsimTerms(a1, a2, b1, b2, (a1 * a2) / (b1 * b2));
+}

@@ -35,8 +35,6 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> grad: array<f32>;
 
 const SEG: u32 = /*SEG*/u;
-const C1: f32 = 0.0001;
-const C2: f32 = 0.0009;
 
 fn inside(x: i32, y: i32) -> bool {
   return x >= 0 && y >= 0 && x < i32(P.width) && y < i32(P.height);
@@ -80,14 +78,8 @@ fn st_h(p: u32, stride: u32, q: u32, v: vec3f) {
 
 // SSIM of pixel p from its moments (RGB), stores dS/d(mx, E[x^2], E[xy]); returns (sum |x-y|, sum S).
 fn ssim_pixel(p: u32, mx: vec3f, my: vec3f, exx: vec3f, eyy: vec3f, exy: vec3f) -> vec2f {
-  let sxx = exx - mx * mx;
-  let syy = eyy - my * my;
-  let sxy = exy - mx * my;
-  let a1 = 2.0 * mx * my + C1;
-  let a2 = 2.0 * sxy + C2;
-  let b1 = mx * mx + my * my + C1;
-  let b2 = sxx + syy + C2;
-  let s = (a1 * a2) / (b1 * b2);
+  let t = ssim_terms(mx, my, exx, eyy, exy);
+  let a1 = t.a1; let a2 = t.a2; let b1 = t.b1; let b2 = t.b2; let s = t.s;
   let dmx = s * (2.0 * my / a1 - 2.0 * my / a2 - 2.0 * mx / b1 + 2.0 * mx / b2);
   let j = p * 9u;
   dmaps[j] = dmx.x;

@@ -35,8 +35,6 @@ const OW: u32 = 160u;  // (640 + 2 - 4) / 4 + 1
 const WINDOWS: u32 = 2560u;
 const INV_COUNT: f32 = 1.0 / 7680.0; // 1 / (3 * 16 * 160)
 const STREAM_PIXELS: u32 = 100u;
-const C1: f32 = 0.0001;
-const C2: f32 = 0.0009;
 const GAUSS = array<f32, 4>(/*GAUSS4*/);
 
 fn sample_at(q: u32) -> u32 {
@@ -90,14 +88,8 @@ fn s3im_fwd(@builtin(global_invocation_id) gid: vec3u) {
         exy += w * x * y;
       }
     }
-    let sxx = exx - mx * mx;
-    let syy = eyy - my * my;
-    let sxy = exy - mx * my;
-    let a1 = 2.0 * mx * my + C1;
-    let a2 = 2.0 * sxy + C2;
-    let b1 = mx * mx + my * my + C1;
-    let b2 = sxx + syy + C2;
-    let s = (a1 * a2) / (b1 * b2);
+    let t = ssim_terms(mx, my, exx, eyy, exy);
+    let a1 = t.a1; let a2 = t.a2; let b1 = t.b1; let b2 = t.b2; let s = t.s;
     total = s.x + s.y + s.z;
     let dmx = s * (2.0 * my / a1 - 2.0 * my / a2 - 2.0 * mx / b1 + 2.0 * mx / b2);
     let dexx = -s / b2;
