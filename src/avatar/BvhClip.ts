@@ -1,17 +1,10 @@
 import { Quaternion, Vector3 } from 'three';
+import { TextFormatError } from './TextFormatError';
 import { BVHLoader } from 'three/examples/jsm/loaders/BVHLoader.js';
 
 /** A malformed BVH file; the message names the file, the line and the field. */
-export class BvhFormatError extends Error {
-  constructor(
-    readonly file: string,
-    readonly line: number,
-    readonly field: string,
-    detail: string,
-  ) {
-    super(`${file}:${line}: ${field}: ${detail}`);
-    this.name = 'BvhFormatError';
-  }
+export class BvhFormatError extends TextFormatError {
+  override name = 'BvhFormatError';
 }
 
 const CHANNEL_NAMES = new Set(['Xposition', 'Yposition', 'Zposition', 'Xrotation', 'Yrotation', 'Zrotation']);

@@ -1,17 +1,10 @@
 import { Quaternion, Vector3 } from 'three';
+import { TextFormatError } from './TextFormatError';
 import type { PoseSource, ThreePointFrame, TrackedPose } from './types';
 
-/** A malformed Quest CSV; the message names the file, the line and the column. */
-export class QuestCsvError extends Error {
-  constructor(
-    readonly file: string,
-    readonly line: number,
-    readonly field: string,
-    detail: string,
-  ) {
-    super(`${file}:${line}: ${field}: ${detail}`);
-    this.name = 'QuestCsvError';
-  }
+/** A malformed Quest CSV; the message names the file, the line and the field. */
+export class QuestCsvError extends TextFormatError {
+  override name = 'QuestCsvError';
 }
 
 const DEVICES = { head: 'Head', left: 'LeftTouch', right: 'RightTouch' } as const;
