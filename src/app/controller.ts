@@ -272,6 +272,22 @@ function stopSession(): void {
   session.destroy();
 }
 
+/** Creates the training session for the current scene and panel settings (warm-started from `resume`). */
+async function openSession(resume?: { cloud: GaussianCloud; step: number }): Promise<void> {
+  const s = st();
+  if (!bus.gpu || !s.scene) throw new Error('no GPU or no scene');
+  bus.trainScene = sceneAtSize(s.scene, s.trainSize);
+  bus.session = await createTrainingSession(bus.gpu, bus.trainScene, {
+    trainViews: s.trainViews,
+    recipe: s.recipe,
+    iterations: s.iterations,
+    overrides: s.overrides.split(/\s+/),
+    resume,
+    // A warm start keeps its "Resuming from step N" message.
+    onPhase: resume ? undefined : (t) => st().set({ trainMessage: t }),
+  });
+}
+
 /** Starts training from scratch on the current scene with the panel's settings. */
 export async function startTraining(): Promise<void> {
   const s = st();
@@ -283,14 +299,7 @@ export async function startTraining(): Promise<void> {
   stopSession();
   s.set({ train: 'starting', trainMessage: 'Preparing', history: [], itPerSec: 0 });
   try {
-    bus.trainScene = sceneAtSize(s.scene, s.trainSize);
-    bus.session = await createTrainingSession(bus.gpu, bus.trainScene, {
-      trainViews: s.trainViews,
-      recipe: s.recipe,
-      iterations: s.iterations,
-      overrides: s.overrides.split(/\s+/),
-      onPhase: (t) => st().set({ trainMessage: t }),
-    });
+    await openSession();
     bus.lastCloudStep = 0;
     runLoop();
   } catch (e) {
@@ -318,14 +327,7 @@ export async function resumeTraining(): Promise<void> {
   if (!bus.gpu || !s.scene || !bus.lastCloud) return;
   s.set({ train: 'starting', trainMessage: `Resuming from step ${bus.lastCloudStep}` });
   try {
-    bus.trainScene = sceneAtSize(s.scene, s.trainSize);
-    bus.session = await createTrainingSession(bus.gpu, bus.trainScene, {
-      trainViews: s.trainViews,
-      recipe: s.recipe,
-      iterations: s.iterations,
-      overrides: s.overrides.split(/\s+/),
-      resume: { cloud: bus.lastCloud, step: bus.lastCloudStep },
-    });
+    await openSession({ cloud: bus.lastCloud, step: bus.lastCloudStep });
     runLoop();
   } catch (e) {
     st().set({ train: 'error', trainMessage: `Training could not resume: ${errText(e)}` });

@@ -102,12 +102,6 @@ export class Trainer {
     this.mean2dGradNorm = createStorageBuffer(d, this.statsCapacity * 4, 'stats.mean2dGradNorm');
     this.visibleCount = createStorageBuffer(d, this.statsCapacity * 4, 'stats.visibleCount');
     const { width, height } = scene.images[trainViews[0]];
-    for (const v of trainViews) {
-      const img = scene.images[v];
-      if (img.width !== width || img.height !== height) {
-        throw new Error(`Trainer: training views must share one size (${scene.imageNames[v]} is ${img.width}x${img.height}, expected ${width}x${height})`);
-      }
-    }
     this.targets = trainViews.map((v) => createStorageBuffer(d, scene.images[v].data, `target.${v}`));
     this.alphas = randomBackground ? trainViews.map((v) => createStorageBuffer(d, scene.alphas![v], `alpha.${v}`)) : null;
     this.priors = trainViews.map((_, k) => {
@@ -131,6 +125,13 @@ export class Trainer {
     if (trainViews.length === 0) throw new Error('Trainer: no training views');
     for (const v of trainViews) if (!(v >= 0 && v < scene.cameras.length)) throw new Error(`Trainer: view ${v} is not in scene "${scene.name}" (${scene.cameras.length} views)`);
     if (init.cloud.count === 0) throw new Error('Trainer: the initial Gaussian cloud is empty');
+    const { width, height } = scene.images[trainViews[0]];
+    for (const v of trainViews) {
+      const img = scene.images[v];
+      if (img.width !== width || img.height !== height) {
+        throw new Error(`Trainer: training views must share one size (${scene.imageNames[v]} is ${img.width}x${img.height}, expected ${width}x${height})`);
+      }
+    }
     const rasterizer = await GaussianRasterizer.create(gpu);
     const adam = await Adam.create(gpu, Math.max(init.cloud.count * 2, 1024));
     const L = recipe.loss;
@@ -144,7 +145,6 @@ export class Trainer {
     if (recipe.randomBackground && !scene.alphas) {
       throw new Error(`Trainer: randomBackground needs images with transparency; scene "${scene.name}" has none (set randomBackground=false)`);
     }
-    const { width, height } = scene.images[trainViews[0]];
     const randomBackground = recipe.randomBackground ? await RandomBackground.create(gpu, width * height) : null;
     return new Trainer(gpu, scene, trainViews, recipe, rasterizer, adam, losses, init, rays, randomBackground);
   }
