@@ -1,13 +1,22 @@
-// Backward of the compositing (3DGS CUDA backward, Kerbl et al. 2023): one 256-thread workgroup
-// per 16x16 tile walks the tile's splats back to front, recomputing each pixel's transmittance
-// from its final T (T_k = T_{k+1} / (1 - alpha_k)). Per splat and pixel it forms dL/dalpha
-//   = sum_c g_c (c_k T_k - (S_c + T_final bg_c) / (1 - alpha_k)) + g_A T_final / (1 - alpha_k)
-//     + g_D (z_k T_k - S_D / (1 - alpha_k)),   S = sum over splats behind k of colour * weight,
-// then gradients of mean2d, conic, opacity (zero where alpha was clamped to 0.99), colour and z.
-// They are summed over the tile in workgroup memory (after a subgroup sum when USE_SUBGROUPS) and
-// added to the per-Gaussian grad2d with a compare-and-swap loop on u32 bit patterns (WebGPU has
-// no atomic<f32>). Frames whose intersections overflowed the capacity add nothing.
-// Needs raster_common.wgsl prepended; `// #if SUBGROUPS` blocks are selected in TypeScript (wgsl.ts).
+// Backward of the compositing (3DGS CUDA backward, Kerbl et al. 2023): one workgroup of LANES
+// threads per 16x16 tile; thread `lane` owns the PPL = 256 / LANES pixels lane, lane + LANES, ...
+// of the tile and keeps their state in scalars (the `// #for j` blocks are repeated for each
+// pixel by wgsl.ts, as in rasterize.wgsl). The tile's splats are walked back to front,
+// each pixel's transmittance recovered from its final T (T_k = T_{k+1} / (1 - alpha_k)). Per splat
+// and pixel
+//   dL/dalpha = sum_c g_c (c_k T_k - (S_c + T_final bg_c) / (1 - alpha_k)) + g_A T_final / (1 - alpha_k)
+//               + g_D (z_k T_k - S_D / (1 - alpha_k)),   S = sum over splats behind k of colour * weight,
+// then the gradients of mean2d, conic, opacity (zero where alpha was clamped to 0.99), colour and
+// z. Each thread sums them over its pixels in registers; the LANES partial sums are added
+// (subgroupAdd when the workgroup is exactly one subgroup, else in workgroup memory) and the
+// tile's total is added to the Gaussian's grad2d with one compare-and-swap loop per value
+// (WebGPU has no atomic<f32>): one atomic add per (splat, tile), not per pixel, so contention
+// is rare. Frames whose intersections overflowed the capacity add nothing.
+// Why LANES threads and not 256: CPU drivers run a workgroup on one core, SIMD-width lanes at a
+// time, and a tile-wide reduction per splat needs barriers, which they run as coroutine switches
+// (measured 4x slower on lavapipe).
+// Needs raster_common.wgsl prepended and `const LANES: u32` (a power of two, 8..256) before it;
+// `// #if SUBGROUPS` blocks are selected in TypeScript (wgsl.ts).
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> splats: array<Splat>;
@@ -24,22 +33,14 @@
 
 const NG: u32 = 10u;
 
-var<workgroup> shXYOD: array<vec4f, 256>;
-var<workgroup> shConic: array<vec4f, 256>;
-var<workgroup> shColor: array<vec4f, 256>;
-var<workgroup> shIdx: array<u32, 256>;
-var<workgroup> wgGrad: array<atomic<u32>, 2560>; // [256][NG]
-var<workgroup> maxLast: atomic<u32>;
-var<workgroup> maxLastPlain: u32;
-
-fn wgAddF(i: u32, v: f32) {
-  var old = atomicLoad(&wgGrad[i]);
-  loop {
-    let r = atomicCompareExchangeWeak(&wgGrad[i], old, bitcast<u32>(bitcast<f32>(old) + v));
-    if (r.exchanged) { break; }
-    old = r.old_value;
-  }
-}
+var<workgroup> wgLast: atomic<u32>;
+var<workgroup> wgLastPlain: u32;
+// #if SUBGROUPS
+// #else
+var<workgroup> red0: array<vec4f, LANES>;
+var<workgroup> red1: array<vec4f, LANES>;
+var<workgroup> red2: array<vec2f, LANES>;
+// #endif
 
 fn globalAddF(i: u32, v: f32) {
   var old = atomicLoad(&grad2d[i]);
@@ -50,116 +51,104 @@ fn globalAddF(i: u32, v: f32) {
   }
 }
 
-fn addSplatGrads(k: u32, g0: vec4f, g1: vec4f, g2: vec2f) {
-  if (any(g0 != vec4f(0.0)) || any(g1 != vec4f(0.0)) || any(g2 != vec2f(0.0))) {
-    let vals = array<f32, 10>(g0.x, g0.y, g0.z, g0.w, g1.x, g1.y, g1.z, g1.w, g2.x, g2.y);
-    // One CAS loop in a loop (not ten inlined): much faster to compile on SwiftShader.
-    for (var q = 0u; q < NG; q++) {
-      if (vals[q] != 0.0) { wgAddF(k * NG + q, vals[q]); }
-    }
-  }
+// Pixel (x, y) of the tile's q-th pixel (row-major).
+fn tilePixel(wid: vec3u, q: u32) -> vec2u {
+  return vec2u(wid.x * TILE + q % TILE, wid.y * TILE + q / TILE);
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+@compute @workgroup_size(LANES)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   if (status[3] != 0u) { return; }
   let W = P.dims.x; let H = P.dims.y;
-  let tile = wid.x + wid.y * P.dims.z;
-  let px = wid.x * TILE + lid % TILE;
-  let py = wid.y * TILE + lid / TILE;
-  let inside = px < W && py < H;
-  let pix = vec2f(f32(px) + 0.5, f32(py) + 0.5);
-  let range = ranges[tile];
-  let p = min(py * W + px, W * H - 1u);
-
-  var Tf = 1.0;
-  var last = 0u;
-  var gC = vec3f(0.0);
-  var gA = 0.0;
-  var gD = 0.0;
-  if (inside) {
-    Tf = finalT[p];
-    last = lastContrib[p];
-    gC = vec3f(gradRgb[p * 3u], gradRgb[p * 3u + 1u], gradRgb[p * 3u + 2u]);
-    if (P.flags.x != 0u) { gA = gradAlpha[p]; }
-    if (P.flags.y != 0u) { gD = gradDepth[p]; }
+  let range = ranges[wid.x + wid.y * P.dims.z];
+  let bg = P.bg.xyz;
+  var myLast = 0u;
+  // #for j
+  let px_j = tilePixel(wid, j_INDEX * LANES + lane);
+  let pix_j = vec2f(px_j) + 0.5;
+  var Tf_j = 1.0;
+  var last_j = 0u;
+  var gC_j = vec3f(0.0);
+  var gA_j = 0.0;
+  var gD_j = 0.0;
+  if (px_j.x < W && px_j.y < H) {
+    let p = px_j.y * W + px_j.x;
+    Tf_j = finalT[p];
+    last_j = lastContrib[p];
+    gC_j = vec3f(gradRgb[p * 3u], gradRgb[p * 3u + 1u], gradRgb[p * 3u + 2u]);
+    if (P.flags.x != 0u) { gA_j = gradAlpha[p]; }
+    if (P.flags.y != 0u) { gD_j = gradDepth[p]; }
   }
-  if (lid == 0u) { atomicStore(&maxLast, 0u); }
+  var T_j = Tf_j;
+  var S_j = vec3f(0.0);
+  var SD_j = 0.0;
+  myLast = max(myLast, last_j);
+  // #endfor j
+  if (lane == 0u) { atomicStore(&wgLast, 0u); }
   workgroupBarrier();
-  atomicMax(&maxLast, last);
+  atomicMax(&wgLast, myLast);
   workgroupBarrier();
-  if (lid == 0u) { maxLastPlain = atomicLoad(&maxLast); }
-  let tileLast = workgroupUniformLoad(&maxLastPlain);
+  if (lane == 0u) { wgLastPlain = atomicLoad(&wgLast); }
+  let tileLast = workgroupUniformLoad(&wgLastPlain);
 
-  let bgTerm = Tf * P.bg.xyz;
-  var T = Tf;
-  var S = vec3f(0.0);
-  var SD = 0.0;
-  let numBatches = (tileLast + 255u) / 256u;
-  for (var bb = 0u; bb < numBatches; bb++) {
-    let b = numBatches - 1u - bb;
-    let idx = range.x + b * 256u + lid;
-    if (idx < range.x + tileLast) {
-      let gi = isectVals[idx];
-      let s = splats[gi];
-      shXYOD[lid] = vec4f(s.xy, s.opacity, s.depth);
-      shConic[lid] = s.conic;
-      shColor[lid] = s.color;
-      shIdx[lid] = gi;
-    }
-    for (var q = 0u; q < NG; q++) { atomicStore(&wgGrad[lid * NG + q], 0u); }
-    workgroupBarrier();
-    let cnt = min(256u, tileLast - b * 256u);
-    for (var kk = 0u; kk < cnt; kk++) {
-      let k = cnt - 1u - kk;
-      var g0 = vec4f(0.0); // mean2d x, y, conic A, B
-      var g1 = vec4f(0.0); // conic C, opacity, r, g
-      var g2 = vec2f(0.0); // b, z
-      if (b * 256u + k < last) {
-        let xyod = shXYOD[k];
-        let con = shConic[k];
-        let d = xyod.xy - pix;
-        let sigma = 0.5 * (con.x * d.x * d.x + con.z * d.y * d.y) + con.y * d.x * d.y;
+  for (var kk = 0u; kk < tileLast; kk++) {
+    let k = tileLast - 1u - kk;
+    let gi = isectVals[range.x + k];
+    let s = splats[gi];
+    let con = s.conic;
+    let c = s.color.xyz;
+    let sigmaCut = log(s.opacity / ALPHA_MIN) + 1e-3; // alpha >= 1/255 needs sigma <= ln(255 opacity)
+    var g0 = vec4f(0.0); // mean2d x, y, conic A, B
+    var g1 = vec4f(0.0); // conic C, opacity, r, g
+    var g2 = vec2f(0.0); // b, z
+    // #for j
+    if (k < last_j) {
+      let d = s.xy - pix_j;
+      let sigma = 0.5 * (con.x * d.x * d.x + con.z * d.y * d.y) + con.y * d.x * d.y;
+      if (sigma >= 0.0 && sigma <= sigmaCut) {
         let G = exp(-sigma);
-        let raw = xyod.z * G;
+        let raw = s.opacity * G;
         let alpha = min(ALPHA_MAX, raw);
-        if (sigma >= 0.0 && alpha >= ALPHA_MIN) {
-          let c = shColor[k].xyz;
+        if (alpha >= ALPHA_MIN) {
           let oneMinus = 1.0 - alpha;
-          let Tk = T / oneMinus;
+          let Tk = T_j / oneMinus;
           let w = alpha * Tk;
-          let dLda = dot(gC, c * Tk - (S + bgTerm) / oneMinus) + gA * Tf / oneMinus + gD * (xyod.w * Tk - SD / oneMinus);
-          S += c * w;
-          SD += xyod.w * w;
-          T = Tk;
-          let gc = gC * w;
-          g1 = vec4f(0.0, 0.0, gc.x, gc.y);
-          g2 = vec2f(gc.z, gD * w);
+          let dLda = dot(gC_j, c * Tk - (S_j + Tf_j * bg) / oneMinus) + gA_j * Tf_j / oneMinus + gD_j * (s.depth * Tk - SD_j / oneMinus);
+          S_j += c * w;
+          SD_j += s.depth * w;
+          T_j = Tk;
+          let gcw = gC_j * w;
+          g1 += vec4f(0.0, 0.0, gcw.x, gcw.y);
+          g2 += vec2f(gcw.z, gD_j * w);
           if (raw <= ALPHA_MAX) {
             let dLds = -dLda * raw;
-            g0 = vec4f(dLds * (con.x * d.x + con.y * d.y), dLds * (con.y * d.x + con.z * d.y), dLds * 0.5 * d.x * d.x, dLds * d.x * d.y);
-            g1.x = dLds * 0.5 * d.y * d.y;
-            g1.y = dLda * G;
+            g0 += vec4f(dLds * (con.x * d.x + con.y * d.y), dLds * (con.y * d.x + con.z * d.y), dLds * 0.5 * d.x * d.x, dLds * d.x * d.y);
+            g1 += vec4f(dLds * 0.5 * d.y * d.y, dLda * G, 0.0, 0.0);
           }
         }
       }
-      // #if SUBGROUPS
-      let s0 = subgroupAdd(g0);
-      let s1 = subgroupAdd(g1);
-      let s2 = subgroupAdd(g2);
-      if (subgroupElect()) { addSplatGrads(k, s0, s1, s2); }
-      // #else
-      addSplatGrads(k, g0, g1, g2);
-      // #endif
+    }
+    // #endfor j
+    // #if SUBGROUPS
+    g0 = subgroupAdd(g0);
+    g1 = subgroupAdd(g1);
+    g2 = subgroupAdd(g2);
+    // #else
+    red0[lane] = g0;
+    red1[lane] = g1;
+    red2[lane] = g2;
+    workgroupBarrier();
+    if (lane == 0u) {
+      for (var l = 1u; l < LANES; l++) { g0 += red0[l]; g1 += red1[l]; g2 += red2[l]; }
     }
     workgroupBarrier();
-    if (lid < cnt) {
-      let gi = shIdx[lid];
+    // #endif
+    if (lane == 0u) {
+      let vals = array<f32, 10>(g0.x, g0.y, g0.z, g0.w, g1.x, g1.y, g1.z, g1.w, g2.x, g2.y);
+      // One CAS loop in a loop (not ten inlined): much faster to compile on SwiftShader.
       for (var q = 0u; q < NG; q++) {
-        let v = bitcast<f32>(atomicLoad(&wgGrad[lid * NG + q]));
-        if (v != 0.0) { globalAddF(gi * NG + q, v); }
+        if (vals[q] != 0.0) { globalAddF(gi * NG + q, vals[q]); }
       }
     }
-    workgroupBarrier();
   }
 }

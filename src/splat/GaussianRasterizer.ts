@@ -77,6 +77,22 @@ export function jacobianLimits(camera: Camera): [number, number, number, number]
   ];
 }
 
+/**
+ * Threads per tile in the compositing forward and backward (shaders/rasterize*.wgsl): the device's
+ * subgroup size when it is fixed (subgroupMinSize == subgroupMaxSize, e.g. 8 on lavapipe,
+ * 32 on NVIDIA), so one subgroupAdd reduces a whole tile; otherwise (no subgroups, a variable
+ * size, or SwiftShader's 4) 16 threads that reduce in workgroup memory.
+ */
+export function tileLanes(gpu: GpuContext, useSubgroups: boolean): { count: number; subgroup: boolean } {
+  const info = gpu.adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
+  const lo = info?.subgroupMinSize ?? 0;
+  const hi = info?.subgroupMaxSize ?? 0;
+  // At least 8 lanes: each thread's 256 / LANES pixels are unrolled in the shader source.
+  const pow2 = (x: number) => x >= 8 && x <= 256 && (x & (x - 1)) === 0;
+  if (useSubgroups && lo === hi && pow2(lo)) return { count: lo, subgroup: true };
+  return { count: 16, subgroup: false };
+}
+
 type Pipes = Record<
   'project' | 'countTiles' | 'emit' | 'setup' | 'tileRanges' | 'rasterize' | 'rasterBackward' | 'shBackward' | 'geomBackward' | 'statsBackward',
   GPUComputePipeline
@@ -186,6 +202,7 @@ export class GaussianRasterizer {
     const sg = opts.useSubgroups ?? gpu.hasSubgroups;
     if (sg && !gpu.hasSubgroups) throw new Error('GaussianRasterizer.create: useSubgroups requested but the device has no subgroups feature');
     const d = gpu.device;
+    const lanes = tileLanes(gpu, sg);
     const mk = (code: string, entry: string, file: string) => cachedPipeline(d, code, entry, `shaders/${file}.wgsl`);
     const names = [
       ['project', stageSource.project, 'main', 'project'],
@@ -193,8 +210,8 @@ export class GaussianRasterizer {
       ['emit', stageSource.tiles, 'emit', 'tiles'],
       ['setup', stageSource.tiles, 'setup', 'tiles'],
       ['tileRanges', stageSource.tiles, 'tileRanges', 'tiles'],
-      ['rasterize', stageSource.rasterize, 'main', 'rasterize'],
-      ['rasterBackward', stageSource.rasterizeBackward(sg), 'main', 'rasterize_backward'],
+      ['rasterize', stageSource.rasterize(lanes.count), 'main', 'rasterize'],
+      ['rasterBackward', stageSource.rasterizeBackward(sg && lanes.subgroup, lanes.count), 'main', 'rasterize_backward'],
       ['shBackward', stageSource.projectBackward, 'shBackward', 'project_backward'],
       ['geomBackward', stageSource.projectBackward, 'geomBackward', 'project_backward'],
       ['statsBackward', stageSource.projectBackward, 'statsBackward', 'project_backward'],

@@ -28,12 +28,26 @@ export function selectVariant(code: string, useSubgroups: boolean): string {
   return code.replace(/\/\/ #if SUBGROUPS\n([\s\S]*?)[ \t]*\/\/ #else\n([\s\S]*?)[ \t]*\/\/ #endif\n/g, (_m, a: string, b: string) => (useSubgroups ? a : b));
 }
 
+/**
+ * Repeats each `// #for j` ... `// #endfor j` block `count` times, the i-th copy with identifiers
+ * ending in `_j` renamed to end in `_i` and `j_INDEX` replaced by `iu`: WGSL has no unrolling
+ * directive, and CPU drivers keep per-pixel state in registers only when it is in scalars.
+ */
+export function unrollPixels(code: string, count: number): string {
+  return code.replace(/[ \t]*\/\/ #for j\n([\s\S]*?)[ \t]*\/\/ #endfor j\n/g, (_m, body: string) =>
+    Array.from({ length: count }, (_, i) => body.replace(/\b(\w+)_j\b/g, `$1_${i}`).replace(/\bj_INDEX\b/g, `${i}u`)).join(''),
+  );
+}
+
 /** Source of one rasterizer stage (shared declarations prepended). */
 export const stageSource = {
   project: common + project,
   projectBackward: common + projectBackward,
-  rasterize: common + rasterize,
-  rasterizeBackward: (useSubgroups: boolean) => (useSubgroups ? 'enable subgroups;\n' : '') + common + selectVariant(rasterizeBackward, useSubgroups),
+  /** `lanes`: threads per tile workgroup (see tileLanes in GaussianRasterizer). */
+  rasterize: (lanes: number) => `const LANES: u32 = ${lanes}u;\n` + common + unrollPixels(rasterize, 256 / lanes),
+  /** `lanes`: threads per tile workgroup; with subgroups it must be the device's fixed subgroup size. */
+  rasterizeBackward: (useSubgroups: boolean, lanes: number) =>
+    (useSubgroups ? 'enable subgroups;\n' : '') + `const LANES: u32 = ${lanes}u;\n` + common + unrollPixels(selectVariant(rasterizeBackward, useSubgroups), 256 / lanes),
   tiles: common + tiles,
   scan: (useSubgroups: boolean) => prefixSource(useSubgroups) + scan,
   sort: (useSubgroups: boolean) => prefixSource(useSubgroups) + sort,
