@@ -77,6 +77,11 @@ export class Trainer {
   private lastView = 0;
   /** Batches in which some step needed more tile intersections than allocated (those steps' gradients were dropped). */
   overflows = 0;
+  /**
+   * CPU-side costs, for bench:train: milliseconds spent recording and submitting steps (summed
+   * over `steps`), and in densification (download, strategy, upload; summed over `refines`).
+   */
+  readonly cpuTimings = { encodeMs: 0, steps: 0, refineMs: 0, refines: 0 };
   private lastTargets: RenderTargets | null = null;
   private lastBackground: [number, number, number] = [0, 0, 0];
 
@@ -183,6 +188,13 @@ export class Trainer {
 
   /** Records and submits one optimizer step on a random training view. */
   private recordStep(): void {
+    const t0 = performance.now();
+    this.encodeStep();
+    this.cpuTimings.encodeMs += performance.now() - t0;
+    this.cpuTimings.steps++;
+  }
+
+  private encodeStep(): void {
     const d = this.gpu.device;
     const k = this.rng.int(this.trainViews.length);
     const view = this.trainViews[k];
@@ -260,12 +272,20 @@ export class Trainer {
   /** Downloads state, lets the strategy densify/prune, uploads the result. */
   private async refine(): Promise<RefineReport | undefined> {
     if (!this.strategy || this.coherent || !this.strategy.shouldRefine(this.step)) return undefined;
+    const t0 = performance.now();
+    const report = await this.refineNow(this.strategy);
+    this.cpuTimings.refineMs += performance.now() - t0;
+    this.cpuTimings.refines++;
+    return report;
+  }
+
+  private async refineNow(strategy: Strategy): Promise<RefineReport> {
     const n = this.gaussians.count;
     const [params, adamM, adamV] = [await downloadTable(this.gaussians), await downloadTable(this.adam.m), await downloadTable(this.adam.v)];
     const mean2dGradNorm = await readF32(this.gpu.device, this.mean2dGradNorm, n);
     const visibleCount = await readF32(this.gpu.device, this.visibleCount, n);
     const { width, height } = this.scene.images[this.trainViews[0]];
-    const out = this.strategy.refine({
+    const out = strategy.refine({
       params, adamM, adamV, mean2dGradNorm, visibleCount,
       pixelToNdc: Math.max(width, height) / 2, sceneExtent: this.sceneExtent, step: this.step,
     });
@@ -278,6 +298,7 @@ export class Trainer {
     enc.clearBuffer(this.mean2dGradNorm);
     enc.clearBuffer(this.visibleCount);
     this.gpu.device.queue.submit([enc.finish()]);
+    await this.gpu.device.queue.onSubmittedWorkDone();
     return out.report;
   }
 
