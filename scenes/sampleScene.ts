@@ -4,7 +4,7 @@ import type { ImageRGB } from '../src/core/Image';
 import type { Scene } from '../src/core/Scene';
 import type { GpuContext } from '../src/gpu/device';
 import { createStorageBuffer, createUniformBuffer, readF32, writeBuffer } from '../src/gpu/buffers';
-import { bindBuffers, createComputePipeline, dispatch } from '../src/gpu/pipelines';
+import { bindEntries, cachedPipeline, recordPass } from '../src/gpu/passes';
 
 /** Options of the bundled sample scene. */
 export interface SampleSceneOptions {
@@ -148,7 +148,7 @@ export async function renderViews(
     camData.set(c.center, o + 12);
     camData.set([c.fx, c.fy, c.cx, c.cy], o + 16);
   });
-  const pipeline = await createComputePipeline(device, code, 'main', 'shaders/scene_raymarch.wgsl');
+  const pipeline = await cachedPipeline(device, code, 'main', 'shaders/scene_raymarch.wgsl');
   const params = createUniformBuffer(device, 16, 'scene.params');
   writeBuffer(device, params, Uint32Array.from([width, height, views, maxSteps]));
   const camBuf = createStorageBuffer(device, camData, 'scene.cams');
@@ -156,7 +156,8 @@ export async function renderViews(
   const rgbBuf = createStorageBuffer(device, npx * 12, 'scene.rgb');
   const depthBuf = createStorageBuffer(device, npx * 4, 'scene.depth');
   const enc = device.createCommandEncoder();
-  dispatch(enc, pipeline, bindBuffers(device, pipeline, [params, camBuf, rgbBuf, depthBuf]), Math.ceil(width / 8), Math.ceil(height / 8), views);
+  const bind = bindEntries(device, pipeline, { 0: params, 1: camBuf, 2: rgbBuf, 3: depthBuf });
+  recordPass(enc, 'sampleScene', pipeline, bind, [Math.ceil(width / 8), Math.ceil(height / 8), views]);
   device.queue.submit([enc.finish()]);
   const rgb = await readF32(device, rgbBuf, npx * 3);
   const depth = await readF32(device, depthBuf, npx);

@@ -16,9 +16,9 @@ import { createStorageBuffer } from '../gpu/buffers';
 import { GaussianBuffers } from '../splat/GaussianBuffers';
 import { GaussianRasterizer } from '../splat/GaussianRasterizer';
 import { RadixSort } from '../splat/RadixSort';
-import { StageTimer } from '../splat/StageTimer';
+import { StageTimer } from '../gpu/StageTimer';
+import { setActiveTimer } from '../gpu/passes';
 import { mulberry32, randomCamera, randomScene } from '../splat/randomScene';
-import { setActiveTimer } from '../splat/wgsl';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -108,7 +108,6 @@ async function main(): Promise<void> {
       const enc = d.createCommandEncoder();
       if (timer) {
         setActiveTimer(timer);
-        timer.setStage('sort');
         sorter.encode(enc, bufs, count, 32);
         setActiveTimer(undefined);
         times.push((await timer.read(enc)).sort);

@@ -7,7 +7,7 @@ import type { Camera } from '../core/Camera';
 import type { Scene } from '../core/Scene';
 import type { GpuContext } from '../gpu/device';
 import { createStorageBuffer, createUniformBuffer, readF32, writeBuffer } from '../gpu/buffers';
-import { createComputePipeline, dispatch, workgroups } from '../gpu/pipelines';
+import { bindEntries, cachedPipeline, recordPass, workgroups } from '../gpu/passes';
 import { sweepDepthRange } from './depthRange';
 
 /** Options of planeSweepMvs. Defaults in brackets. */
@@ -97,16 +97,16 @@ export async function planeSweepMvs(gpu: GpuContext, scene: Scene, viewIds: numb
   });
 
   const P = {
-    warp: await createComputePipeline(device, warpCode, 'main', 'shaders/mvs_warp.wgsl'),
-    refStats: await createComputePipeline(device, znccCode, 'refStats', 'shaders/mvs_zncc.wgsl'),
-    boxH: await createComputePipeline(device, znccCode, 'boxH', 'shaders/mvs_zncc.wgsl'),
-    zncc: await createComputePipeline(device, znccCode, 'zncc', 'shaders/mvs_zncc.wgsl'),
-    combine: await createComputePipeline(device, aggCode, 'combine', 'shaders/mvs_aggregate.wgsl'),
-    aggregate: await createComputePipeline(device, aggCode, 'aggregate', 'shaders/mvs_aggregate.wgsl'),
-    weights: await createComputePipeline(device, aggCode, 'supportWeights', 'shaders/mvs_aggregate.wgsl'),
-    step: await createComputePipeline(device, wtaCode, 'wtaStep', 'shaders/mvs_wta.wgsl'),
-    finalize: await createComputePipeline(device, wtaCode, 'wtaFinalize', 'shaders/mvs_wta.wgsl'),
-    cons: await createComputePipeline(device, consCode, 'main', 'shaders/mvs_consistency.wgsl'),
+    warp: await cachedPipeline(device, warpCode, 'main', 'shaders/mvs_warp.wgsl'),
+    refStats: await cachedPipeline(device, znccCode, 'refStats', 'shaders/mvs_zncc.wgsl'),
+    boxH: await cachedPipeline(device, znccCode, 'boxH', 'shaders/mvs_zncc.wgsl'),
+    zncc: await cachedPipeline(device, znccCode, 'zncc', 'shaders/mvs_zncc.wgsl'),
+    combine: await cachedPipeline(device, aggCode, 'combine', 'shaders/mvs_aggregate.wgsl'),
+    aggregate: await cachedPipeline(device, aggCode, 'aggregate', 'shaders/mvs_aggregate.wgsl'),
+    weights: await cachedPipeline(device, aggCode, 'supportWeights', 'shaders/mvs_aggregate.wgsl'),
+    step: await cachedPipeline(device, wtaCode, 'wtaStep', 'shaders/mvs_wta.wgsl'),
+    finalize: await cachedPipeline(device, wtaCode, 'wtaFinalize', 'shaders/mvs_wta.wgsl'),
+    cons: await cachedPipeline(device, consCode, 'main', 'shaders/mvs_consistency.wgsl'),
   };
 
   const ranges: [number, number][] = [];
@@ -152,6 +152,9 @@ export async function planeSweepMvs(gpu: GpuContext, scene: Scene, viewIds: numb
   const tSetup = performance.now();
 
   const g1 = (count: number) => workgroups(count, 64)[0];
+  /** One pass of `pipe` over (x, y) workgroups with bindings {binding: buffer}. */
+  const pass = (enc: GPUCommandEncoder, stage: string, pipe: GPUComputePipeline, entries: Record<number, GPUBuffer>, x: number, y = 1) =>
+    recordPass(enc, stage, pipe, bindEntries(device, pipe, entries), [x, y]);
   for (let r = 0; r < V; r++) {
     const D = hyps[r];
     const [near, far] = ranges[r];
@@ -179,11 +182,11 @@ export async function planeSweepMvs(gpu: GpuContext, scene: Scene, viewIds: numb
         new Float32Array(zp).set([1e-5], 6);
         writeBuffer(device, znccU[s], new Uint8Array(zp));
         if (s === 0 && d0 === 0) {
-          dispatch(enc, P.refStats, bind(device, P.refStats, { 0: znccU[s], 2: stats, 3: grayBuf }), g1(n));
+          pass(enc, 'mvs.refStats', P.refStats, { 0: znccU[s], 2: stats, 3: grayBuf }, g1(n));
         }
-        dispatch(enc, P.warp, bind(device, P.warp, { 0: warpU[s], 1: grayBuf, 2: vol }), g1(n), chunk);
-        dispatch(enc, P.boxH, bind(device, P.boxH, { 0: znccU[s], 1: vol, 2: tmp }), g1(n), chunk);
-        dispatch(enc, P.zncc, bind(device, P.zncc, { 0: znccU[s], 1: tmp, 3: stats, 4: srcCost }), g1(n), chunk);
+        pass(enc, 'mvs.warp', P.warp, { 0: warpU[s], 1: grayBuf, 2: vol }, g1(n), chunk);
+        pass(enc, 'mvs.zncc', P.boxH, { 0: znccU[s], 1: vol, 2: tmp }, g1(n), chunk);
+        pass(enc, 'mvs.zncc', P.zncc, { 0: znccU[s], 1: tmp, 3: stats, 4: srcCost }, g1(n), chunk);
       }
       const ap = new ArrayBuffer(48);
       new Uint32Array(ap).set([W, H, chunk, S, topK, aggRadius, r * n, 0]);
@@ -193,16 +196,16 @@ export async function planeSweepMvs(gpu: GpuContext, scene: Scene, viewIds: numb
       new Uint32Array(wp).set([W, H, chunk, d0, D, r * n]);
       new Float32Array(wp).set([invNear, invStep], 6);
       writeBuffer(device, wtaU, new Uint8Array(wp));
-      dispatch(enc, P.combine, bind(device, P.combine, { 0: aggU, 1: srcCost, 2: comb }), g1(n), chunk);
+      pass(enc, 'mvs.aggregate', P.combine, { 0: aggU, 1: srcCost, 2: comb }, g1(n), chunk);
       let final = comb;
       if (aggRadius > 0) {
-        if (d0 === 0) dispatch(enc, P.weights, bind(device, P.weights, { 0: aggU, 3: grayBuf, 4: weights }), g1(n));
-        dispatch(enc, P.aggregate, bind(device, P.aggregate, { 0: aggU, 1: comb, 2: agg, 5: weights }), g1(n), chunk);
+        if (d0 === 0) pass(enc, 'mvs.aggregate', P.weights, { 0: aggU, 3: grayBuf, 4: weights }, g1(n));
+        pass(enc, 'mvs.aggregate', P.aggregate, { 0: aggU, 1: comb, 2: agg, 5: weights }, g1(n), chunk);
         final = agg;
       }
-      dispatch(enc, P.step, bind(device, P.step, { 0: wtaU, 1: final, 2: state }), g1(n));
+      pass(enc, 'mvs.wta', P.step, { 0: wtaU, 1: final, 2: state }, g1(n));
       if (d0 + chunk >= D) {
-        dispatch(enc, P.finalize, bind(device, P.finalize, { 0: wtaU, 2: state, 3: depthBuf, 4: scoreBuf }), g1(n));
+        pass(enc, 'mvs.wta', P.finalize, { 0: wtaU, 2: state, 3: depthBuf, 4: scoreBuf }, g1(n));
       }
       device.queue.submit([enc.finish()]);
       // Bounded queue depth keeps SwiftShader responsive and the uniform rewrites ordered.
@@ -225,7 +228,7 @@ export async function planeSweepMvs(gpu: GpuContext, scene: Scene, viewIds: numb
   new Float32Array(cp).set([opts.consistencyPx ?? 1, opts.consistencyRel ?? 0.01, opts.minScore ?? 0.3], 4);
   writeBuffer(device, consU, new Uint8Array(cp));
   const enc = device.createCommandEncoder();
-  dispatch(enc, P.cons, bind(device, P.cons, { 0: consU, 1: camBuf, 2: depthBuf, 3: scoreBuf, 4: consOut }), g1(n), V);
+  pass(enc, 'mvs.consistency', P.cons, { 0: consU, 1: camBuf, 2: depthBuf, 3: scoreBuf, 4: consOut }, g1(n), V);
   device.queue.submit([enc.finish()]);
   await device.queue.onSubmittedWorkDone();
   const tCons = performance.now();
@@ -357,12 +360,4 @@ function relativeHomography(ref: Camera, src: Camera): [number[], number[]] {
   const M = mul(mul(Ks, Rrel), Kinv);
   const m = [0, 1, 2].map((i) => Ks[i * 3] * trel[0] + Ks[i * 3 + 1] * trel[1] + Ks[i * 3 + 2] * trel[2]);
   return [M, m];
-}
-
-/** Bind group from an explicit binding -> buffer map (entry points use sparse binding sets). */
-function bind(device: GPUDevice, pipeline: GPUComputePipeline, entries: Record<number, GPUBuffer>): GPUBindGroup {
-  return device.createBindGroup({
-    layout: pipeline.getBindGroupLayout(0),
-    entries: Object.entries(entries).map(([binding, buffer]) => ({ binding: Number(binding), resource: { buffer } })),
-  });
 }

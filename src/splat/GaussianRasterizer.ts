@@ -1,11 +1,11 @@
 import type { Camera } from '../core/Camera';
 import type { GpuContext } from '../gpu/device';
 import { STORAGE, Usage, readF32, readU32 } from '../gpu/buffers';
-import { workgroups } from '../gpu/pipelines';
+import { bindEntries, cachedPipeline, recordPass, uniformWith, workgroups } from '../gpu/passes';
 import type { GaussianBuffers } from './GaussianBuffers';
 import { RadixSort } from './RadixSort';
 import { PrefixScan } from './PrefixScan';
-import { bindEntries, cachedPipeline, encodeDispatch, markStage, stageSource, uniformWith } from './wgsl';
+import { stageSource } from './wgsl';
 
 /** Options of one render. */
 export interface RasterOptions {
@@ -313,9 +313,9 @@ export class GaussianRasterizer {
     const P = gaussians.buffers;
 
     // 1. projection
-    markStage('projection');
-    encodeDispatch(
+    recordPass(
       encoder,
+      'projection',
       this.pipes.project,
       bindEntries(d, this.pipes.project, {
         0: params, 1: P.means, 2: P.logScales, 3: P.quats, 4: P.logitOpacities, 5: P.sh,
@@ -323,34 +323,35 @@ export class GaussianRasterizer {
       }),
       workgroups(Math.max(1, n), 256),
     );
-    markStage('sort');
     // 2. stable depth sort of the Gaussians (f32 bits of z are ordered like z for z > 0)
     const sorted = g.sorter.encode(encoder, { keys: g.depthKeys, vals: g.depthVals, keysAlt: g.depthKeysAlt, valsAlt: g.depthValsAlt }, g.sortCount, 32);
     // 3. per-Gaussian tile counts in depth order, scan, emission of (tile, Gaussian) pairs
     const tb = (entries: Record<number, GPUBuffer>, p: GPUComputePipeline) => bindEntries(d, p, { 0: params, ...entries });
-    encodeDispatch(encoder, this.pipes.countTiles, tb({ 1: g.rects, 2: sorted.vals, 3: g.offsets }, this.pipes.countTiles), workgroups(g.cap + 1, 256));
-    g.scan.encode(encoder, g.offsets);
-    encodeDispatch(
+    recordPass(encoder, 'sort', this.pipes.countTiles, tb({ 1: g.rects, 2: sorted.vals, 3: g.offsets }, this.pipes.countTiles), workgroups(g.cap + 1, 256));
+    g.scan.encode(encoder, g.offsets, 'sort');
+    recordPass(
       encoder,
+      'sort',
       this.pipes.emit,
       tb({ 1: g.rects, 2: sorted.vals, 3: g.offsets, 4: isect.keys, 5: isect.vals }, this.pipes.emit),
       workgroups(Math.max(1, n), 256),
     );
-    encodeDispatch(encoder, this.pipes.setup, tb({ 3: g.offsets, 6: this.status, 7: this.rangeArgs }, this.pipes.setup), [1]);
+    recordPass(encoder, 'sort', this.pipes.setup, tb({ 3: g.offsets, 6: this.status, 7: this.rangeArgs }, this.pipes.setup), [1]);
     // 4. stable sort of the intersections by tile id (depth order kept within each tile)
     const tileBits = Math.max(1, Math.ceil(Math.log2(img.tilesX * img.tilesY)));
     const tiles = isect.sorter.encode(encoder, { keys: isect.keys, vals: isect.vals, keysAlt: isect.keysAlt, valsAlt: isect.valsAlt }, this.status, tileBits);
     encoder.clearBuffer(img.ranges);
-    encodeDispatch(
+    recordPass(
       encoder,
+      'sort',
       this.pipes.tileRanges,
       bindEntries(d, this.pipes.tileRanges, { 6: this.status, 8: tiles.keys, 9: img.ranges }),
       { indirect: this.rangeArgs },
     );
     // 5. compositing
-    markStage('forward');
-    encodeDispatch(
+    recordPass(
       encoder,
+      'forward',
       this.pipes.rasterize,
       bindEntries(d, this.pipes.rasterize, {
         0: params, 1: g.splats, 2: tiles.vals, 3: img.ranges, 4: img.rgb, 5: img.alpha, 6: img.depth, 7: img.finalT, 8: img.last,
@@ -467,10 +468,10 @@ export class GaussianRasterizer {
     const img = f.img;
     const P = f.gaussians.buffers;
     const G = grads.buffers;
-    markStage('backward');
     encoder.clearBuffer(g.grad2d, 0, Math.max(1, f.n) * GRAD2D_WIDTH * 4);
-    encodeDispatch(
+    recordPass(
       encoder,
+      'backward',
       this.pipes.rasterBackward,
       bindEntries(d, this.pipes.rasterBackward, {
         0: params, 1: g.splats, 2: f.sortedVals, 3: img.ranges, 4: img.finalT, 5: img.last,
@@ -479,14 +480,16 @@ export class GaussianRasterizer {
       [img.tilesX, img.tilesY],
     );
     const wg = workgroups(Math.max(1, f.n), 256);
-    encodeDispatch(
+    recordPass(
       encoder,
+      'backward',
       this.pipes.shBackward,
       bindEntries(d, this.pipes.shBackward, { 0: params, 1: P.means, 5: P.sh, 6: g.grad2d, 7: g.rects, 8: G.means, 12: G.sh }),
       wg,
     );
-    encodeDispatch(
+    recordPass(
       encoder,
+      'backward',
       this.pipes.geomBackward,
       bindEntries(d, this.pipes.geomBackward, {
         0: params, 1: P.means, 2: P.logScales, 3: P.quats, 4: P.logitOpacities, 6: g.grad2d, 7: g.rects,
@@ -495,8 +498,9 @@ export class GaussianRasterizer {
       wg,
     );
     if (stats) {
-      encodeDispatch(
+      recordPass(
         encoder,
+        'backward',
         this.pipes.statsBackward,
         bindEntries(d, this.pipes.statsBackward, { 0: params, 6: g.grad2d, 7: g.rects, 13: stats.mean2dGradNorm, 14: stats.visibleCount }),
         wg,

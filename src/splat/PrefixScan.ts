@@ -1,6 +1,7 @@
 import { STORAGE } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/device';
-import { bindEntries, cachedPipeline, encodeDispatch, stageSource, uniformWith } from './wgsl';
+import { bindEntries, cachedPipeline, recordPass, uniformWith } from '../gpu/passes';
+import { stageSource } from './wgsl';
 
 const BLOCK = 1024;
 
@@ -55,8 +56,8 @@ export class PrefixScan {
     return new PrefixScan(this.device, this.scanPipe, this.addPipe, Math.ceil(n));
   }
 
-  /** Records the in-place exclusive scan of data[0..n) (u32) into `encoder`. */
-  encode(encoder: GPUCommandEncoder, data: GPUBuffer): void {
+  /** Records the in-place exclusive scan of data[0..n) (u32) into `encoder`, its passes named `stage` (StageTimer). */
+  encode(encoder: GPUCommandEncoder, data: GPUBuffer, stage = 'scan'): void {
     let groups = this.bindCache.get(data);
     if (!groups) {
       groups = this.levels.map((lv, i) => {
@@ -67,10 +68,10 @@ export class PrefixScan {
       this.bindCache.set(data, groups);
     }
     for (let i = 0; i < this.levels.length; i++) {
-      encodeDispatch(encoder, this.scanPipe, groups[i][0], [Math.ceil(this.levels[i].n / BLOCK)]);
+      recordPass(encoder, stage, this.scanPipe, groups[i][0], [Math.ceil(this.levels[i].n / BLOCK)]);
     }
     for (let i = this.levels.length - 2; i >= 0; i--) {
-      encodeDispatch(encoder, this.addPipe, groups[i][1], [Math.ceil(this.levels[i].n / BLOCK)]);
+      recordPass(encoder, stage, this.addPipe, groups[i][1], [Math.ceil(this.levels[i].n / BLOCK)]);
     }
   }
 

@@ -1,7 +1,8 @@
 import { STORAGE, Usage } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/device';
 import { PrefixScan } from './PrefixScan';
-import { bindEntries, cachedPipeline, encodeDispatch, stageSource, uniformWith } from './wgsl';
+import { bindEntries, cachedPipeline, recordPass, uniformWith } from '../gpu/passes';
+import { stageSource } from './wgsl';
 
 const BLOCK = 4096;
 const BITS_PER_PASS = 4;
@@ -78,20 +79,22 @@ export class RadixSort {
    * Returns the buffers holding the sorted pairs: `keys`/`vals` after an even number of passes,
    * `keysAlt`/`valsAlt` after an odd one (see RadixSort.passes).
    * @param count u32 buffer whose first element is the number of pairs
+   * @param stage stage name of the passes (StageTimer)
    */
-  encode(encoder: GPUCommandEncoder, bufs: SortBuffers, count: GPUBuffer, bits = 32): { keys: GPUBuffer; vals: GPUBuffer } {
+  encode(encoder: GPUCommandEncoder, bufs: SortBuffers, count: GPUBuffer, bits = 32, stage = 'sort'): { keys: GPUBuffer; vals: GPUBuffer } {
     if (!(bits >= 1 && bits <= 32)) throw new Error(`RadixSort.encode: bits must be in 1..32 (got ${bits})`);
     const d = this.device;
-    encodeDispatch(encoder, this.pipes.setup, bindEntries(d, this.pipes.setup, { 0: this.passUniforms[0], 1: count, 7: this.args }), [1]);
+    recordPass(encoder, stage, this.pipes.setup, bindEntries(d, this.pipes.setup, { 0: this.passUniforms[0], 1: count, 7: this.args }), [1]);
     let src = { keys: bufs.keys, vals: bufs.vals };
     let dst = { keys: bufs.keysAlt, vals: bufs.valsAlt };
     for (let p = 0; p < RadixSort.passes(bits); p++) {
       const u = this.passUniforms[p];
       encoder.clearBuffer(this.hist);
-      encodeDispatch(encoder, this.pipes.count, bindEntries(d, this.pipes.count, { 0: u, 1: count, 2: src.keys, 6: this.hist }), { indirect: this.args });
-      this.scan.encode(encoder, this.hist);
-      encodeDispatch(
+      recordPass(encoder, stage, this.pipes.count, bindEntries(d, this.pipes.count, { 0: u, 1: count, 2: src.keys, 6: this.hist }), { indirect: this.args });
+      this.scan.encode(encoder, this.hist, stage);
+      recordPass(
         encoder,
+        stage,
         this.pipes.scatter,
         bindEntries(d, this.pipes.scatter, { 0: u, 1: count, 2: src.keys, 3: src.vals, 4: dst.keys, 5: dst.vals, 6: this.hist }),
         { indirect: this.args },

@@ -1,7 +1,7 @@
 import adamWgsl from '../../shaders/adam.wgsl?raw';
 import type { GpuContext } from '../gpu/device';
 import { createStorageBuffer, createUniformBuffer, writeBuffer } from '../gpu/buffers';
-import { bindBuffers, createComputePipeline, workgroups } from '../gpu/pipelines';
+import { bindEntries, cachedPipeline, recordPass, workgroups } from '../gpu/passes';
 import { GROUP_WIDTH, GaussianBuffers, PARAM_GROUPS, type ParamGroup } from '../splat/GaussianBuffers';
 
 /** Per-group learning rates. `shRest` applies to SH coefficients above the DC term. */
@@ -57,7 +57,7 @@ export class FlatAdam {
 
   /** Allocates zeroed moments for `count` floats. */
   static async create(gpu: GpuContext, count: number, config: AdamConfig = DEFAULT_ADAM): Promise<FlatAdam> {
-    const pipeline = await createComputePipeline(gpu.device, adamWgsl, 'main', 'shaders/adam.wgsl');
+    const pipeline = await cachedPipeline(gpu.device, adamWgsl, 'main', 'shaders/adam.wgsl');
     return new FlatAdam(gpu, pipeline, count, config);
   }
 
@@ -66,12 +66,8 @@ export class FlatAdam {
     if (this.count === 0) return;
     this.step++;
     writeBuffer(this.gpu.device, this.uniform, packAdamUniform(this.count, 1, 1, lr, lr, this.config, this.step));
-    const pass = encoder.beginComputePass({ label: 'flatAdam' });
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bindBuffers(this.gpu.device, this.pipeline, [this.uniform, param, grad, this.m, this.v]));
-    const [x, y] = workgroups(this.count, 256);
-    pass.dispatchWorkgroups(x, y);
-    pass.end();
+    const bind = bindEntries(this.gpu.device, this.pipeline, { 0: this.uniform, 1: param, 2: grad, 3: this.m, 4: this.v }, 'flatAdam');
+    recordPass(encoder, 'adam', this.pipeline, bind, workgroups(this.count, 256));
   }
 
   destroy(): void {
@@ -108,7 +104,7 @@ export class Adam {
 
   /** Compiles the kernel and allocates zeroed moments for `capacity` Gaussians. */
   static async create(gpu: GpuContext, capacity: number, config: AdamConfig = DEFAULT_ADAM): Promise<Adam> {
-    const pipeline = await createComputePipeline(gpu.device, adamWgsl, 'main', 'shaders/adam.wgsl');
+    const pipeline = await cachedPipeline(gpu.device, adamWgsl, 'main', 'shaders/adam.wgsl');
     return new Adam(gpu, pipeline, capacity, config);
   }
 
@@ -129,8 +125,6 @@ export class Adam {
   record(encoder: GPUCommandEncoder, params: GaussianBuffers, grads: GaussianBuffers, lrs: LearningRates): void {
     this.syncCapacity(params);
     this.step++;
-    const pass = encoder.beginComputePass({ label: 'adam' });
-    pass.setPipeline(this.pipeline);
     for (const g of PARAM_GROUPS) {
       const lr = lrs[g];
       if (lr === 0 && !(g === 'sh' && lrs.shRest !== 0)) continue;
@@ -140,17 +134,14 @@ export class Adam {
       const split = g === 'sh' ? 3 : width;
       const lrRest = g === 'sh' ? lrs.shRest : lr;
       writeBuffer(this.gpu.device, this.uniforms[g], packAdamUniform(count, width, split, lr, lrRest, this.config, this.step));
-      const bind = bindBuffers(this.gpu.device, this.pipeline, [
-        this.uniforms[g],
-        params.buffers[g],
-        grads.buffers[g],
-        this.m.buffers[g],
-        this.v.buffers[g],
-      ]);
-      pass.setBindGroup(0, bind);
-      const [x, y] = workgroups(count, 256);
-      pass.dispatchWorkgroups(x, y);
+      const bind = bindEntries(
+        this.gpu.device,
+        this.pipeline,
+        { 0: this.uniforms[g], 1: params.buffers[g], 2: grads.buffers[g], 3: this.m.buffers[g], 4: this.v.buffers[g] },
+        `adam.${g}`,
+      );
+      // One pass per group (not one pass for all): the stage timer times passes.
+      recordPass(encoder, 'adam', this.pipeline, bind, workgroups(count, 256));
     }
-    pass.end();
   }
 }

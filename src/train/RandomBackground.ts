@@ -1,7 +1,7 @@
 import backgroundWgsl from '../../shaders/background.wgsl?raw';
 import type { GpuContext } from '../gpu/device';
 import { createStorageBuffer, createUniformBuffer, writeBuffer } from '../gpu/buffers';
-import { bindBuffers, createComputePipeline, dispatch, workgroups } from '../gpu/pipelines';
+import { bindEntries, cachedPipeline, recordPass, workgroups } from '../gpu/passes';
 
 /**
  * Random-background training (as 3DGS's --random_background): each step renders over a random
@@ -24,7 +24,7 @@ export class RandomBackground {
 
   /** @param pixels width * height of the training images */
   static async create(gpu: GpuContext, pixels: number): Promise<RandomBackground> {
-    return new RandomBackground(gpu, await createComputePipeline(gpu.device, backgroundWgsl, 'main', 'shaders/background.wgsl'), pixels);
+    return new RandomBackground(gpu, await cachedPipeline(gpu.device, backgroundWgsl, 'main', 'shaders/background.wgsl'), pixels);
   }
 
   /**
@@ -37,8 +37,8 @@ export class RandomBackground {
     new Uint32Array(u)[0] = this.pixels;
     new Float32Array(u).set([0, 1, 2].map((c) => colour[c] - sceneBackground[c]), 4);
     writeBuffer(this.gpu.device, this.uniform, new Uint8Array(u));
-    const [x, y] = workgroups(this.pixels, 256);
-    dispatch(enc, this.pipeline, bindBuffers(this.gpu.device, this.pipeline, [this.uniform, target, alpha, this.target]), x, y);
+    const bind = bindEntries(this.gpu.device, this.pipeline, { 0: this.uniform, 1: target, 2: alpha, 3: this.target }, 'randomBackground');
+    recordPass(enc, 'background', this.pipeline, bind, workgroups(this.pixels, 256));
   }
 
   destroy(): void {

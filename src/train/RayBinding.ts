@@ -1,7 +1,7 @@
 import rayBindWgsl from '../../shaders/ray_bind.wgsl?raw';
 import type { GpuContext } from '../gpu/device';
 import { createStorageBuffer, createUniformBuffer, writeBuffer } from '../gpu/buffers';
-import { bindBuffersAt, createComputePipeline, workgroups } from '../gpu/pipelines';
+import { bindEntries, cachedPipeline, recordPass, workgroups } from '../gpu/passes';
 import type { GaussianBuffers } from '../splat/GaussianBuffers';
 import { FlatAdam } from './Adam';
 
@@ -85,29 +85,25 @@ export class RayBinding {
     const label = 'shaders/ray_bind.wgsl';
     const d = gpu.device;
     const pipes = {
-      gather_grad: await createComputePipeline(d, rayBindWgsl, 'gather_grad', label),
-      apply_rays: await createComputePipeline(d, rayBindWgsl, 'apply_rays', label),
-      grid_gather: await createComputePipeline(d, rayBindWgsl, 'grid_gather', label),
-      grid_scatter: await createComputePipeline(d, rayBindWgsl, 'grid_scatter', label),
+      gather_grad: await cachedPipeline(d, rayBindWgsl, 'gather_grad', label),
+      apply_rays: await cachedPipeline(d, rayBindWgsl, 'apply_rays', label),
+      grid_gather: await cachedPipeline(d, rayBindWgsl, 'grid_gather', label),
+      grid_scatter: await cachedPipeline(d, rayBindWgsl, 'grid_scatter', label),
     };
     return new RayBinding(gpu, pipes, await FlatAdam.create(gpu, n), rays, grids);
   }
 
-  private run(enc: GPUCommandEncoder, name: keyof RayBinding['pipes'], entries: [number, GPUBuffer][], n: number) {
+  /** One pass of entry point `name` over `n` threads, bindings {binding: buffer}. */
+  private run(enc: GPUCommandEncoder, name: keyof RayBinding['pipes'], entries: Record<number, GPUBuffer>, n: number) {
     const pipe = this.pipes[name];
-    const pass = enc.beginComputePass({ label: `rays.${name}` });
-    pass.setPipeline(pipe);
-    pass.setBindGroup(0, bindBuffersAt(this.gpu.device, pipe, entries));
-    const [x, y] = workgroups(n, 256);
-    pass.dispatchWorkgroups(x, y);
-    pass.end();
+    recordPass(enc, 'rayBinding', pipe, bindEntries(this.gpu.device, pipe, entries, `rays.${name}`), workgroups(n, 256));
   }
 
   /** Clears the t gradient and fills each grid with the current t values (before the losses). */
   recordGridGather(enc: GPUCommandEncoder): void {
     enc.clearBuffer(this.gradT);
     for (const g of this.grids) {
-      this.run(enc, 'grid_gather', [[0, g.uniform], [5, this.rayT], [7, g.index], [8, g.t], [9, g.valid]], g.cells);
+      this.run(enc, 'grid_gather', { 0: g.uniform, 5: this.rayT, 7: g.index, 8: g.t, 9: g.valid }, g.cells);
       enc.clearBuffer(g.grad);
     }
   }
@@ -117,9 +113,9 @@ export class RayBinding {
    * rows onto their rays, adds the grids' gradients, steps Adam on t and rewrites the means.
    */
   recordUpdate(enc: GPUCommandEncoder, gaussians: GaussianBuffers, grads: GaussianBuffers, lr: number): void {
-    this.run(enc, 'gather_grad', [[0, this.uniform], [2, grads.buffers.means], [4, this.dir], [6, this.gradT]], this.count);
+    this.run(enc, 'gather_grad', { 0: this.uniform, 2: grads.buffers.means, 4: this.dir, 6: this.gradT }, this.count);
     for (const g of this.grids) {
-      this.run(enc, 'grid_scatter', [[0, g.uniform], [6, this.gradT], [7, g.index], [10, g.grad]], g.cells);
+      this.run(enc, 'grid_scatter', { 0: g.uniform, 6: this.gradT, 7: g.index, 10: g.grad }, g.cells);
     }
     this.adam.record(enc, this.rayT, this.gradT, lr);
     this.recordApply(enc, gaussians);
@@ -127,7 +123,7 @@ export class RayBinding {
 
   /** Writes mean_i = origin_i + t_i dir_i into the Gaussians' means. */
   recordApply(enc: GPUCommandEncoder, gaussians: GaussianBuffers): void {
-    this.run(enc, 'apply_rays', [[0, this.uniform], [1, gaussians.buffers.means], [3, this.origin], [4, this.dir], [5, this.rayT]], this.count);
+    this.run(enc, 'apply_rays', { 0: this.uniform, 1: gaussians.buffers.means, 3: this.origin, 4: this.dir, 5: this.rayT }, this.count);
   }
 
   destroy(): void {

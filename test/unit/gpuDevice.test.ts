@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { acquireGpu } from '../../src/gpu/device';
-import { createComputePipeline, bindBuffers, dispatch, ShaderCompileError } from '../../src/gpu/pipelines';
+import { bindEntries, cachedPipeline, recordPass, ShaderCompileError } from '../../src/gpu/passes';
 import { createStorageBuffer, readF32 } from '../../src/gpu/buffers';
 
 describe('GPU device (Node, Dawn)', () => {
@@ -11,17 +11,17 @@ describe('GPU device (Node, Dawn)', () => {
     const code = `@group(0) @binding(0) var<storage, read_write> a: array<f32>;
       @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) id: vec3u) {
         if (id.x < arrayLength(&a)) { a[id.x] = a[id.x] * 2.0 + 1.0; } }`;
-    const p = await createComputePipeline(gpu.device, code, 'main', 'test');
+    const p = await cachedPipeline(gpu.device, code, 'main', 'test');
     const buf = createStorageBuffer(gpu.device, Float32Array.from([1, 2, 3, 4, 5]), 'a');
     const enc = gpu.device.createCommandEncoder();
-    dispatch(enc, p, bindBuffers(gpu.device, p, [buf]), 1);
+    recordPass(enc, 'test', p, bindEntries(gpu.device, p, { 0: buf }), [1]);
     gpu.device.queue.submit([enc.finish()]);
     expect(Array.from(await readF32(gpu.device, buf, 5))).toEqual([3, 5, 7, 9, 11]);
   });
 
   it('reports WGSL errors with the shader name', async () => {
     const gpu = await acquireGpu();
-    await expect(createComputePipeline(gpu.device, 'fn main( {', 'main', 'shaders/broken.wgsl')).rejects.toThrow(
+    await expect(cachedPipeline(gpu.device, 'fn main( {', 'main', 'shaders/broken.wgsl')).rejects.toThrow(
       ShaderCompileError,
     );
   });

@@ -10,7 +10,8 @@
  */
 import code from '../../../shaders/loss_tv.wgsl?raw';
 import type { GpuContext } from '../../gpu/device';
-import { BindCache, GRID, ParamBlock, Scratch, bindGroup, cachedPipelines, checkBuffer, checkLossSlot, checkNumber, checkSize, dummyBuffer, lossShader } from './lossUtils';
+import { bindEntries, cachedPipeline, recordPass } from '../../gpu/passes';
+import { GRID, ParamBlock, Scratch, checkBuffer, checkLossSlot, checkNumber, checkSize, dummyBuffer, lossShader } from './lossUtils';
 
 const LABEL = 'shaders/loss_tv.wgsl';
 
@@ -39,7 +40,6 @@ export class DepthTvLoss {
   private readonly params: ParamBlock;
   private readonly partials: Scratch;
   private readonly dummy: GPUBuffer;
-  private readonly cache = new BindCache(16);
 
   private constructor(
     private readonly gpu: GpuContext,
@@ -53,7 +53,8 @@ export class DepthTvLoss {
 
   /** Compiles the pipelines. @throws ShaderCompileError when the WGSL fails to compile. */
   static async create(gpu: GpuContext): Promise<DepthTvLoss> {
-    const [m, f] = await cachedPipelines(gpu.device, LABEL, () => lossShader(code), ['tv', 'tv_finalize']);
+    const src = lossShader(code);
+    const [m, f] = await Promise.all(['tv', 'tv_finalize'].map((e) => cachedPipeline(gpu.device, src, e, LABEL)));
     return new DepthTvLoss(gpu, m, f);
   }
 
@@ -85,24 +86,13 @@ export class DepthTvLoss {
     const d = this.gpu.device;
     const U = this.params.buffer;
     const valid = p.valid ?? this.dummy;
-    const [gm, gf] = this.cache.get([p.depth, valid, p.gradDepth, p.lossOut, partials], () => [
-      bindGroup(d, this.main, { 0: U, 1: p.depth, 2: valid, 3: partials, 5: p.gradDepth }, 'DepthTvLoss.tv'),
-      bindGroup(d, this.fin, { 0: U, 3: partials, 4: p.lossOut }, 'DepthTvLoss.finalize'),
-    ]);
-    const pass = enc.beginComputePass({ label: 'DepthTvLoss' });
-    pass.setPipeline(this.main);
-    pass.setBindGroup(0, gm);
-    pass.dispatchWorkgroups(GRID / 256);
-    pass.setPipeline(this.fin);
-    pass.setBindGroup(0, gf);
-    pass.dispatchWorkgroups(1);
-    pass.end();
+    recordPass(enc, 'loss.depthTv', this.main, bindEntries(d, this.main, { 0: U, 1: p.depth, 2: valid, 3: partials, 5: p.gradDepth }, 'DepthTvLoss.tv'), [GRID / 256]);
+    recordPass(enc, 'loss.depthTv', this.fin, bindEntries(d, this.fin, { 0: U, 3: partials, 4: p.lossOut }, 'DepthTvLoss.finalize'), [1]);
   }
 
   /** Frees the scratch buffers. */
   destroy(): void {
     this.partials.destroy();
     this.dummy.destroy();
-    this.cache.clear();
   }
 }

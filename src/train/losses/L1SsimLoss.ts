@@ -5,14 +5,14 @@
  * note: 3DGS uses 1 - SSIM, not (1 - SSIM) / 2). L1 = mean |render - target| over H*W*3;
  * SSIM = Wang et al. 2004 with an 11-tap Gaussian window (sigma 1.5), C1 = 0.01^2, C2 = 0.03^2,
  * zero 'same' padding per channel (3DGS's conv2d), mean over H*W*3. Float64 reference:
- * `l1SsimLossRef` in ./reference.ts. Shader: shaders/loss_l1ssim.wgsl (5 dispatches in one compute
- * pass; its sliding-window bodies are generated here).
+ * `l1SsimLossRef` in ./reference.ts. Shader: shaders/loss_l1ssim.wgsl (5 compute passes, stage
+ * 'loss.l1ssim'; its sliding-window bodies are generated here).
  */
 import code from '../../../shaders/loss_l1ssim.wgsl?raw';
 import type { GpuContext } from '../../gpu/device';
-import { workgroups } from '../../gpu/pipelines';
+import { bindEntries, cachedPipeline, recordPass, workgroups } from '../../gpu/passes';
 import { gaussianWindow } from './reference';
-import { BindCache, ParamBlock, Scratch, bindGroup, cachedPipelines, checkBuffer, checkLossSlot, checkNumber, checkSize, lossShader } from './lossUtils';
+import { ParamBlock, Scratch, checkBuffer, checkLossSlot, checkNumber, checkSize, lossShader } from './lossUtils';
 
 const LABEL = 'shaders/loss_l1ssim.wgsl';
 /** Pixels per thread along the blur axis (a sliding window of 11 registers per quantity). */
@@ -104,7 +104,6 @@ export class L1SsimLoss {
   private readonly hbuf: Scratch;
   private readonly dmaps: Scratch;
   private readonly partials: Scratch;
-  private readonly cache = new BindCache();
 
   private constructor(
     private readonly gpu: GpuContext,
@@ -121,7 +120,8 @@ export class L1SsimLoss {
    * @throws ShaderCompileError when the WGSL fails to compile on this device.
    */
   static async create(gpu: GpuContext): Promise<L1SsimLoss> {
-    const ps = await cachedPipelines(gpu.device, LABEL, l1SsimShaderSource, ['h1', 'v1', 'finalize', 'h2', 'v2']);
+    const src = l1SsimShaderSource();
+    const ps = await Promise.all(['h1', 'v1', 'finalize', 'h2', 'v2'].map((e) => cachedPipeline(gpu.device, src, e, LABEL)));
     return new L1SsimLoss(gpu, { h1: ps[0], v1: ps[1], finalize: ps[2], h2: ps[3], v2: ps[4] });
   }
 
@@ -159,27 +159,16 @@ export class L1SsimLoss {
     const d = this.gpu.device;
     const U = this.params.buffer;
     const P = this.pipes;
-    const groups = this.cache.get([p.render, p.target, p.gradRender, p.lossOut, hbuf, dmaps, partials], () => [
-      bindGroup(d, P.h1, { 0: U, 1: p.render, 2: p.target, 3: hbuf }, 'L1SsimLoss.h1'),
-      bindGroup(d, P.v1, { 0: U, 1: p.render, 2: p.target, 3: hbuf, 4: dmaps, 5: partials }, 'L1SsimLoss.v1'),
-      bindGroup(d, P.finalize, { 0: U, 5: partials, 6: p.lossOut }, 'L1SsimLoss.finalize'),
-      bindGroup(d, P.h2, { 0: U, 3: hbuf, 4: dmaps }, 'L1SsimLoss.h2'),
-      bindGroup(d, P.v2, { 0: U, 1: p.render, 2: p.target, 3: hbuf, 7: p.gradRender }, 'L1SsimLoss.v2'),
-    ]);
-    const pass = enc.beginComputePass({ label: 'L1SsimLoss' });
-    const run = (pipe: GPUComputePipeline, g: GPUBindGroup, threads: number) => {
-      const [x, y] = workgroups(threads, 64);
-      if (y > 1) throw new Error(`L1SsimLoss.record: image ${p.width}x${p.height} too large for one dispatch`);
-      pass.setPipeline(pipe);
-      pass.setBindGroup(0, g);
-      pass.dispatchWorkgroups(x);
-    };
-    run(P.h1, groups[0], rows);
-    run(P.v1, groups[1], cols);
-    run(P.finalize, groups[2], 1);
-    run(P.h2, groups[3], rows);
-    run(P.v2, groups[4], cols);
-    pass.end();
+    for (const threads of [rows, cols]) {
+      if (workgroups(threads, 64)[1] > 1) throw new Error(`L1SsimLoss.record: image ${p.width}x${p.height} too large for one dispatch`);
+    }
+    const run = (pipe: GPUComputePipeline, entries: Record<number, GPUBuffer>, threads: number, label: string) =>
+      recordPass(enc, 'loss.l1ssim', pipe, bindEntries(d, pipe, entries, label), [workgroups(threads, 64)[0]]);
+    run(P.h1, { 0: U, 1: p.render, 2: p.target, 3: hbuf }, rows, 'L1SsimLoss.h1');
+    run(P.v1, { 0: U, 1: p.render, 2: p.target, 3: hbuf, 4: dmaps, 5: partials }, cols, 'L1SsimLoss.v1');
+    run(P.finalize, { 0: U, 5: partials, 6: p.lossOut }, 1, 'L1SsimLoss.finalize');
+    run(P.h2, { 0: U, 3: hbuf, 4: dmaps }, rows, 'L1SsimLoss.h2');
+    run(P.v2, { 0: U, 1: p.render, 2: p.target, 3: hbuf, 7: p.gradRender }, cols, 'L1SsimLoss.v2');
   }
 
   /** Frees the scratch buffers. */
@@ -187,6 +176,5 @@ export class L1SsimLoss {
     this.hbuf.destroy();
     this.dmaps.destroy();
     this.partials.destroy();
-    this.cache.clear();
   }
 }

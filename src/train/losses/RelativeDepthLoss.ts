@@ -15,8 +15,8 @@
  */
 import code from '../../../shaders/loss_reldepth.wgsl?raw';
 import type { GpuContext } from '../../gpu/device';
-import { workgroups } from '../../gpu/pipelines';
-import { BindCache, ParamBlock, Scratch, bindGroup, cachedPipelines, checkBuffer, checkLossSlot, checkNumber, checkSize, dummyBuffer, lossShader } from './lossUtils';
+import { bindEntries, cachedPipeline, recordPass, workgroups } from '../../gpu/passes';
+import { ParamBlock, Scratch, checkBuffer, checkLossSlot, checkNumber, checkSize, dummyBuffer, lossShader } from './lossUtils';
 import { PEARSON_EPS } from './reference';
 
 const LABEL = 'shaders/loss_reldepth.wgsl';
@@ -60,7 +60,6 @@ export class RelativeDepthLoss {
   private readonly stats: Scratch;
   private readonly dummyU: GPUBuffer;
   private readonly dummyF: GPUBuffer;
-  private readonly cache = new BindCache();
 
   private constructor(
     private readonly gpu: GpuContext,
@@ -77,7 +76,9 @@ export class RelativeDepthLoss {
 
   /** Compiles the pipelines. @throws ShaderCompileError when the WGSL fails to compile. */
   static async create(gpu: GpuContext): Promise<RelativeDepthLoss> {
-    const [s, c, g, q] = await cachedPipelines(gpu.device, LABEL, () => lossShader(code), ['rd_stats', 'rd_combine', 'rd_grad_global', 'rd_grad_patch']);
+    const src = lossShader(code);
+    const entries = ['rd_stats', 'rd_combine', 'rd_grad_global', 'rd_grad_patch'];
+    const [s, c, g, q] = await Promise.all(entries.map((e) => cachedPipeline(gpu.device, src, e, LABEL)));
     return new RelativeDepthLoss(gpu, s, c, g, q);
   }
 
@@ -132,28 +133,15 @@ export class RelativeDepthLoss {
     const U = this.params.buffer;
     const valid = p.valid ?? this.dummyU;
     const alpha = p.renderAlpha ?? this.dummyF;
-    const [gs, gc, gg, gq] = this.cache.get([p.renderDepth, p.priorDepth, valid, alpha, p.gradDepth, p.lossOut, stats], () => [
-      bindGroup(d, this.st, { 0: U, 1: p.renderDepth, 2: p.priorDepth, 3: valid, 4: alpha, 5: stats }, 'RelativeDepthLoss.stats'),
-      bindGroup(d, this.comb, { 0: U, 5: stats, 6: p.lossOut }, 'RelativeDepthLoss.combine'),
-      bindGroup(d, this.grGlobal, { 0: U, 1: p.renderDepth, 2: p.priorDepth, 3: valid, 4: alpha, 5: stats, 7: p.gradDepth }, 'RelativeDepthLoss.gradGlobal'),
-      bindGroup(d, this.grPatch, { 0: U, 1: p.renderDepth, 2: p.priorDepth, 3: valid, 4: alpha, 5: stats, 8: p.gradDepth }, 'RelativeDepthLoss.gradPatch'),
-    ]);
-    const pass = enc.beginComputePass({ label: 'RelativeDepthLoss' });
-    pass.setPipeline(this.st);
-    pass.setBindGroup(0, gs);
-    pass.dispatchWorkgroups(Math.ceil((p.patches + chunks) / 64));
-    pass.setPipeline(this.comb);
-    pass.setBindGroup(0, gc);
-    pass.dispatchWorkgroups(1);
-    pass.setPipeline(this.grGlobal);
-    pass.setBindGroup(0, gg);
-    pass.dispatchWorkgroups(bx, by);
+    const run = (pipe: GPUComputePipeline, entries: Record<number, GPUBuffer>, size: [number, number?], label: string) =>
+      recordPass(enc, 'loss.relativeDepth', pipe, bindEntries(d, pipe, entries, label), size);
+    const inputs = { 0: U, 1: p.renderDepth, 2: p.priorDepth, 3: valid, 4: alpha, 5: stats };
+    run(this.st, inputs, [Math.ceil((p.patches + chunks) / 64)], 'RelativeDepthLoss.stats');
+    run(this.comb, { 0: U, 5: stats, 6: p.lossOut }, [1], 'RelativeDepthLoss.combine');
+    run(this.grGlobal, { ...inputs, 7: p.gradDepth }, [bx, by], 'RelativeDepthLoss.gradGlobal');
     if (p.patches > 0) {
-      pass.setPipeline(this.grPatch);
-      pass.setBindGroup(0, gq);
-      pass.dispatchWorkgroups(Math.ceil((p.patches * p.patchSize * p.patchSize) / 256));
+      run(this.grPatch, { ...inputs, 8: p.gradDepth }, [Math.ceil((p.patches * p.patchSize * p.patchSize) / 256)], 'RelativeDepthLoss.gradPatch');
     }
-    pass.end();
   }
 
   /** Frees the scratch buffers. */
@@ -161,6 +149,5 @@ export class RelativeDepthLoss {
     this.stats.destroy();
     this.dummyU.destroy();
     this.dummyF.destroy();
-    this.cache.clear();
   }
 }

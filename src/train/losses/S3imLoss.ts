@@ -14,7 +14,8 @@
  */
 import code from '../../../shaders/loss_s3im.wgsl?raw';
 import type { GpuContext } from '../../gpu/device';
-import { BindCache, ParamBlock, Scratch, bindGroup, cachedPipelines, checkBuffer, checkLossSlot, checkNumber, checkSize, lossShader } from './lossUtils';
+import { bindEntries, cachedPipeline, recordPass } from '../../gpu/passes';
+import { ParamBlock, Scratch, checkBuffer, checkLossSlot, checkNumber, checkSize, lossShader } from './lossUtils';
 import { S3IM, feistelHalfBits } from './random';
 
 const LABEL = 'shaders/loss_s3im.wgsl';
@@ -45,7 +46,6 @@ export class S3imLoss {
   private readonly params: ParamBlock;
   private readonly gpatch: Scratch;
   private readonly partials: Scratch;
-  private readonly cache = new BindCache();
 
   private constructor(
     private readonly gpu: GpuContext,
@@ -60,7 +60,8 @@ export class S3imLoss {
 
   /** Compiles the pipelines. @throws ShaderCompileError when the WGSL fails to compile. */
   static async create(gpu: GpuContext): Promise<S3imLoss> {
-    const [f, n, b] = await cachedPipelines(gpu.device, LABEL, () => lossShader(code), ['s3im_fwd', 's3im_finalize', 's3im_bwd']);
+    const src = lossShader(code);
+    const [f, n, b] = await Promise.all(['s3im_fwd', 's3im_finalize', 's3im_bwd'].map((e) => cachedPipeline(gpu.device, src, e, LABEL)));
     return new S3imLoss(gpu, f, n, b);
   }
 
@@ -91,28 +92,15 @@ export class S3imLoss {
     });
     const d = this.gpu.device;
     const U = this.params.buffer;
-    const [gf, gn, gb] = this.cache.get([p.render, p.target, p.gradRender, p.lossOut, gpatch, partials], () => [
-      bindGroup(d, this.fwd, { 0: U, 1: p.render, 2: p.target, 3: gpatch, 4: partials }, 'S3imLoss.fwd'),
-      bindGroup(d, this.fin, { 0: U, 4: partials, 5: p.lossOut }, 'S3imLoss.finalize'),
-      bindGroup(d, this.bwd, { 0: U, 3: gpatch, 6: p.gradRender }, 'S3imLoss.bwd'),
-    ]);
-    const pass = enc.beginComputePass({ label: 'S3imLoss' });
-    pass.setPipeline(this.fwd);
-    pass.setBindGroup(0, gf);
-    pass.dispatchWorkgroups(FWD_GROUPS);
-    pass.setPipeline(this.fin);
-    pass.setBindGroup(0, gn);
-    pass.dispatchWorkgroups(1);
-    pass.setPipeline(this.bwd);
-    pass.setBindGroup(0, gb);
-    pass.dispatchWorkgroups(S3IM.samples / 256);
-    pass.end();
+    const stage = 'loss.s3im';
+    recordPass(enc, stage, this.fwd, bindEntries(d, this.fwd, { 0: U, 1: p.render, 2: p.target, 3: gpatch, 4: partials }, 'S3imLoss.fwd'), [FWD_GROUPS]);
+    recordPass(enc, stage, this.fin, bindEntries(d, this.fin, { 0: U, 4: partials, 5: p.lossOut }, 'S3imLoss.finalize'), [1]);
+    recordPass(enc, stage, this.bwd, bindEntries(d, this.bwd, { 0: U, 3: gpatch, 6: p.gradRender }, 'S3imLoss.bwd'), [S3IM.samples / 256]);
   }
 
   /** Frees the scratch buffers. */
   destroy(): void {
     this.gpatch.destroy();
     this.partials.destroy();
-    this.cache.clear();
   }
 }

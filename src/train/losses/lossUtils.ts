@@ -1,37 +1,16 @@
 /**
  * Plumbing shared by the GPU losses: input validation with clear errors, per-record parameter
- * upload ordered inside the command encoder, bind-group caching, and the shared WGSL prelude.
+ * upload ordered inside the command encoder, and the shared WGSL prelude. Pipelines, bind groups
+ * and passes come from src/gpu/passes.
  */
 import commonWgsl from '../../../shaders/loss_common.wgsl?raw';
 import { Usage, createStorageBuffer, createUniformBuffer } from '../../gpu/buffers';
-import { createComputePipeline } from '../../gpu/pipelines';
 import { gaussianWindow } from './reference';
 
 /** Prepends loss_common.wgsl and fills the `/*GAUSS11*\/`, `/*GAUSS4*\/` placeholders with the windows. */
 export function lossShader(code: string): string {
   const g = (n: number) => Array.from(gaussianWindow(n)).map((v) => v.toPrecision(9)).join(', ');
   return `${commonWgsl}\n${code.replace('/*GAUSS11*/', g(11)).replace('/*GAUSS4*/', g(4))}`;
-}
-
-const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline[]>>>();
-
-/**
- * Compiles the entry points of `source` once per device (SwiftShader takes seconds per pipeline) and
- * returns them in order; later calls with the same label share the result. A failure is not cached.
- * @throws ShaderCompileError when the WGSL fails to compile.
- */
-export function cachedPipelines(device: GPUDevice, label: string, source: () => string, entries: readonly string[]): Promise<GPUComputePipeline[]> {
-  let cache = pipelineCache.get(device);
-  if (!cache) pipelineCache.set(device, (cache = new Map()));
-  const key = `${label}|${entries.join(',')}`;
-  let hit = cache.get(key);
-  if (!hit) {
-    const src = source();
-    hit = Promise.all(entries.map((e) => createComputePipeline(device, src, e, label)));
-    cache.set(key, hit);
-    hit.catch(() => cache.delete(key));
-  }
-  return hit;
 }
 
 /** Threads of the grid-stride reduction passes (GRID in shaders/loss_common.wgsl). */
@@ -85,38 +64,6 @@ export class ParamBlock {
     staging.unmap();
     enc.copyBufferToBuffer(staging, 0, this.buffer, 0, this.bytes);
   }
-}
-
-/** Small LRU cache of bind groups keyed by the identity of their resources. */
-export class BindCache {
-  private entries: { key: unknown[]; value: GPUBindGroup[] }[] = [];
-  constructor(private readonly capacity = 8) {}
-
-  get(key: unknown[], make: () => GPUBindGroup[]): GPUBindGroup[] {
-    const i = this.entries.findIndex((e) => e.key.length === key.length && e.key.every((k, j) => k === key[j]));
-    if (i >= 0) {
-      const [e] = this.entries.splice(i, 1);
-      this.entries.push(e);
-      return e.value;
-    }
-    const value = make();
-    this.entries.push({ key, value });
-    if (this.entries.length > this.capacity) this.entries.shift();
-    return value;
-  }
-
-  clear(): void {
-    this.entries = [];
-  }
-}
-
-/** Bind group for group 0 from explicit binding numbers (auto layouts keep only the used ones). */
-export function bindGroup(device: GPUDevice, pipeline: GPUComputePipeline, entries: Record<number, GPUBuffer>, label: string): GPUBindGroup {
-  return device.createBindGroup({
-    layout: pipeline.getBindGroupLayout(0),
-    entries: Object.entries(entries).map(([b, buffer]) => ({ binding: Number(b), resource: { buffer } })),
-    label,
-  });
 }
 
 /**
