@@ -28,8 +28,8 @@ import { splitForScene } from '../eval/protocol';
 import { loadScenePath } from '../io/nodeSource';
 import type { Scene } from '../core/Scene';
 import { renderSampleScene } from '../../scenes/sampleScene';
-import { StageTimer } from '../splat/StageTimer';
-import { setActiveTimer } from '../splat/wgsl';
+import { StageTimer } from '../gpu/StageTimer';
+import { setActiveTimer } from '../gpu/passes';
 
 const FERN = path.resolve('..', 'shared', 'data', 'scenes', 'llff-fern');
 
