@@ -100,8 +100,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   sp.xy = xy;
   sp.opacity = opacity;
   sp.depth = z;
-  sp.conic = vec4f(conic, 0.0);
-  sp.color = vec4f(rgb, 0.0);
+  sp.conic = vec4f(conic, bitcast<f32>(u32(x0) | (u32(x1) << 16u)));
+  sp.color = vec4f(rgb, bitcast<f32>(u32(y0) | (u32(y1) << 16u)));
   splats[i] = sp;
   rects[i] = rect;
   depthKeys[i] = bitcast<u32>(z);

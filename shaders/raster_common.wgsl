@@ -28,8 +28,17 @@ struct Splat {
   xy: vec2f,     // 2D mean in pixels
   opacity: f32,  // sigmoid(logit) (times the Mip-Splatting compensation when antialiased)
   depth: f32,    // camera z
-  conic: vec4f,  // inverse 2D covariance (A, B, C) with sigma = 0.5 (A dx^2 + C dy^2) + B dx dy | unused
-  color: vec4f,  // clamped RGB | unused
+  conic: vec4f,  // inverse 2D covariance (A, B, C) with sigma = 0.5 (A dx^2 + C dy^2) + B dx dy | u32 bits: x0 | x1 << 16
+  color: vec4f,  // clamped RGB | u32 bits: y0 | y1 << 16
+}
+// (x0..x1, y0..y1: inclusive pixel box of the ellipse where alpha >= 1/255, see project.wgsl.)
+
+// Whether pixel `px` lies in the splat's opacity-aware pixel box: outside it alpha < 1/255, so the
+// compositing kernels skip it before any arithmetic (most pixels of a tile, for small splats).
+fn inBox(s: Splat, px: vec2u) -> bool {
+  let bx = bitcast<u32>(s.conic.w);
+  let by = bitcast<u32>(s.color.w);
+  return px.x >= (bx & 0xffffu) && px.x <= (bx >> 16u) && px.y >= (by & 0xffffu) && px.y <= (by >> 16u);
 }
 
 fn isFiniteF(x: f32) -> bool {

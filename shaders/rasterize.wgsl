@@ -51,7 +51,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     let sigmaCut = log(s.opacity / ALPHA_MIN) + 1e-3;
     let n = idx - range.x + 1u;
     // #for j
-    if (live_j) {
+    if (live_j && inBox(s, px_j)) {
       let d = s.xy - pix_j;
       let sigma = 0.5 * (s.conic.x * d.x * d.x + s.conic.z * d.y * d.y) + s.conic.y * d.x * d.y;
       if (sigma >= 0.0 && sigma <= sigmaCut) {

@@ -102,7 +102,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     var g1 = vec4f(0.0); // conic C, opacity, r, g
     var g2 = vec2f(0.0); // b, z
     // #for j
-    if (k < last_j) {
+    if (k < last_j && inBox(s, px_j)) {
       let d = s.xy - pix_j;
       let sigma = 0.5 * (con.x * d.x * d.x + con.z * d.y * d.y) + con.y * d.x * d.y;
       if (sigma >= 0.0 && sigma <= sigmaCut) {

@@ -66,6 +66,7 @@ async function main(): Promise<void> {
         raster.backward(enc, gradRgb, null, null, grads, stats);
         setActiveTimer(undefined);
         const t = await timer.read(enc);
+        t.backward = (t.backward ?? 0) + (t['backward.project'] ?? 0);
         for (const k of Object.keys(samples)) samples[k].push(t[k]);
       } else {
         let t0 = performance.now();

@@ -306,6 +306,8 @@ export class GaussianRasterizer {
     if (!Number.isInteger(camera.width) || !Number.isInteger(camera.height)) {
       throw new Error(`GaussianRasterizer.forward: camera size must be integers (got ${camera.width}x${camera.height})`);
     }
+    // Splat pixel boxes are packed as 16-bit coordinates (shaders/raster_common.wgsl).
+    if (camera.width > 65535 || camera.height > 65535) throw new Error(`GaussianRasterizer.forward: image ${camera.width}x${camera.height} exceeds 65535 pixels per side`);
     const g = this.ensureGaussians(n);
     const img = this.ensureImage(camera.width, camera.height);
     const isect = this.isect;
@@ -482,14 +484,14 @@ export class GaussianRasterizer {
     const wg = workgroups(Math.max(1, f.n), 256);
     recordPass(
       encoder,
-      'backward',
+      'backward.project',
       this.pipes.shBackward,
       bindEntries(d, this.pipes.shBackward, { 0: params, 1: P.means, 5: P.sh, 6: g.grad2d, 7: g.rects, 8: G.means, 12: G.sh }),
       wg,
     );
     recordPass(
       encoder,
-      'backward',
+      'backward.project',
       this.pipes.geomBackward,
       bindEntries(d, this.pipes.geomBackward, {
         0: params, 1: P.means, 2: P.logScales, 3: P.quats, 4: P.logitOpacities, 6: g.grad2d, 7: g.rects,
@@ -500,7 +502,7 @@ export class GaussianRasterizer {
     if (stats) {
       recordPass(
         encoder,
-        'backward',
+        'backward.project',
         this.pipes.statsBackward,
         bindEntries(d, this.pipes.statsBackward, { 0: params, 6: g.grad2d, 7: g.rects, 13: stats.mean2dGradNorm, 14: stats.visibleCount }),
         wg,
