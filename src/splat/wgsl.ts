@@ -12,6 +12,7 @@ import rasterize from '../../shaders/rasterize.wgsl?raw';
 import rasterizeBackward from '../../shaders/rasterize_backward.wgsl?raw';
 import scan from '../../shaders/scan.wgsl?raw';
 import sort from '../../shaders/sort.wgsl?raw';
+import sortChunked from '../../shaders/sort_chunked.wgsl?raw';
 import prefixPlain from '../../shaders/prefix_plain.wgsl?raw';
 import prefixSubgroup from '../../shaders/prefix_subgroup.wgsl?raw';
 
@@ -37,6 +38,7 @@ export const stageSource = {
   tiles: common + tiles,
   scan: (useSubgroups: boolean) => prefixSource(useSubgroups) + scan,
   sort: (useSubgroups: boolean) => prefixSource(useSubgroups) + sort,
+  sortChunked,
 };
 
 /** Bind group 0 of `pipeline` from {binding: buffer}; only the bindings the entry point uses. */
