@@ -8,7 +8,8 @@
 const EPT: u32 = 16u;              // elements per thread per block
 const BLOCK: u32 = 4096u;          // 256 * EPT
 
-struct SortParams { shift: u32, numBlocksCap: u32, capacity: u32, unused: u32 }
+// shift: low bit of this pass's digit; digitBits: its width (<= 4, less on a last pass cut to the key bits)
+struct SortParams { shift: u32, digitBits: u32, numBlocksCap: u32, capacity: u32 }
 
 @group(0) @binding(0) var<uniform> rp: SortParams;
 @group(0) @binding(1) var<storage, read> count: array<u32>;
@@ -20,6 +21,8 @@ struct SortParams { shift: u32, numBlocksCap: u32, capacity: u32, unused: u32 }
 @group(0) @binding(7) var<storage, read_write> args: array<u32>;  // indirect dispatch x, y, z
 
 fn elementCount() -> u32 { return min(count[0], rp.capacity); }
+
+fn digitOf(key: u32) -> u32 { return (key >> rp.shift) & ((1u << rp.digitBits) - 1u); }
 
 @compute @workgroup_size(1)
 fn setupArgs() {
@@ -39,7 +42,7 @@ fn countDigits(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
   workgroupBarrier();
   for (var e = 0u; e < EPT; e++) {
     let i = blk * BLOCK + e * 256u + lid;
-    if (i < n) { atomicAdd(&digitCounts[(keysIn[i] >> rp.shift) & 15u], 1u); }
+    if (i < n) { atomicAdd(&digitCounts[digitOf(keysIn[i])], 1u); }
   }
   workgroupBarrier();
   if (lid < 16u) { hist[lid * rp.numBlocksCap + blk] = atomicLoad(&digitCounts[lid]); }
@@ -75,7 +78,7 @@ fn scatter(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid
       if (i < n) {
         let key = keysIn[i];
         keys[e] = key;
-        let d = (key >> rp.shift) & 15u;
+        let d = digitOf(key);
         ranks[e] = field(counts, d);
         counts[d >> 3u][(d >> 1u) & 3u] += 1u << ((d & 1u) * 16u);
       }
@@ -84,7 +87,7 @@ fn scatter(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid
     for (var e = 0u; e < EPC; e++) {
       let i = base + lid * EPC + e;
       if (i < n) {
-        let d = (keys[e] >> rp.shift) & 15u;
+        let d = digitOf(keys[e]);
         let dst = binOffset[d] + field(ex, d) + ranks[e];
         keysOut[dst] = keys[e];
         valsOut[dst] = valsIn[i];

@@ -5,8 +5,8 @@
  * Times: GPU timestamp queries when the device has `timestamp-query` (median over iterations),
  * else wall time around queue.onSubmittedWorkDone of the whole forward / backward.
  *
- * Also times the radix sort alone on --sortKeys random u32 key/value pairs (32 bits), with and
- * without subgroups.
+ * Also times the radix sort alone on --sortKeys random u32 key/value pairs (32 bits, 0 to skip):
+ * the 'chunked' variant (CPU drivers) and the 'workgroup' one (GPUs) with and without subgroups.
  *
  * Usage: npm run bench:raster -- [--sizes 10000,100000,300000] [--width 504] [--height 378] [--iters 3]
  *   [--subgroups on|off] [--sortKeys 1000000]
@@ -15,7 +15,7 @@ import { acquireGpu } from '../gpu/device';
 import { createStorageBuffer } from '../gpu/buffers';
 import { GaussianBuffers } from '../splat/GaussianBuffers';
 import { GaussianRasterizer } from '../splat/GaussianRasterizer';
-import { RadixSort } from '../splat/RadixSort';
+import { RadixSort, type SortVariant } from '../splat/RadixSort';
 import { StageTimer } from '../gpu/StageTimer';
 import { setActiveTimer } from '../gpu/passes';
 import { mulberry32, randomCamera, randomScene } from '../splat/randomScene';
@@ -91,8 +91,13 @@ async function main(): Promise<void> {
   }
   const sortKeys = Number(arg('sortKeys', '1000000'));
   const sortMs: Record<string, number> = {};
-  for (const sg of gpu.hasSubgroups ? [true, false] : [false]) {
-    const sorter = await RadixSort.create(gpu, sortKeys, sg);
+  const variants: { name: string; kind: SortVariant; sg: boolean }[] = [
+    { name: 'chunked', kind: 'chunked', sg: false },
+    ...(gpu.hasSubgroups ? [{ name: 'workgroup-subgroups', kind: 'workgroup' as const, sg: true }] : []),
+    { name: 'workgroup-plain', kind: 'workgroup', sg: false },
+  ];
+  for (const { name, kind, sg } of sortKeys > 0 ? variants : []) {
+    const sorter = await RadixSort.create(gpu, sortKeys, sg, kind);
     const r = mulberry32(1);
     const keys = Uint32Array.from({ length: sortKeys }, () => Math.floor(r() * 2 ** 32));
     const vals = Uint32Array.from({ length: sortKeys }, (_, i) => i);
@@ -120,7 +125,7 @@ async function main(): Promise<void> {
         times.push(performance.now() - t0);
       }
     }
-    sortMs[sg ? 'subgroups' : 'plain'] = Number(median(times).toFixed(2));
+    sortMs[name] = Number(median(times).toFixed(2));
     sorter.destroy();
     for (const b of Object.values(bufs)) b.destroy();
   }
@@ -134,7 +139,7 @@ async function main(): Promise<void> {
         timing: timer ? 'timestamp-query, median' : 'wall time (forward = projection + sort + compositing), median',
         iters,
         results,
-        radixSort: { keys: sortKeys, bits: 32, ms: sortMs },
+        radixSort: { keys: sortKeys, bits: 32, defaultVariant: RadixSort.defaultVariant(gpu), ms: sortMs },
       },
       null,
       2,

@@ -3,7 +3,7 @@ import type { GpuContext } from '../gpu/device';
 import { STORAGE, Usage, readF32, readU32 } from '../gpu/buffers';
 import { bindEntries, cachedPipeline, recordPass, uniformWith, workgroups } from '../gpu/passes';
 import type { GaussianBuffers } from './GaussianBuffers';
-import { RadixSort } from './RadixSort';
+import { RadixSort, type SortVariant } from './RadixSort';
 import { PrefixScan } from './PrefixScan';
 import { stageSource } from './wgsl';
 
@@ -149,8 +149,9 @@ interface ForwardRecord {
 
 /**
  * Differentiable tile-based Gaussian rasterizer on WebGPU (3DGS, Kerbl et al. 2023; structure of
- * gsplat). Forward: projection (shaders/project.wgsl), depth sort and tile keys
- * (shaders/sort.wgsl, shaders/tiles.wgsl), per-tile compositing (shaders/rasterize.wgsl).
+ * gsplat). Forward: projection (shaders/project.wgsl), depth sort and tile keys (RadixSort:
+ * shaders/sort.wgsl on GPUs, shaders/sort_chunked.wgsl on CPU drivers; shaders/tiles.wgsl),
+ * per-tile compositing (shaders/rasterize.wgsl).
  * Backward: shaders/rasterize_backward.wgsl, then shaders/project_backward.wgsl.
  *
  * Conventions: OpenCV camera (w2c R, t; pixels u = fx x/z + cx), pixel (x, y) sampled at
@@ -197,8 +198,9 @@ export class GaussianRasterizer {
    * @param gpu device context (subgroup paths are used when gpu.hasSubgroups, unless useSubgroups is false)
    * @param opts.maxIntersections initial intersection capacity (default 2^22); grows via syncCapacity/render
    * @param opts.useSubgroups force the subgroup (true) or plain (false) paths
+   * @param opts.sortVariant force the radix sort implementation (default: RadixSort.defaultVariant, 'chunked' on CPU drivers)
    */
-  static async create(gpu: GpuContext, opts: { maxIntersections?: number; useSubgroups?: boolean } = {}): Promise<GaussianRasterizer> {
+  static async create(gpu: GpuContext, opts: { maxIntersections?: number; useSubgroups?: boolean; sortVariant?: SortVariant } = {}): Promise<GaussianRasterizer> {
     const sg = opts.useSubgroups ?? gpu.hasSubgroups;
     if (sg && !gpu.hasSubgroups) throw new Error('GaussianRasterizer.create: useSubgroups requested but the device has no subgroups feature');
     const d = gpu.device;
@@ -220,9 +222,9 @@ export class GaussianRasterizer {
     const pipes = Object.fromEntries(names.map(([k], i) => [k, built[i]])) as Pipes;
     const cap = Math.max(1024, Math.ceil(opts.maxIntersections ?? 1 << 22));
     const [depthSorter, scan, tileSorter] = await Promise.all([
-      RadixSort.create(gpu, 1024, sg),
+      RadixSort.create(gpu, 1024, sg, opts.sortVariant),
       PrefixScan.create(gpu, 1025, sg),
-      RadixSort.create(gpu, cap, sg),
+      RadixSort.create(gpu, cap, sg, opts.sortVariant),
     ]);
     return new GaussianRasterizer(gpu, pipes, depthSorter, scan, tileSorter);
   }

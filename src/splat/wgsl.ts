@@ -11,6 +11,7 @@ import rasterize from '../../shaders/rasterize.wgsl?raw';
 import rasterizeBackward from '../../shaders/rasterize_backward.wgsl?raw';
 import scan from '../../shaders/scan.wgsl?raw';
 import sort from '../../shaders/sort.wgsl?raw';
+import sortChunked from '../../shaders/sort_chunked.wgsl?raw';
 import prefixPlain from '../../shaders/prefix_plain.wgsl?raw';
 import prefixSubgroup from '../../shaders/prefix_subgroup.wgsl?raw';
 
@@ -50,4 +51,5 @@ export const stageSource = {
   tiles: common + tiles,
   scan: (useSubgroups: boolean) => prefixSource(useSubgroups) + scan,
   sort: (useSubgroups: boolean) => prefixSource(useSubgroups) + sort,
+  sortChunked,
 };

@@ -288,9 +288,9 @@ describe('intersection capacity', () => {
 });
 
 describe('tile/depth ordering (the 64-bit key: tile id high, depth low)', () => {
-  it('intersections are sorted by tile, then depth, then index, and match the reference pairs', async () => {
+  it.each(['chunked', 'workgroup'] as const)('intersections are sorted by tile, then depth, then index, and match the reference pairs (%s sort)', async (sortVariant) => {
     const gpu = await acquireGpu();
-    const raster = await GaussianRasterizer.create(gpu, { maxIntersections: 1 << 16 });
+    const raster = await GaussianRasterizer.create(gpu, { maxIntersections: 1 << 16, sortVariant });
     const r = mulberry32(31337);
     const camera = randomCamera(r, 96, 64);
     const cloud = randomScene(r, camera, { count: 800, shDegree: 0 });
