@@ -1,6 +1,8 @@
 /**
  * Avatar retargeting benchmark: `npm run bench:avatar -- [--max-seconds S] [--noise M] [--latency S]
  * [--rate HZ] [--no-physics] [--clips substr,...] [--md docs/avatar-bench.md]`.
+ * CPU only (no WebGPU): `--adapter` is accepted like in the other CLIs and has no effect; the JSON says
+ * `"adapter": "none (CPU only)"`.
  * For every BVH clip in ../shared/data/motion/bvh (Bandai Namco, CMU): three points (head and wrist
  * joints) at --rate Hz (default 60) -> BodyEstimator -> Retargeter -> PhysicsTracker for the human,
  * dino and mouse; prints one JSON object (per clip and character) and, with --md, writes a markdown
@@ -18,7 +20,9 @@ import { makeCharacters } from '../avatar/Character';
 import { MPJPE_JOINTS, mpjpe } from '../avatar/metrics';
 import { initPhysics } from '../avatar/PhysicsTracker';
 import { QuestCsvSource } from '../avatar/QuestCsvSource';
+import { takeAdapterArg } from './args';
 
+const NO_ADAPTER = 'none (CPU only)';
 const LOWER = ['lHip', 'rHip', 'lKnee', 'rKnee', 'lAnkle', 'rAnkle'];
 
 function arg(name: string): string | undefined {
@@ -38,6 +42,8 @@ const r1 = (v: number): number => Math.round(v * 10) / 10;
 const r2 = (v: number): number => Math.round(v * 100) / 100;
 
 async function main(): Promise<void> {
+  takeAdapterArg(process.argv.slice(2)); // validated, unused: nothing here runs on WebGPU
+  console.error(`adapter: ${NO_ADAPTER}`);
   const root = resolve(__dirname, '../..');
   const dir = resolve(root, '../shared/data/motion/bvh');
   if (!existsSync(dir)) {
@@ -117,6 +123,7 @@ async function main(): Promise<void> {
   }
   const result = {
     benchmark: 'avatar retargeting from three points (head + wrists of BVH clips)',
+    adapter: NO_ADAPTER,
     config: { rateHz, noiseM, latencyS, maxSeconds: Number.isFinite(maxSeconds) ? maxSeconds : null, physics, mpjpeJoints: MPJPE_JOINTS },
     totalSeconds: r1((performance.now() - t0) / 1000),
     clips,

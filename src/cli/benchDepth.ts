@@ -1,5 +1,5 @@
 /**
- * `npm run bench:depth [-- --hypotheses N] [--skip-sample]`: plane-sweep MVS benchmark, printed as JSON.
+ * `npm run bench:depth [-- --hypotheses N] [--skip-sample] [--adapter lavapipe|swiftshader]`: plane-sweep MVS benchmark, printed as JSON.
  * - llff-fern (../shared/data/scenes/llff-fern, images_8 = 504x378): the 3 training views of the LLFF
  *   sparse-view protocol (test = index % 8 == 0, train = round(linspace(0, n_rest - 1, 3)) of the rest);
  *   MVS time, coverage (confident pixels), mean forward-backward reprojection consistency.
@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { renderSampleScene } from '../../scenes/sampleScene';
 import type { Scene } from '../core/Scene';
-import { acquireGpu, type GpuContext } from '../gpu/device';
+import { acquireGpu, describeAdapter, type GpuContext } from '../gpu/device';
+import { ADAPTER_OPTION, applyAdapterArg } from './args';
 import { splitForScene } from '../eval/protocol';
 import { planeSweepMvs } from '../depth/planeSweepMvs';
 import { reportDepth } from '../depth/depthReport';
@@ -46,12 +47,15 @@ async function benchScene(gpu: GpuContext, scene: Scene, hypotheses: number | un
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { hypotheses: { type: 'string' }, 'skip-sample': { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { hypotheses: { type: 'string' }, 'skip-sample': { type: 'boolean' }, ...ADAPTER_OPTION } });
+  applyAdapterArg(values.adapter);
   const hypotheses = values.hypotheses ? Number(values.hypotheses) : undefined;
   const gpu = await acquireGpu();
+  console.error(`adapter: ${describeAdapter(gpu)}`);
   const out: Record<string, unknown> = {
     benchmark: 'plane-sweep MVS (ZNCC 7x7, adaptive-weight aggregation r=1, ~1 px per hypothesis, WTA + parabolic, geometric consistency 1 px / 1%)',
     adapter: gpu.adapterName,
+    adapterChoice: gpu.adapterChoice,
     date: new Date().toISOString(),
   };
   if (!fs.existsSync(path.join(FERN, 'poses_bounds.npy'))) {

@@ -1,16 +1,16 @@
 /**
- * `npm run bench:quality [-- --cpu] [--size 252x189] [--iters N] [--recipes vanilla,sparse] [--set k=v] [--lpips model.onnx]`
+ * `npm run bench:quality [-- --cpu] [--size 252x189] [--iters N] [--recipes vanilla,sparse] [--set k=v] [--lpips model.onnx] [--adapter lavapipe|swiftshader]`
  * LLFF sparse-view protocol on ../shared/data/scenes/llff-fern: 3 training views
  * (round(linspace(0, n_rest-1, 3)) of the images with index % 8 != 0), tested on index % 8 == 0,
  * both recipes in one run. Prints one JSON object: adapter, per recipe PSNR/SSIM/train time/Gaussians.
  * Default resolution 504x378 (the protocol's) and the recipes' own schedules. `--cpu` is the preset for
- * machines without a GPU (SwiftShader, seconds per step): CPU_PRESET below, same for both recipes.
+ * machines without a GPU (lavapipe or SwiftShader on the CPU): CPU_PRESET below, same for both recipes.
  */
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import fs from 'node:fs';
-import { acquireGpu } from '../gpu/device';
-import { intArg, sizeArg } from './args';
+import { acquireGpu, describeAdapter } from '../gpu/device';
+import { ADAPTER_OPTION, applyAdapterArg, intArg, sizeArg } from './args';
 import { applyOverrides, getRecipe } from '../train/recipes';
 import { runReconstruction } from '../train/runReconstruction';
 import { Lpips } from '../eval/lpips';
@@ -36,8 +36,10 @@ async function main(): Promise<void> {
       set: { type: 'string', multiple: true, default: [] },
       lpips: { type: 'string' },
       cpu: { type: 'boolean' },
+      ...ADAPTER_OPTION,
     },
   });
+  applyAdapterArg(values.adapter);
   if (values.cpu) {
     values.size = CPU_PRESET.size;
     values.iters ??= CPU_PRESET.iters;
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
   }
   const longSide = Math.max(...sizeArg('size', values.size!));
   const gpu = await acquireGpu();
-  console.error(`adapter: ${gpu.adapterName}`);
+  console.error(`adapter: ${describeAdapter(gpu)}`);
   const scene = await loadScenePath(values.scene!, { downscale: 8, maxLongSide: longSide });
   const views = intArg('views', values.views)!;
   const split = splitForScene(scene, views);
@@ -86,6 +88,7 @@ async function main(): Promise<void> {
         protocol: 'LLFF 3-view: test = index % 8 == 0; train = round(linspace(0, n_rest-1, k)) of the rest (RegNeRF/DNGaussian/FSGS)',
         scene: scene.name,
         adapter: gpu.adapterName,
+        adapterChoice: gpu.adapterChoice,
         resolution: [scene.images[0].width, scene.images[0].height],
         views,
         settings: { preset: values.cpu ? 'cpu' : 'none', iterations: values.iters ?? 'recipe default', overrides: values.set },

@@ -9,9 +9,10 @@
  * the 'chunked' variant (CPU drivers) and the 'workgroup' one (GPUs) with and without subgroups.
  *
  * Usage: npm run bench:raster -- [--sizes 10000,100000,300000] [--width 504] [--height 378] [--iters 3]
- *   [--subgroups on|off] [--sortKeys 1000000]
+ *   [--subgroups on|off] [--sortKeys 1000000] [--adapter lavapipe|swiftshader|auto]
  */
-import { acquireGpu } from '../gpu/device';
+import { acquireGpu, describeAdapter } from '../gpu/device';
+import { takeAdapterArg } from './args';
 import { createStorageBuffer } from '../gpu/buffers';
 import { GaussianBuffers } from '../splat/GaussianBuffers';
 import { GaussianRasterizer } from '../splat/GaussianRasterizer';
@@ -31,13 +32,14 @@ function median(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
+  takeAdapterArg(process.argv.slice(2));
   const sizes = arg('sizes', '10000,100000,300000').split(',').map(Number);
   const width = Number(arg('width', '504'));
   const height = Number(arg('height', '378'));
   const iters = Math.max(1, Number(arg('iters', '3')));
   if (sizes.some((n) => !(n > 0)) || !(width > 0 && height > 0)) throw new Error('benchRaster: --sizes, --width, --height must be positive numbers');
   const gpu = await acquireGpu();
-  console.error(`adapter: ${gpu.adapterName}`);
+  console.error(`adapter: ${describeAdapter(gpu)}`);
   const sgArg = arg('subgroups', gpu.hasSubgroups ? 'on' : 'off');
   const useSubgroups = sgArg === 'on' && gpu.hasSubgroups;
   const d = gpu.device;
@@ -133,6 +135,7 @@ async function main(): Promise<void> {
     JSON.stringify(
       {
         adapter: gpu.adapterName,
+        adapterChoice: gpu.adapterChoice,
         width,
         height,
         subgroups: useSubgroups,

@@ -7,11 +7,15 @@
  *   npm run bench:viewer -- [file] [--width 1280] [--height 720] [--frames 10] [--warmup 2] [--renderers raster,preview,spark]
  *
  * Default file: ../shared/data/splats/biker.compressed.ply (skips with a message when absent).
- * Uses the e2e harness (test/e2e/harness.ts) to start Vite and Chromium.
+ * Uses the e2e harness (test/e2e/harness.ts) to start Vite and Chromium. Chromium runs WebGPU on its own
+ * SwiftShader (it ignores lavapipe), so `--adapter` accepts swiftshader or auto only; the JSON's
+ * `adapter` is the adapter Chromium's WebGPU reported.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DATA, startStudio } from '../../test/e2e/harness';
+import { AdapterChoiceError, ADAPTER_ENV } from '../gpu/adapterChoice';
+import { takeAdapterArg } from './args';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -19,6 +23,11 @@ function arg(name: string, def: string): string {
 }
 
 async function main(): Promise<void> {
+  const env: Record<string, string | undefined> = {};
+  takeAdapterArg(process.argv.slice(2), env);
+  if (env[ADAPTER_ENV] === 'lavapipe') {
+    throw new AdapterChoiceError('bench:viewer: --adapter lavapipe: headless Chromium runs WebGPU on its own SwiftShader and ignores lavapipe; use swiftshader or auto');
+  }
   const positional = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !(i > 0 && all[i - 1].startsWith('--')));
   const file = resolve(positional[0] ?? resolve(DATA, 'splats/biker.compressed.ply'));
   if (!existsSync(file)) {
@@ -58,6 +67,8 @@ async function main(): Promise<void> {
   }
   const med = (k: string) => (results[k] as { medianMs?: number } | undefined)?.medianMs;
   const spark = med('spark');
+  const adapter = renderers.map((r) => (results[r] as { adapter?: string } | undefined)?.adapter).find((a) => !!a) ?? 'none (WebGL2 only)';
+  console.error(`adapter: ${adapter} [Chromium]`);
   const ratios: Record<string, number | null> = {};
   for (const r of renderers) if (r !== 'spark') ratios[`${r}_over_spark`] = med(r) && spark ? med(r)! / spark : null;
   console.log(
@@ -69,6 +80,7 @@ async function main(): Promise<void> {
         height,
         frames,
         warmup,
+        adapter,
         browser: '/usr/bin/chromium headless, SwiftShader WebGPU + ANGLE/SwiftShader WebGL2 unless a GPU is present',
         timing: 'per frame, submit to GPU completion (WebGPU onSubmittedWorkDone; WebGL 1-pixel readPixels); Spark sorts in a worker outside the timing',
         results,
@@ -81,6 +93,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  console.error(e instanceof Error ? e.stack : e);
+  console.error(e instanceof AdapterChoiceError ? e.message : e instanceof Error ? e.stack : e);
   process.exit(1);
 });

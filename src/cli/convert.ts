@@ -1,15 +1,17 @@
 /**
  * `npm run convert -- <in> <out>`: converts between splat formats by extension (.ply, .compressed.ply
  * [read only], .splat, .spz). Prints the splat count, SH degree, sizes and what the target dropped.
+ * Runs on the CPU (no WebGPU): prints `adapter: none (CPU only)`; `--adapter` is accepted and unused.
  */
 import { readFile } from 'node:fs/promises';
 import { checkWritableSplatName, readSplatFile, writeSplatFile } from '../io/splatFile';
 import { writeFileAtomic } from '../io/nodeSource';
+import { takeAdapterArg } from './args';
 
 async function main(argv: string[]): Promise<number> {
-  const args = argv.filter((a) => a !== '--');
+  const args = takeAdapterArg(argv.filter((a) => a !== '--')); // --adapter: accepted, unused (CPU only)
   if (args.length !== 2 || args.includes('-h') || args.includes('--help')) {
-    console.error('usage: npm run convert -- <in.(ply|compressed.ply|splat|spz)> <out.(ply|splat|spz)>');
+    console.error('usage: npm run convert -- <in.(ply|compressed.ply|splat|spz)> <out.(ply|splat|spz)> [--adapter NAME: accepted, unused]');
     return args.includes('-h') || args.includes('--help') ? 0 : 2;
   }
   const [inPath, outPath] = args;
@@ -22,6 +24,7 @@ async function main(argv: string[]): Promise<number> {
   const { bytes, dropped } = writeSplatFile(outPath, cloud);
   await writeFileAtomic(outPath, bytes);
   console.log(`${inPath} -> ${outPath}`);
+  console.log('adapter: none (CPU only)');
   console.log(`splats: ${cloud.count}`);
   console.log(`SH degree: ${cloud.shDegree}`);
   console.log(`bytes written: ${bytes.length}`);

@@ -11,8 +11,8 @@ import { parseArgs } from 'node:util';
 import { encode as encodePngRaw } from 'fast-png';
 import { renderSampleScene } from '../../scenes/sampleScene';
 import type { Scene } from '../core/Scene';
-import { acquireGpu } from '../gpu/device';
-import { intArg, sizeArg } from './args';
+import { acquireGpu, describeAdapter } from '../gpu/device';
+import { ADAPTER_OPTION, ADAPTER_USAGE, applyAdapterArg, intArg, sizeArg } from './args';
 import { loadScenePath } from '../io/nodeSource';
 import { splitForScene } from '../eval/protocol';
 import { planeSweepMvs, type MvsOptions } from '../depth/planeSweepMvs';
@@ -28,7 +28,8 @@ const USAGE = `usage: npm run depth -- [sample | scene-folder-or-zip] [options]
   --size WxH        sample scene size (default 252x189)
   --hypotheses N    depth hypotheses (default: auto, ~0.75 px per step)
   --window N        ZNCC window side, odd (default 7)
-  --mono FILE       also run a monocular depth ONNX model (disparity output) and align it to the MVS depth`;
+  --mono FILE       also run a monocular depth ONNX model (disparity output) and align it to the MVS depth
+${ADAPTER_USAGE}`;
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -43,15 +44,17 @@ async function main(): Promise<void> {
       window: { type: 'string' },
       mono: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      ...ADAPTER_OPTION,
     },
   });
   if (values.help) {
     console.log(USAGE);
     return;
   }
+  applyAdapterArg(values.adapter);
   const k = intArg('views', values.views, 2)!;
   const gpu = await acquireGpu();
-  console.log(`adapter: ${gpu.adapterName}`);
+  console.log(`adapter: ${describeAdapter(gpu)}`);
   const t0 = performance.now();
   let scene: Scene;
   const scenePath = positionals[0];
@@ -103,6 +106,7 @@ async function main(): Promise<void> {
     views,
     protocol: scene.protocol,
     adapter: gpu.adapterName,
+    adapterChoice: gpu.adapterChoice,
     hypotheses: res.hypotheses,
     depthRanges: res.ranges,
     depthPng: { bitDepth: 16, depthScale, meaning: 'depth (camera z, world units) = value / depthScale; 0 = none' },

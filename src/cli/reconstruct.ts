@@ -8,8 +8,8 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import fs from 'node:fs/promises';
 import cliProgress from 'cli-progress';
-import { acquireGpu } from '../gpu/device';
-import { intArg, sizeArg } from './args';
+import { acquireGpu, describeAdapter } from '../gpu/device';
+import { ADAPTER_OPTION, ADAPTER_USAGE, applyAdapterArg, intArg, sizeArg } from './args';
 import type { Scene } from '../core/Scene';
 import { applyOverrides, getRecipe, RECIPES } from '../train/recipes';
 import { runReconstruction } from '../train/runReconstruction';
@@ -33,7 +33,8 @@ const USAGE = `usage: npm run reconstruct -- [scene-folder-or-zip] [options]
   --set KEY=VALUE   override any recipe setting (repeatable), e.g. --set loss.s3im=0.2
   --log-every N     progress refresh interval in steps (default 10)
   --seed N          random seed
-  --lpips FILE      score held-out views with LPIPS too (an ONNX LPIPS model you supply)`;
+  --lpips FILE      score held-out views with LPIPS too (an ONNX LPIPS model you supply)
+${ADAPTER_USAGE}`;
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -52,12 +53,14 @@ async function main(): Promise<void> {
       'log-every': { type: 'string', default: '10' },
       seed: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      ...ADAPTER_OPTION,
     },
   });
   if (values.help) {
     console.log(USAGE);
     return;
   }
+  applyAdapterArg(values.adapter);
   let recipe = getRecipe(values.recipe!);
   const overrides = [...(values.set as string[])];
   if (values.iters) overrides.push(`iterations=${intArg('iters', values.iters)}`);
@@ -78,7 +81,7 @@ async function main(): Promise<void> {
   if (outPathEarly) await fs.mkdir(path.dirname(outPathEarly), { recursive: true });
 
   const gpu = await acquireGpu();
-  console.log(`adapter: ${gpu.adapterName}`);
+  console.log(`adapter: ${describeAdapter(gpu)}`);
   // Load the LPIPS model before training so a bad file fails at once.
   const lpips = values.lpips ? await Lpips.load(values.lpips) : undefined;
   const t0 = performance.now();
@@ -155,6 +158,7 @@ async function main(): Promise<void> {
     protocol: scene.protocol,
     resolution: [scene.images[0].width, scene.images[0].height],
     adapter: gpu.adapterName,
+    adapterChoice: gpu.adapterChoice,
     recipe,
     trainViews: split.train,
     testViews: split.test,

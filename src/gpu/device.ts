@@ -1,8 +1,12 @@
 /**
  * WebGPU device acquisition for the browser (`navigator.gpu`) and Node (the `webgpu` npm package,
- * Dawn). On Linux machines without a GPU, Node uses SwiftShader's Vulkan driver shipped by Debian's
- * `chromium` package.
+ * Dawn). On Linux machines without a GPU, Node uses Mesa's lavapipe when installed (Mesa >= 24), else
+ * SwiftShader shipped by Debian's `chromium` package; SPARSESPLAT_ADAPTER=lavapipe|swiftshader|auto
+ * (a CLI's `--adapter`) forces one. The choice itself is in adapterChoice.ts.
  */
+import { ADAPTER_ENV, chooseAdapter, INSTALL_HINT } from './adapterChoice';
+
+export { AdapterChoiceError } from './adapterChoice';
 
 /** A device plus what callers print and branch on. */
 export interface GpuContext {
@@ -10,6 +14,11 @@ export interface GpuContext {
   adapter: GPUAdapter;
   /** Human-readable adapter name, e.g. "SwiftShader Device (Subzero) (vulkan)". */
   adapterName: string;
+  /**
+   * How the adapter was chosen: in Node the Vulkan driver and why, e.g. "lavapipe (auto: no GPU
+   * device node)"; "browser" in a browser.
+   */
+  adapterChoice: string;
   /** True when the device was created with the `subgroups` feature. */
   hasSubgroups: boolean;
   /** True when the device was created with `timestamp-query`. */
@@ -24,32 +33,77 @@ export class GpuUnavailableError extends Error {
   }
 }
 
-const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-
-// Dawn's GPU object must stay referenced for the life of the process (GC of it crashes Node).
-let nodeGpu: GPU | undefined;
+// Dawn's GPU objects must stay referenced for the life of the process (GC of one crashes Node):
+// every instance created is kept here, including one whose driver gave no adapter.
+const nodeGpus: GPU[] = [];
+let nodeChosen: { gpu: GPU; choice: string } | undefined;
 let cached: Promise<GpuContext> | undefined;
+
+const ADAPTER_OPTIONS: GPURequestAdapterOptions = { powerPreference: 'high-performance' };
 
 function isNode(): boolean {
   return typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 }
 
-async function nodeNavigatorGpu(): Promise<GPU> {
-  if (nodeGpu) return nodeGpu;
+/**
+ * Node: picks the Vulkan driver (chooseAdapter), creates Dawn's instance with it and requests the
+ * adapter, falling back from lavapipe to SwiftShader (one warning line) when Dawn refuses lavapipe.
+ * @throws AdapterChoiceError for a bad SPARSESPLAT_ADAPTER or a forced driver that is not installed.
+ * @throws GpuUnavailableError when no adapter is found, with install instructions.
+ */
+async function nodeAdapter(): Promise<{ adapter: GPUAdapter; choice: string }> {
+  if (nodeChosen) {
+    const adapter = await nodeChosen.gpu.requestAdapter(ADAPTER_OPTIONS);
+    if (!adapter) throw new GpuUnavailableError(`No WebGPU adapter found any more (${nodeChosen.choice}).`);
+    return { adapter, choice: nodeChosen.choice };
+  }
   const fs = await import('node:fs');
   const env = process.env;
   if (!env.XDG_RUNTIME_DIR) env.XDG_RUNTIME_DIR = '/tmp';
-  // Without a GPU device node the system's Vulkan ICDs (Mesa's lavapipe, say) are unusable by Dawn:
-  // point the loader at SwiftShader, which Debian's chromium package ships.
-  if (!env.VK_ICD_FILENAMES && !env.VK_DRIVER_FILES && process.platform === 'linux') {
-    const hasGpuNode = fs.existsSync('/dev/dri') || fs.existsSync('/dev/nvidia0') || fs.existsSync('/dev/nvidiactl');
-    if (!hasGpuNode && fs.existsSync(SWIFTSHADER_ICD)) env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-  }
+  const choice = chooseAdapter({ env, platform: process.platform, exists: (p) => fs.existsSync(p) });
   const webgpu = await import('webgpu');
   Object.assign(globalThis, webgpu.globals);
-  nodeGpu = webgpu.create([]) as GPU;
-  (globalThis as any).__sparsesplatDawn = nodeGpu;
-  return nodeGpu;
+  (globalThis as any).__sparsesplatDawn = nodeGpus;
+  // Dawn's Vulkan loader reads VK_ICD_FILENAMES when create() makes the instance.
+  const open = (icd: string | undefined): GPU => {
+    if (icd) {
+      env.VK_ICD_FILENAMES = icd;
+      delete env.VK_DRIVER_FILES; // the loader prefers it over VK_ICD_FILENAMES
+    }
+    const gpu = webgpu.create([]) as GPU;
+    nodeGpus.push(gpu);
+    return gpu;
+  };
+  let gpu = open(choice.icd);
+  let adapter = await gpu.requestAdapter(ADAPTER_OPTIONS);
+  let reason = choice.reason;
+  if (!adapter && choice.fallback) {
+    console.warn(
+      `warning: Dawn found no adapter on ${choice.driver} (${choice.icd}; Dawn refuses Mesa older than 24): ` +
+        `using ${choice.fallback.driver} instead; for lavapipe install Mesa from bookworm-backports (see README), ` +
+        `or set ${ADAPTER_ENV}=${choice.fallback.driver} to skip this`,
+    );
+    gpu = open(choice.fallback.icd);
+    adapter = await gpu.requestAdapter(ADAPTER_OPTIONS);
+    reason = `${choice.fallback.driver} (fallback: Dawn gave no adapter on ${choice.driver})`;
+  }
+  if (!adapter) {
+    const what =
+      choice.driver === 'lavapipe'
+        ? `Dawn gave no adapter on lavapipe (${choice.icd}): its Mesa is probably older than 24, which Dawn refuses. ` +
+          `Install Mesa from bookworm-backports, or use --adapter swiftshader.`
+        : choice.driver === 'swiftshader'
+          ? `Dawn gave no adapter on SwiftShader (${choice.icd}): is the Vulkan loader libvulkan1 installed?`
+          : `No WebGPU adapter found (${reason}). Set VK_ICD_FILENAMES to your GPU's Vulkan ICD, or install a CPU driver.`;
+    throw new GpuUnavailableError(`${what} ${INSTALL_HINT}`);
+  }
+  nodeChosen = { gpu, choice: reason };
+  return { adapter, choice: reason };
+}
+
+/** The `adapter: ...` line the CLIs print: adapter name and, in Node, how its driver was chosen. */
+export function describeAdapter(gpu: GpuContext): string {
+  return gpu.adapterChoice === 'browser' ? gpu.adapterName : `${gpu.adapterName} [${gpu.adapterChoice}]`;
 }
 
 function adapterLabel(adapter: GPUAdapter): string {
@@ -61,7 +115,10 @@ function adapterLabel(adapter: GPUAdapter): string {
 /**
  * Returns the process-wide WebGPU device, creating it on first call with the adapter's largest
  * storage-buffer limits and the `subgroups` / `timestamp-query` features when available.
+ * In Node the Vulkan driver follows SPARSESPLAT_ADAPTER / VK_ICD_FILENAMES (see chooseAdapter).
  * @throws GpuUnavailableError when no adapter is found, with install instructions.
+ * @throws AdapterChoiceError (Node) for an unknown SPARSESPLAT_ADAPTER or a forced driver that is
+ *   not installed.
  */
 export function acquireGpu(): Promise<GpuContext> {
   if (!cached) {
@@ -74,28 +131,25 @@ export function acquireGpu(): Promise<GpuContext> {
 }
 
 async function createGpu(): Promise<GpuContext> {
-  let gpu: GPU | undefined;
+  let adapter: GPUAdapter;
+  let choice = 'browser';
   if (isNode()) {
-    gpu = await nodeNavigatorGpu();
-  } else if (typeof navigator !== 'undefined' && 'gpu' in navigator) {
-    gpu = navigator.gpu;
-  }
-  if (!gpu) {
-    throw new GpuUnavailableError(
-      'WebGPU is not available in this browser. Use a recent Chrome, Edge or Firefox Nightly, ' +
-        'or start Chromium with --enable-unsafe-webgpu.',
-    );
-  }
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) {
-    throw new GpuUnavailableError(
-      isNode()
-        ? 'No WebGPU adapter found. On Debian/Ubuntu without a GPU install SwiftShader and the Vulkan ' +
-            'loader: `sudo apt-get install chromium libvulkan1` (SwiftShader ships in ' +
-            `${SWIFTSHADER_ICD}); or set VK_ICD_FILENAMES to your GPU's Vulkan ICD.`
-        : 'No WebGPU adapter found: enable hardware acceleration, or start Chromium with ' +
-            '--enable-unsafe-webgpu --enable-features=Vulkan.',
-    );
+    ({ adapter, choice } = await nodeAdapter());
+  } else {
+    if (typeof navigator === 'undefined' || !('gpu' in navigator)) {
+      throw new GpuUnavailableError(
+        'WebGPU is not available in this browser. Use a recent Chrome, Edge or Firefox Nightly, ' +
+          'or start Chromium with --enable-unsafe-webgpu.',
+      );
+    }
+    const a = await navigator.gpu.requestAdapter(ADAPTER_OPTIONS);
+    if (!a) {
+      throw new GpuUnavailableError(
+        'No WebGPU adapter found: enable hardware acceleration, or start Chromium with ' +
+          '--enable-unsafe-webgpu --enable-features=Vulkan.',
+      );
+    }
+    adapter = a;
   }
   const wanted: GPUFeatureName[] = ['subgroups', 'timestamp-query'];
   const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
@@ -120,6 +174,7 @@ async function createGpu(): Promise<GpuContext> {
     device,
     adapter,
     adapterName: adapterLabel(adapter),
+    adapterChoice: choice,
     hasSubgroups: device.features.has('subgroups'),
     hasTimestamps: device.features.has('timestamp-query'),
   };

@@ -2,9 +2,10 @@
  * Benchmark of the GPU losses: wall-clock ms per record+submit (forward + backward) at a given
  * size, default 504x378 (LLFF protocol), and the process CPU ms per step (on SwiftShader the
  * GPU work runs on this process's threads, so this is robust to other load). Prints JSON. Run:
- *   npx vite-node src/train/losses/benchLosses.ts -- [--width 504] [--height 378] [--iters 5]
+ *   npx vite-node src/train/losses/benchLosses.ts -- [--width 504] [--height 378] [--iters 5] [--adapter lavapipe|swiftshader]
  */
-import { acquireGpu } from '../../gpu/device';
+import { acquireGpu, describeAdapter } from '../../gpu/device';
+import { takeAdapterArg } from '../../cli/args';
 import { createStorageBuffer } from '../../gpu/buffers';
 import { L1SsimLoss } from './L1SsimLoss';
 import { S3imLoss } from './S3imLoss';
@@ -17,10 +18,12 @@ function arg(name: string, def: number): number {
 }
 
 async function main(): Promise<void> {
+  takeAdapterArg(process.argv.slice(2));
   const width = arg('width', 504);
   const height = arg('height', 378);
   const iters = arg('iters', 5);
   const gpu = await acquireGpu();
+  console.error(`adapter: ${describeAdapter(gpu)}`);
   const d = gpu.device;
   const n = width * height;
   const rnd = (k: number, lo: number, hi: number) => Float32Array.from({ length: k }, () => lo + (hi - lo) * Math.random());
@@ -69,7 +72,7 @@ async function main(): Promise<void> {
     cpuMsPerStep[name] = +((c.user + c.system) / 1000 / iters).toFixed(2);
   }
   const os = await import('node:os');
-  console.log(JSON.stringify({ adapter: gpu.adapterName, width, height, iters, createMs, msPerStep, cpuMsPerStep, loadAverage: os.loadavg()[0], cpus: os.cpus().length }, null, 2));
+  console.log(JSON.stringify({ adapter: gpu.adapterName, adapterChoice: gpu.adapterChoice, width, height, iters, createMs, msPerStep, cpuMsPerStep, loadAverage: os.loadavg()[0], cpus: os.cpus().length }, null, 2));
 }
 
 main().catch((e) => {
