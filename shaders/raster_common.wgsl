@@ -33,12 +33,31 @@ struct Splat {
 }
 // (x0..x1, y0..y1: inclusive pixel box of the ellipse where alpha >= 1/255, see project.wgsl.)
 
-// Whether pixel `px` lies in the splat's opacity-aware pixel box: outside it alpha < 1/255, so the
-// compositing kernels skip it before any arithmetic (most pixels of a tile, for small splats).
-fn inBox(s: Splat, px: vec2u) -> bool {
+// The splat's opacity-aware pixel box relative to the tile's corner `origin`: (x0, y0, x1, y1),
+// inclusive, possibly outside 0..15. Outside it alpha < 1/255.
+fn tileBox(s: Splat, origin: vec2u) -> vec4i {
   let bx = bitcast<u32>(s.conic.w);
   let by = bitcast<u32>(s.color.w);
-  return px.x >= (bx & 0xffffu) && px.x <= (bx >> 16u) && px.y >= (by & 0xffffu) && px.y <= (by >> 16u);
+  let o = vec2i(origin);
+  return vec4i(i32(bx & 0xffffu) - o.x, i32(by & 0xffffu) - o.y, i32(bx >> 16u) - o.x, i32(by >> 16u) - o.y);
+}
+
+// Whether block j of a tile (its pixels j * lanes .. j * lanes + lanes - 1, row-major) meets the
+// tile-local box. j and lanes are constants in the compositing kernels, so this folds to a few
+// uniform compares: a whole SIMD bundle skips a block the splat does not touch (most blocks, for
+// the small splats of a sparse-view initialization).
+fn blockMeetsBox(j: u32, lanes: u32, box: vec4i) -> bool {
+  let first = j * lanes;
+  let lastPix = first + lanes - 1u;
+  let rowLo = i32(first / TILE);
+  let rowHi = i32(lastPix / TILE);
+  var colLo = 0i;
+  var colHi = i32(TILE) - 1i;
+  if (lanes < TILE) {
+    colLo = i32(first % TILE);
+    colHi = i32(lastPix % TILE);
+  }
+  return rowHi >= box.y && rowLo <= box.w && colHi >= box.x && colLo <= box.z;
 }
 
 fn isFiniteF(x: f32) -> bool {

@@ -32,6 +32,7 @@ fn tilePixel(wid: vec3u, q: u32) -> vec2u {
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let W = P.dims.x; let H = P.dims.y;
   let range = ranges[wid.x + wid.y * P.dims.z];
+  let origin = wid.xy * TILE;
   var liveCount = 0u;
   // #for j
   let px_j = tilePixel(wid, j_INDEX * LANES + lane);
@@ -50,23 +51,26 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     // pixels all failing it skips the exp; the exact alpha test follows.
     let sigmaCut = log(s.opacity / ALPHA_MIN) + 1e-3;
     let n = idx - range.x + 1u;
+    let box = tileBox(s, origin);
     // #for j
-    if (live_j && inBox(s, px_j)) {
-      let d = s.xy - pix_j;
-      let sigma = 0.5 * (s.conic.x * d.x * d.x + s.conic.z * d.y * d.y) + s.conic.y * d.x * d.y;
-      if (sigma >= 0.0 && sigma <= sigmaCut) {
-        let alpha = min(ALPHA_MAX, s.opacity * exp(-sigma));
-        if (alpha >= ALPHA_MIN) {
-          let nextT = T_j * (1.0 - alpha);
-          if (nextT < T_MIN) {
-            live_j = false;
-            liveCount--;
-          } else {
-            let w = alpha * T_j;
-            C_j += s.color.xyz * w;
-            D_j += s.depth * w;
-            T_j = nextT;
-            last_j = n;
+    if (blockMeetsBox(j_INDEX, LANES, box)) { // uniform: the whole bundle skips the block
+      if (live_j) {
+        let d = s.xy - pix_j;
+        let sigma = 0.5 * (s.conic.x * d.x * d.x + s.conic.z * d.y * d.y) + s.conic.y * d.x * d.y;
+        if (sigma >= 0.0 && sigma <= sigmaCut) {
+          let alpha = min(ALPHA_MAX, s.opacity * exp(-sigma));
+          if (alpha >= ALPHA_MIN) {
+            let nextT = T_j * (1.0 - alpha);
+            if (nextT < T_MIN) {
+              live_j = false;
+              liveCount--;
+            } else {
+              let w = alpha * T_j;
+              C_j += s.color.xyz * w;
+              D_j += s.depth * w;
+              T_j = nextT;
+              last_j = n;
+            }
           }
         }
       }

@@ -61,6 +61,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   if (status[3] != 0u) { return; }
   let W = P.dims.x; let H = P.dims.y;
   let range = ranges[wid.x + wid.y * P.dims.z];
+  let origin = wid.xy * TILE;
   let bg = P.bg.xyz;
   var myLast = 0u;
   // #for j
@@ -99,31 +100,34 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     let c = s.color.xyz;
     let sigmaCut = log(s.opacity / ALPHA_MIN) + 1e-3; // alpha >= 1/255 needs sigma <= ln(255 opacity)
     var g0 = vec4f(0.0); // mean2d x, y, conic A, B
+    let box = tileBox(s, origin);
     var g1 = vec4f(0.0); // conic C, opacity, r, g
     var g2 = vec2f(0.0); // b, z
     // #for j
-    if (k < last_j && inBox(s, px_j)) {
-      let d = s.xy - pix_j;
-      let sigma = 0.5 * (con.x * d.x * d.x + con.z * d.y * d.y) + con.y * d.x * d.y;
-      if (sigma >= 0.0 && sigma <= sigmaCut) {
-        let G = exp(-sigma);
-        let raw = s.opacity * G;
-        let alpha = min(ALPHA_MAX, raw);
-        if (alpha >= ALPHA_MIN) {
-          let oneMinus = 1.0 - alpha;
-          let Tk = T_j / oneMinus;
-          let w = alpha * Tk;
-          let dLda = dot(gC_j, c * Tk - (S_j + Tf_j * bg) / oneMinus) + gA_j * Tf_j / oneMinus + gD_j * (s.depth * Tk - SD_j / oneMinus);
-          S_j += c * w;
-          SD_j += s.depth * w;
-          T_j = Tk;
-          let gcw = gC_j * w;
-          g1 += vec4f(0.0, 0.0, gcw.x, gcw.y);
-          g2 += vec2f(gcw.z, gD_j * w);
-          if (raw <= ALPHA_MAX) {
-            let dLds = -dLda * raw;
-            g0 += vec4f(dLds * (con.x * d.x + con.y * d.y), dLds * (con.y * d.x + con.z * d.y), dLds * 0.5 * d.x * d.x, dLds * d.x * d.y);
-            g1 += vec4f(dLds * 0.5 * d.y * d.y, dLda * G, 0.0, 0.0);
+    if (blockMeetsBox(j_INDEX, LANES, box)) { // uniform: the whole bundle skips the block
+      if (k < last_j) {
+        let d = s.xy - pix_j;
+        let sigma = 0.5 * (con.x * d.x * d.x + con.z * d.y * d.y) + con.y * d.x * d.y;
+        if (sigma >= 0.0 && sigma <= sigmaCut) {
+          let G = exp(-sigma);
+          let raw = s.opacity * G;
+          let alpha = min(ALPHA_MAX, raw);
+          if (alpha >= ALPHA_MIN) {
+            let oneMinus = 1.0 - alpha;
+            let Tk = T_j / oneMinus;
+            let w = alpha * Tk;
+            let dLda = dot(gC_j, c * Tk - (S_j + Tf_j * bg) / oneMinus) + gA_j * Tf_j / oneMinus + gD_j * (s.depth * Tk - SD_j / oneMinus);
+            S_j += c * w;
+            SD_j += s.depth * w;
+            T_j = Tk;
+            let gcw = gC_j * w;
+            g1 += vec4f(0.0, 0.0, gcw.x, gcw.y);
+            g2 += vec2f(gcw.z, gD_j * w);
+            if (raw <= ALPHA_MAX) {
+              let dLds = -dLda * raw;
+              g0 += vec4f(dLds * (con.x * d.x + con.y * d.y), dLds * (con.y * d.x + con.z * d.y), dLds * 0.5 * d.x * d.x, dLds * d.x * d.y);
+              g1 += vec4f(dLds * 0.5 * d.y * d.y, dLda * G, 0.0, 0.0);
+            }
           }
         }
       }
