@@ -1,12 +1,13 @@
 // Adam update (Kingma & Ba 2015, Algorithm 1) over one flat parameter group, in place.
-// Elements whose index within a Gaussian's row (i % width) is below `split` use `lr`, the rest `lr_rest`
+// Only the first `active` floats of each row are updated. Elements whose index within a row is
+// below `split` use `lr`, the rest `lr_rest`
 // (so SH DC and higher bands can take different rates in one buffer, as 3DGS does).
 
 struct AdamParams {
-  count: u32,      // number of f32 elements to update (live Gaussians * width)
-  width: u32,      // floats per Gaussian in this group
-  split: u32,      // elements [0, split) of a row use lr, [split, width) use lr_rest
-  _pad: u32,
+  count: u32,      // number of f32 elements to update (live Gaussians * active)
+  width: u32,      // floats per Gaussian in this group (row stride)
+  split: u32,      // elements [0, split) of a row use lr, [split, active) use lr_rest
+  activeWidth: u32, // leading floats of each row updated (SH bands above the active degree have no gradient)
   lr: f32,
   lr_rest: f32,
   beta1: f32,
@@ -27,16 +28,18 @@ struct AdamParams {
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * 256u;
   if (i >= P.count) { return; }
-  var g = grad[i];
+  let col = i % P.activeWidth;
+  let e = (i / P.activeWidth) * P.width + col;
+  var g = grad[e];
   // A non-finite gradient must never poison the model: treat it as zero.
   if (!(abs(g) <= 3.0e38)) { g = 0.0; }
-  let mi = P.beta1 * m[i] + (1.0 - P.beta1) * g;
-  let vi = P.beta2 * v[i] + (1.0 - P.beta2) * g * g;
-  m[i] = mi;
-  v[i] = vi;
+  let mi = P.beta1 * m[e] + (1.0 - P.beta1) * g;
+  let vi = P.beta2 * v[e] + (1.0 - P.beta2) * g * g;
+  m[e] = mi;
+  v[e] = vi;
   var lr = P.lr;
-  if (i % P.width >= P.split) { lr = P.lr_rest; }
+  if (col >= P.split) { lr = P.lr_rest; }
   let mhat = mi / P.bias1;
   let vhat = vi / P.bias2;
-  param[i] = param[i] - lr * mhat / (sqrt(vhat) + P.eps);
+  param[e] = param[e] - lr * mhat / (sqrt(vhat) + P.eps);
 }

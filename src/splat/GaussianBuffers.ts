@@ -71,10 +71,14 @@ export class GaussianBuffers {
     return true;
   }
 
-  /** Zeroes every group's first `count` entries (or the whole capacity). */
-  clear(encoder?: GPUCommandEncoder): void {
+  /**
+   * Zeroes every group's first `rows` Gaussians (default: the whole capacity). A training step
+   * clears only the live rows: the buffers are sized for growth, and clears are memory-bound.
+   */
+  clear(encoder?: GPUCommandEncoder, rows = this.capacity): void {
     const enc = encoder ?? this.device.createCommandEncoder();
-    for (const g of PARAM_GROUPS) enc.clearBuffer(this.buffers[g]);
+    const n = Math.min(Math.max(0, Math.floor(rows)), this.capacity);
+    for (const g of PARAM_GROUPS) if (n > 0) enc.clearBuffer(this.buffers[g], 0, n * GROUP_WIDTH[g] * 4);
     if (!encoder) this.device.queue.submit([enc.finish()]);
   }
 

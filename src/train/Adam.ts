@@ -17,13 +17,14 @@ export interface AdamConfig {
 export const DEFAULT_ADAM: AdamConfig = { beta1: 0.9, beta2: 0.999, eps: 1e-15 };
 
 /** Packs the AdamParams uniform of shaders/adam.wgsl (48 bytes). */
-function packAdamUniform(count: number, width: number, split: number, lr: number, lrRest: number, c: AdamConfig, step: number): Float32Array {
+function packAdamUniform(count: number, width: number, split: number, active: number, lr: number, lrRest: number, c: AdamConfig, step: number): Float32Array {
   const u = new ArrayBuffer(48);
   const ui = new Uint32Array(u);
   const uf = new Float32Array(u);
   ui[0] = count;
   ui[1] = width;
   ui[2] = split;
+  ui[3] = active;
   uf[4] = lr;
   uf[5] = lrRest;
   uf[6] = c.beta1;
@@ -65,7 +66,7 @@ export class FlatAdam {
   record(encoder: GPUCommandEncoder, param: GPUBuffer, grad: GPUBuffer, lr: number): void {
     if (this.count === 0) return;
     this.step++;
-    writeBuffer(this.gpu.device, this.uniform, packAdamUniform(this.count, 1, 1, lr, lr, this.config, this.step));
+    writeBuffer(this.gpu.device, this.uniform, packAdamUniform(this.count, 1, 1, 1, lr, lr, this.config, this.step));
     const bind = bindEntries(this.gpu.device, this.pipeline, { 0: this.uniform, 1: param, 2: grad, 3: this.m, 4: this.v }, 'flatAdam');
     recordPass(encoder, 'adam', this.pipeline, bind, workgroups(this.count, 256));
   }
@@ -129,11 +130,13 @@ export class Adam {
       const lr = lrs[g];
       if (lr === 0 && !(g === 'sh' && lrs.shRest !== 0)) continue;
       const width = GROUP_WIDTH[g];
-      const count = params.count * width;
+      // SH bands above the active degree never had a gradient (the degree only grows): skip them.
+      const active = g === 'sh' ? 3 * (params.shDegree + 1) ** 2 : width;
+      const count = params.count * active;
       if (count === 0) continue;
       const split = g === 'sh' ? 3 : width;
       const lrRest = g === 'sh' ? lrs.shRest : lr;
-      writeBuffer(this.gpu.device, this.uniforms[g], packAdamUniform(count, width, split, lr, lrRest, this.config, this.step));
+      writeBuffer(this.gpu.device, this.uniforms[g], packAdamUniform(count, width, split, active, lr, lrRest, this.config, this.step));
       const bind = bindEntries(
         this.gpu.device,
         this.pipeline,

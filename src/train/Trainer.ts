@@ -208,7 +208,7 @@ export class Trainer {
     this.ensureStatsCapacity();
 
     const enc = d.createCommandEncoder({ label: `step ${this.step}` });
-    this.grads.clear(enc);
+    this.grads.clear(enc, this.grads.count);
     enc.clearBuffer(this.gradRgb);
     enc.clearBuffer(this.gradDepth);
     enc.clearBuffer(this.lossBuf);
