@@ -83,6 +83,20 @@ export function jacobianLimits(camera: Camera): [number, number, number, number]
  * 32 on NVIDIA), so one subgroupAdd reduces a whole tile; otherwise (no subgroups, a variable
  * size, or SwiftShader's 4) 16 threads that reduce in workgroup memory.
  */
+/**
+ * Compositing kernels: 'lanes' (shaders/rasterize.wgsl, rasterize_backward.wgsl: tileLanes threads
+ * per tile, per-pixel state unrolled into scalars, no workgroup staging) is several times faster
+ * on lavapipe; 'wg256' (rasterize_wg256.wgsl, rasterize_backward_wg256.wgsl: one thread per pixel,
+ * splats staged in workgroup memory) is the GPU textbook form, and the one SwiftShader can compile
+ * (it takes over 10 minutes on the unrolled 'lanes' kernels). Both agree with the float64 reference.
+ */
+export type CompositingVariant = 'lanes' | 'wg256';
+
+/** 'lanes' on lavapipe (llvmpipe), 'wg256' elsewhere (GPUs: not yet measured; SwiftShader). */
+export function defaultCompositing(gpu: Pick<GpuContext, 'adapterName'>): CompositingVariant {
+  return /llvmpipe|lavapipe/i.test(gpu.adapterName) ? 'lanes' : 'wg256';
+}
+
 export function tileLanes(gpu: GpuContext, useSubgroups: boolean): { count: number; subgroup: boolean } {
   const info = gpu.adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
   const lo = info?.subgroupMinSize ?? 0;
@@ -199,12 +213,17 @@ export class GaussianRasterizer {
    * @param opts.maxIntersections initial intersection capacity (default 2^22); grows via syncCapacity/render
    * @param opts.useSubgroups force the subgroup (true) or plain (false) paths
    * @param opts.sortVariant force the radix sort implementation (default: RadixSort.defaultVariant, 'chunked' on CPU drivers)
+   * @param opts.compositing force the compositing kernels (default: defaultCompositing(gpu))
    */
-  static async create(gpu: GpuContext, opts: { maxIntersections?: number; useSubgroups?: boolean; sortVariant?: SortVariant } = {}): Promise<GaussianRasterizer> {
+  static async create(
+    gpu: GpuContext,
+    opts: { maxIntersections?: number; useSubgroups?: boolean; sortVariant?: SortVariant; compositing?: CompositingVariant } = {},
+  ): Promise<GaussianRasterizer> {
     const sg = opts.useSubgroups ?? gpu.hasSubgroups;
     if (sg && !gpu.hasSubgroups) throw new Error('GaussianRasterizer.create: useSubgroups requested but the device has no subgroups feature');
     const d = gpu.device;
     const lanes = tileLanes(gpu, sg);
+    const wg256 = (opts.compositing ?? defaultCompositing(gpu)) === 'wg256';
     const mk = (code: string, entry: string, file: string) => cachedPipeline(d, code, entry, `shaders/${file}.wgsl`);
     const names = [
       ['project', stageSource.project, 'main', 'project'],
@@ -212,8 +231,10 @@ export class GaussianRasterizer {
       ['emit', stageSource.tiles, 'emit', 'tiles'],
       ['setup', stageSource.tiles, 'setup', 'tiles'],
       ['tileRanges', stageSource.tiles, 'tileRanges', 'tiles'],
-      ['rasterize', stageSource.rasterize(lanes.count), 'main', 'rasterize'],
-      ['rasterBackward', stageSource.rasterizeBackward(sg && lanes.subgroup, lanes.count), 'main', 'rasterize_backward'],
+      wg256 ? ['rasterize', stageSource.rasterizeWg256, 'main', 'rasterize_wg256'] : ['rasterize', stageSource.rasterize(lanes.count), 'main', 'rasterize'],
+      wg256
+        ? ['rasterBackward', stageSource.rasterizeBackwardWg256(sg), 'main', 'rasterize_backward_wg256']
+        : ['rasterBackward', stageSource.rasterizeBackward(sg && lanes.subgroup, lanes.count), 'main', 'rasterize_backward'],
       ['shBackward', stageSource.projectBackward, 'shBackward', 'project_backward'],
       ['geomBackward', stageSource.projectBackward, 'geomBackward', 'project_backward'],
       ['statsBackward', stageSource.projectBackward, 'statsBackward', 'project_backward'],

@@ -9,6 +9,8 @@ import projectBackward from '../../shaders/project_backward.wgsl?raw';
 import tiles from '../../shaders/tiles.wgsl?raw';
 import rasterize from '../../shaders/rasterize.wgsl?raw';
 import rasterizeBackward from '../../shaders/rasterize_backward.wgsl?raw';
+import rasterizeWg256 from '../../shaders/rasterize_wg256.wgsl?raw';
+import rasterizeBackwardWg256 from '../../shaders/rasterize_backward_wg256.wgsl?raw';
 import scan from '../../shaders/scan.wgsl?raw';
 import sort from '../../shaders/sort.wgsl?raw';
 import sortChunked from '../../shaders/sort_chunked.wgsl?raw';
@@ -46,6 +48,9 @@ export const stageSource = {
   /** `lanes`: threads per tile workgroup (see tileLanes in GaussianRasterizer). */
   rasterize: (lanes: number) => `const LANES: u32 = ${lanes}u;\n` + common + unrollPixels(rasterize, 256 / lanes),
   /** `lanes`: threads per tile workgroup; with subgroups it must be the device's fixed subgroup size. */
+  /** The 'wg256' compositing variant: one thread per pixel, splats staged in workgroup memory. */
+  rasterizeWg256: common + rasterizeWg256,
+  rasterizeBackwardWg256: (useSubgroups: boolean) => (useSubgroups ? 'enable subgroups;\n' : '') + common + selectVariant(rasterizeBackwardWg256, useSubgroups),
   rasterizeBackward: (useSubgroups: boolean, lanes: number) =>
     (useSubgroups ? 'enable subgroups;\n' : '') + `const LANES: u32 = ${lanes}u;\n` + common + unrollPixels(selectVariant(rasterizeBackward, useSubgroups), 256 / lanes),
   tiles: common + tiles,

@@ -2,15 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { acquireGpu } from '../../src/gpu/device';
 import { createStorageBuffer, readF32 } from '../../src/gpu/buffers';
 import { GaussianBuffers } from '../../src/splat/GaussianBuffers';
-import { GaussianRasterizer, type RasterOptions } from '../../src/splat/GaussianRasterizer';
+import { GaussianRasterizer, defaultCompositing, type RasterOptions } from '../../src/splat/GaussianRasterizer';
 import { referenceBackward, referenceForward, type RefCloud } from '../../src/splat/referenceRasterizer';
 import type { GaussianCloud } from '../../src/core/GaussianCloud';
 import { mulberry32, randomCamera, randomScene } from '../../src/splat/randomScene';
 
 describe('GPU forward rasterizer vs float64 CPU reference', () => {
-  it('matches on 24 random scenes of 600 Gaussians (64x48 and 96x64, SH 0-3, both antialiasing modes)', async () => {
+  it.each(['lanes', 'wg256'] as const)('matches on 24 random scenes of 600 Gaussians (64x48 and 96x64, SH 0-3, both antialiasing modes), %s kernels', async (compositing) => {
     const gpu = await acquireGpu();
-    const raster = await GaussianRasterizer.create(gpu, { maxIntersections: 1 << 16 });
+    const raster = await GaussianRasterizer.create(gpu, { maxIntersections: 1 << 16, compositing });
     const gb = new GaussianBuffers(gpu.device, 600);
     let worst = { rgb: 0, alpha: 0, depth: 0 };
     let ambiguousTotal = 0;
@@ -121,14 +121,16 @@ describe('CPU reference gradients vs central finite differences', () => {
 
 describe('GPU backward vs float64 CPU reference', () => {
   it.each([
-    [0, false, true],
-    [1, true, true],
-    [2, false, false],
-    [3, true, false],
-  ])('SH degree %s, antialiased=%s, subgroups=%s', async (deg, antialiased, wantSubgroups) => {
+    [0, false, true, 'lanes'],
+    [1, true, true, 'lanes'],
+    [2, false, false, 'lanes'],
+    [3, true, false, 'lanes'],
+    [0, false, true, 'wg256'],
+    [3, true, false, 'wg256'],
+  ] as const)('SH degree %s, antialiased=%s, subgroups=%s, %s kernels', async (deg, antialiased, wantSubgroups, compositing) => {
     const gpu = await acquireGpu();
     const useSubgroups = wantSubgroups && gpu.hasSubgroups;
-    const raster = await GaussianRasterizer.create(gpu, { maxIntersections: 1 << 16, useSubgroups });
+    const raster = await GaussianRasterizer.create(gpu, { maxIntersections: 1 << 16, useSubgroups, compositing });
     const r = mulberry32(500 + deg);
     const [w, h] = deg % 2 ? [96, 64] : [64, 48];
     const camera = randomCamera(r, w, h);
@@ -327,5 +329,13 @@ describe('tile/depth ordering (the 64-bit key: tile id high, depth low)', () => 
     let missing = 0;
     for (let k = 0; k < tiles.length; k++) if (!refPairs.has(`${tiles[k]}:${gaussians[k]}`)) missing++;
     expect(missing + Math.abs(refPairs.size - tiles.length)).toBeLessThanOrEqual(Math.max(2, 0.002 * refPairs.size));
+  });
+});
+
+describe('compositing kernel choice', () => {
+  it('uses the lanes kernels on lavapipe only (SwiftShader cannot compile them in reasonable time)', () => {
+    expect(defaultCompositing({ adapterName: 'mesa software llvmpipe: Mesa 25.0.7' })).toBe('lanes');
+    expect(defaultCompositing({ adapterName: 'google swiftshader SwiftShader driver 5.0.0' })).toBe('wg256');
+    expect(defaultCompositing({ adapterName: 'nvidia hopper NVIDIA H200' })).toBe('wg256');
   });
 });
