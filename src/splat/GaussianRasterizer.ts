@@ -78,12 +78,6 @@ export function jacobianLimits(camera: Camera): [number, number, number, number]
 }
 
 /**
- * Threads per tile in the compositing forward and backward (shaders/rasterize*.wgsl): the device's
- * subgroup size when it is fixed (subgroupMinSize == subgroupMaxSize, e.g. 8 on lavapipe,
- * 32 on NVIDIA), so one subgroupAdd reduces a whole tile; otherwise (no subgroups, a variable
- * size, or SwiftShader's 4) 16 threads that reduce in workgroup memory.
- */
-/**
  * Compositing kernels: 'lanes' (shaders/rasterize.wgsl, rasterize_backward.wgsl: tileLanes threads
  * per tile, per-pixel state unrolled into scalars, no workgroup staging) is several times faster
  * on lavapipe; 'wg256' (rasterize_wg256.wgsl, rasterize_backward_wg256.wgsl: one thread per pixel,
@@ -97,6 +91,12 @@ export function defaultCompositing(gpu: Pick<GpuContext, 'adapterName'>): Compos
   return /llvmpipe|lavapipe/i.test(gpu.adapterName) ? 'lanes' : 'wg256';
 }
 
+/**
+ * Threads per tile in the compositing forward and backward (shaders/rasterize*.wgsl): the device's
+ * subgroup size when it is fixed (subgroupMinSize == subgroupMaxSize, e.g. 8 on lavapipe,
+ * 32 on NVIDIA), so one subgroupAdd reduces a whole tile; otherwise (no subgroups, a variable
+ * size, or SwiftShader's 4) 16 threads that reduce in workgroup memory.
+ */
 export function tileLanes(gpu: GpuContext, useSubgroups: boolean): { count: number; subgroup: boolean } {
   const info = gpu.adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
   const lo = info?.subgroupMinSize ?? 0;
