@@ -41,18 +41,21 @@ export function unrollPixels(code: string, count: number): string {
   );
 }
 
+const enableSubgroups = (on: boolean) => (on ? 'enable subgroups;\n' : '');
+const lanesConst = (lanes: number) => `const LANES: u32 = ${lanes}u;\n`;
+
 /** Source of one rasterizer stage (shared declarations prepended). */
 export const stageSource = {
   project: common + project,
   projectBackward: common + projectBackward,
   /** `lanes`: threads per tile workgroup (see tileLanes in GaussianRasterizer). */
-  rasterize: (lanes: number) => `const LANES: u32 = ${lanes}u;\n` + common + unrollPixels(rasterize, 256 / lanes),
+  rasterize: (lanes: number) => lanesConst(lanes) + common + unrollPixels(rasterize, 256 / lanes),
   /** `lanes`: threads per tile workgroup; with subgroups it must be the device's fixed subgroup size. */
+  rasterizeBackward: (useSubgroups: boolean, lanes: number) =>
+    enableSubgroups(useSubgroups) + lanesConst(lanes) + common + unrollPixels(selectVariant(rasterizeBackward, useSubgroups), 256 / lanes),
   /** The 'wg256' compositing variant: one thread per pixel, splats staged in workgroup memory. */
   rasterizeWg256: common + rasterizeWg256,
-  rasterizeBackwardWg256: (useSubgroups: boolean) => (useSubgroups ? 'enable subgroups;\n' : '') + common + selectVariant(rasterizeBackwardWg256, useSubgroups),
-  rasterizeBackward: (useSubgroups: boolean, lanes: number) =>
-    (useSubgroups ? 'enable subgroups;\n' : '') + `const LANES: u32 = ${lanes}u;\n` + common + unrollPixels(selectVariant(rasterizeBackward, useSubgroups), 256 / lanes),
+  rasterizeBackwardWg256: (useSubgroups: boolean) => enableSubgroups(useSubgroups) + common + selectVariant(rasterizeBackwardWg256, useSubgroups),
   tiles: common + tiles,
   scan: (useSubgroups: boolean) => prefixSource(useSubgroups) + scan,
   sort: (useSubgroups: boolean) => prefixSource(useSubgroups) + sort,

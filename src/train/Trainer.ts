@@ -79,7 +79,7 @@ export class Trainer {
   overflows = 0;
   /**
    * CPU-side costs, for bench:train: milliseconds spent recording and submitting steps (summed
-   * over `steps`), and in densification (download, strategy, upload; summed over `refines`).
+   * over `steps`), and in densification (download, strategy, upload recorded; summed over `refines`).
    */
   readonly cpuTimings = { encodeMs: 0, steps: 0, refineMs: 0, refines: 0 };
   private lastTargets: RenderTargets | null = null;
@@ -298,7 +298,6 @@ export class Trainer {
     enc.clearBuffer(this.mean2dGradNorm);
     enc.clearBuffer(this.visibleCount);
     this.gpu.device.queue.submit([enc.finish()]);
-    await this.gpu.device.queue.onSubmittedWorkDone();
     return out.report;
   }
 
