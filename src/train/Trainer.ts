@@ -271,7 +271,9 @@ export class Trainer {
 
   /** Downloads state, lets the strategy densify/prune, uploads the result. */
   private async refine(): Promise<RefineReport | undefined> {
-    if (!this.strategy || this.coherent || !this.strategy.shouldRefine(this.step)) return undefined;
+    // Never after the last step: no step would train what a split or an opacity reset leaves behind,
+    // and a reset at step == iterations (vanilla's 3000) would hand out a model of near-transparent splats.
+    if (!this.strategy || this.coherent || this.step >= this.recipe.iterations || !this.strategy.shouldRefine(this.step)) return undefined;
     const t0 = performance.now();
     const report = await this.refineNow(this.strategy);
     this.cpuTimings.refineMs += performance.now() - t0;

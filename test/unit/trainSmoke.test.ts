@@ -56,4 +56,22 @@ describe('training smoke test (sample scene, 64x48, 3 views)', () => {
     expect(lastMean - first).toBeGreaterThan(4.0);
     run.trainer.destroy();
   });
+
+  it('no refinement after the last step: an opacity reset due at step == iterations is skipped', async () => {
+    const gpu = await acquireGpu();
+    const scene = await renderSampleScene(gpu, { width: 64, height: 48 });
+    const split = splitForScene(scene, 3);
+    // Vanilla's schedule in small: its reset interval equals its length (3000 and 3000 in the recipe).
+    const recipe = applyOverrides(getRecipe('vanilla'), [
+      'iterations=40', 'randomCount=1000', 'strategy.refineStart=0', 'strategy.refineEvery=20', 'strategy.resetEvery=40',
+    ]);
+    const run = await runReconstruction(gpu, scene, split.train, recipe, { logEvery: 10 });
+    expect(run.trainer.step).toBe(40);
+    expect(run.trainer.cpuTimings.refines).toBe(1); // step 20 only
+    const cloud = await run.trainer.exportCloud();
+    // A reset sets every opacity to <= 0.01 (logit -4.6); trained splats are well above that.
+    const opacities = Array.from(cloud.logitOpacities, (l) => 1 / (1 + Math.exp(-l)));
+    expect(Math.max(...opacities)).toBeGreaterThan(0.05);
+    run.trainer.destroy();
+  });
 });
