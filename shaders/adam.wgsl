@@ -4,7 +4,7 @@
 // (so SH DC and higher bands can take different rates in one buffer, as 3DGS does).
 
 struct AdamParams {
-  count: u32,      // number of f32 elements to update (live Gaussians * active)
+  rows: u32,       // number of rows (live Gaussians) to update
   width: u32,      // floats per Gaussian in this group (row stride)
   split: u32,      // elements [0, split) of a row use lr, [split, active) use lr_rest
   activeWidth: u32, // leading floats of each row updated (SH bands above the active degree have no gradient)
@@ -24,22 +24,26 @@ struct AdamParams {
 @group(0) @binding(3) var<storage, read_write> m: array<f32>;
 @group(0) @binding(4) var<storage, read_write> v: array<f32>;
 
+// One thread per row, walking its active columns: no thread divides by the row width (integer
+// division is scalar code on CPU drivers, ~45% of this kernel on lavapipe, measured), and each row's
+// cache lines are read once (a workgroup per column re-streamed the buffer: 1.7x slower, measured).
 @compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * 256u;
-  if (i >= P.count) { return; }
-  let col = i % P.activeWidth;
-  let e = (i / P.activeWidth) * P.width + col;
-  var g = grad[e];
-  // A non-finite gradient must never poison the model: treat it as zero.
-  if (!(abs(g) <= 3.0e38)) { g = 0.0; }
-  let mi = P.beta1 * m[e] + (1.0 - P.beta1) * g;
-  let vi = P.beta2 * v[e] + (1.0 - P.beta2) * g * g;
-  m[e] = mi;
-  v[e] = vi;
-  var lr = P.lr;
-  if (col >= P.split) { lr = P.lr_rest; }
-  let mhat = mi / P.bias1;
-  let vhat = vi / P.bias2;
-  param[e] = param[e] - lr * mhat / (sqrt(vhat) + P.eps);
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let row = gid.x;
+  if (row >= P.rows) { return; }
+  let base = row * P.width;
+  for (var col = 0u; col < P.activeWidth; col++) {
+    let e = base + col;
+    var g = grad[e];
+    // A non-finite gradient must never poison the model: treat it as zero.
+    if (!(abs(g) <= 3.0e38)) { g = 0.0; }
+    let mi = P.beta1 * m[e] + (1.0 - P.beta1) * g;
+    let vi = P.beta2 * v[e] + (1.0 - P.beta2) * g * g;
+    m[e] = mi;
+    v[e] = vi;
+    let lr = select(P.lr_rest, P.lr, col < P.split);
+    let mhat = mi / P.bias1;
+    let vhat = vi / P.bias2;
+    param[e] = param[e] - lr * mhat / (sqrt(vhat) + P.eps);
+  }
 }

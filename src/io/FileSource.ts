@@ -59,23 +59,28 @@ export function zipSource(name: string, bytes: Uint8Array): FileSource {
 /**
  * A FileSource over browser Files (an <input webkitdirectory> list or a drop, see
  * filesFromDataTransfer). Paths come from `webkitRelativePath` when set, else a `relativePath` or
- * `path` property (set by drop helpers), else the file name.
+ * `path` property (set by drop helpers), else the file name. Loose files (a plain multi-file pick)
+ * thus have no folders; the loaders find them by name (see pathResolver.ts).
  * @param files the files; `name` labels the source in error messages
+ * @throws (from read) FormatError when the path is absent, or when several files share it (loose
+ *   files of the same name picked from different folders), rather than read an arbitrary one.
  */
 export function fileListSource(files: File[], name = 'dropped files'): FileSource {
-  const byPath = new Map<string, File>();
+  const byPath = new Map<string, File[]>();
   for (const f of files) {
     const g = f as File & { webkitRelativePath?: string; relativePath?: string; path?: string };
-    const rel = g.webkitRelativePath || g.relativePath || g.path || f.name;
-    byPath.set(cleanPath(rel), f);
+    const rel = cleanPath(g.webkitRelativePath || g.relativePath || g.path || f.name);
+    if (!byPath.has(rel)) byPath.set(rel, []);
+    byPath.get(rel)!.push(f);
   }
   return {
     name,
     list: () => [...byPath.keys()].filter((p) => !isJunkPath(p)),
     read: async (path: string) => {
-      const f = byPath.get(cleanPath(path));
-      if (!f) fail(name, path, 'no such file');
-      return new Uint8Array(await f.arrayBuffer());
+      const same = byPath.get(cleanPath(path));
+      if (!same) fail(name, path, 'no such file');
+      if (same.length > 1) fail(name, path, `${same.length} of the files share this name (${same.map((f) => `${f.size} bytes`).join(', ')}); pick only one, or the folder`);
+      return new Uint8Array(await same[0].arrayBuffer());
     },
   };
 }

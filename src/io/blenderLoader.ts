@@ -2,7 +2,8 @@ import { Camera } from '../core/Camera';
 import type { PointCloud, Scene } from '../core/Scene';
 import { basename, dirname, joinPath, type FileSource } from './FileSource';
 import { fail } from './FormatError';
-import { IMAGE_EXTENSIONS } from './imageDecode';
+import { IMAGE_EXTENSIONS, isImagePath } from './imageDecode';
+import { createPathResolver } from './pathResolver';
 import { readColmapModel } from './colmapLoader';
 import { readPly } from './plyFormat';
 import { assembleScene, sceneName, requireFinite, type FrameSpec, type LoadOptions } from './sceneAssembly';
@@ -21,11 +22,16 @@ import type { Distortion } from './undistort';
  * `ply_file_path` are taken as already in this file's frame (nerfstudio writes them transformed).
  *
  * @param jsonPaths the transforms files, in the order their frames are concatenated
+ * Image paths are found as createPathResolver describes: exactly, else by path tail, file name or
+ * stem, so loose files (a browser pick without folders) and zips of another layout load too.
+ *
  * @throws FormatError naming the file and field for invalid JSON, missing or non-finite matrices,
- *   missing intrinsics, unsupported camera models, missing images.
+ *   missing or invalid intrinsics (e.g. `camera_angle_x` outside (0, pi)), unsupported camera
+ *   models, missing images, and image names that match several files.
  */
 export async function loadBlender(src: FileSource, jsonPaths: { path: string; split?: 'train' | 'val' | 'test' }[], opts: LoadOptions = {}): Promise<Scene> {
   const listed = new Set(src.list());
+  const resolver = createPathResolver([...listed]);
   const frames: FrameSpec[] = [];
   let points: PointCloud | undefined;
   const background = opts.background ?? [1, 1, 1];
@@ -49,6 +55,8 @@ export async function loadBlender(src: FileSource, jsonPaths: { path: string; sp
       const M = m.slice(0, 3).flat() as number[];
       requireFinite(file, `${field}.transform_matrix`, M);
       const get = (k: string): number | undefined => (fr[k] ?? meta[k]) as number | undefined;
+      // Errors name the key where it was found: per frame, else at the top level.
+      const key = (k: string): string => (fr[k] !== undefined && fr[k] !== null ? `${field}.${k}` : k);
       const model = (fr.camera_model ?? meta.camera_model ?? 'OPENCV') as string;
       if (model !== 'OPENCV' && model !== 'PINHOLE' && model !== 'SIMPLE_PINHOLE') {
         fail(file, `${field}.camera_model`, `unsupported camera model "${model}" (supported: OPENCV, PINHOLE)`);
@@ -56,52 +64,51 @@ export async function loadBlender(src: FileSource, jsonPaths: { path: string; sp
       const dist: Distortion = { k1: get('k1') ?? 0, k2: get('k2') ?? 0, k3: get('k3') ?? 0, p1: get('p1') ?? 0, p2: get('p2') ?? 0 };
       requireFinite(file, `${field} distortion k1 k2 k3 p1 p2`, [dist.k1, dist.k2, dist.k3!, dist.p1, dist.p2]);
       if (get('k4')) fail(file, `${field}.k4`, 'k4 (fisheye) distortion is not supported');
-      let rel = joinPath(base, fr.file_path);
-      if (opts.downscale && opts.downscale > 1) {
-        const d = rel.replace(/(^|\/)images\//, `$1images_${opts.downscale}/`);
-        if (listed.has(d) || IMAGE_EXTENSIONS.some((e) => listed.has(d + e))) rel = d;
-      }
-      const withExt = (r: string) => [r, ...IMAGE_EXTENSIONS.map((e) => r + e), ...IMAGE_EXTENSIONS.map((e) => r + e.toUpperCase())];
-      let path = withExt(rel).find((p) => listed.has(p));
-      if (!path) {
-        // Absolute or foreign paths (written on another machine): match the last two components.
-        const tail = fr.file_path.replace(/\\/g, '/').split('/').filter((x: string) => x && x !== '.').slice(-2).join('/');
-        const hits = tail ? [...listed].filter((p) => withExt(tail).some((t) => p === t || p.endsWith(`/${t}`))) : [];
-        if (hits.length === 1) path = hits[0];
-      }
-      if (!path) fail(file, `${field}.file_path`, `image "${fr.file_path}" not found (tried with ${IMAGE_EXTENSIONS.join(', ')})`);
+      const image = { written: fr.file_path as string, base, extensions: IMAGE_EXTENSIONS, accept: isImagePath, what: 'image' };
+      // nerfstudio's images_N copies sit next to images/: use them when present.
+      const downscaled = opts.downscale && opts.downscale > 1
+        ? resolver.exact({ ...image, base: '', written: joinPath(base, fr.file_path).replace(/(^|\/)images\//, `$1images_${opts.downscale}/`) })
+        : undefined;
+      const path = downscaled ?? resolver.resolve({ file, field: `${field}.file_path` }, image);
       frames.push({
         path,
         name: basename(path),
         split,
         distortion: dist,
+        sceneRef: { file, field },
         makeCamera(width: number, height: number): Camera {
           const w = get('w');
           const h = get('h');
-          let fx = get('fl_x');
-          let fy = get('fl_y');
-          let cx = get('cx');
-          let cy = get('cy');
           let s = 1;
           if (w !== undefined || h !== undefined) {
-            requireFinite(file, `${field} w h`, [w ?? NaN, h ?? NaN]);
+            requireFinite(file, `${key('w')} ${key('h')}`, [w ?? NaN, h ?? NaN]);
+            if (!(w! > 0 && h! > 0)) fail(file, `${key('w')} ${key('h')}`, `image size must be positive, got ${w}x${h}`);
             s = width / w!;
             if (Math.abs(height - h! * s) > 1 || (s !== 1 && !(opts.downscale && Math.abs(s * opts.downscale - 1) < 0.01))) {
               fail(`${src.name}/${path}`, 'image size', `${width}x${height} disagrees with the intrinsics w=${w}, h=${h} of ${jsonPath}`);
             }
           }
-          if (fx === undefined) {
-            const ax = get('camera_angle_x');
-            if (ax === undefined) fail(file, `${field} intrinsics`, 'needs fl_x or camera_angle_x');
-            requireFinite(file, 'camera_angle_x', [ax]);
-            fx = width / (2 * Math.tan(ax / 2)) / s;
-            const ay = get('camera_angle_y');
-            fy = fy ?? (ay !== undefined ? height / (2 * Math.tan(ay / 2)) / s : fx);
-          }
-          fy = fy ?? fx;
-          cx = cx ?? width / 2 / s;
-          cy = cy ?? height / 2 / s;
-          requireFinite(file, `${field} fl_x fl_y cx cy`, [fx, fy, cx, cy]);
+          // Focal lengths in pixels of the size the intrinsics were written for (w x h, else the image's).
+          const focal = (lengthKey: string, angleKey: string, pixels: number): number | undefined => {
+            const f = get(lengthKey);
+            if (f !== undefined) {
+              requireFinite(file, key(lengthKey), [f]);
+              if (!(f > 0)) fail(file, key(lengthKey), `focal length must be positive (pixels), got ${f}`);
+              return f;
+            }
+            const angle = get(angleKey);
+            if (angle === undefined) return undefined;
+            requireFinite(file, key(angleKey), [angle]);
+            // tan(angle / 2) is positive and finite only for a field of view in (0, pi).
+            if (!(angle > 0 && angle < Math.PI)) fail(file, key(angleKey), `field of view must be in (0, pi) radians, got ${angle}`);
+            return pixels / s / (2 * Math.tan(angle / 2));
+          };
+          const fx = focal('fl_x', 'camera_angle_x', width);
+          if (fx === undefined) fail(file, `${field} intrinsics`, 'needs fl_x or camera_angle_x');
+          const fy = focal('fl_y', 'camera_angle_y', height) ?? fx;
+          const cx = get('cx') ?? width / 2 / s;
+          const cy = get('cy') ?? height / 2 / s;
+          requireFinite(file, `${key('cx')} ${key('cy')}`, [cx, cy]);
           // OpenGL c2w (x right, y up, z back) -> OpenCV c2w: negate the y and z axis columns.
           const c2w = [M[0], -M[1], -M[2], M[3], M[4], -M[5], -M[6], M[7], M[8], -M[9], -M[10], M[11], 0, 0, 0, 1];
           return Camera.fromC2W(c2w, fx * s, fy * s, cx * s, cy * s, width, height, basename(path));
@@ -109,8 +116,7 @@ export async function loadBlender(src: FileSource, jsonPaths: { path: string; sp
       });
     });
     if (!points && typeof meta.ply_file_path === 'string') {
-      const plyPath = joinPath(base, meta.ply_file_path);
-      if (!listed.has(plyPath)) fail(file, 'ply_file_path', `"${meta.ply_file_path}" not found`);
+      const plyPath = resolver.resolve({ file, field: 'ply_file_path' }, { written: meta.ply_file_path, base, accept: (p) => p.toLowerCase().endsWith('.ply'), what: 'point cloud' });
       points = readPointPly(`${src.name}/${plyPath}`, await src.read(plyPath));
     }
     if (meta.applied_transform !== undefined) {
@@ -124,6 +130,7 @@ export async function loadBlender(src: FileSource, jsonPaths: { path: string; sp
       }
     }
   }
+  if (frames.length === 0) fail(`${src.name}/${jsonPaths[0].path}`, 'frames', 'the scene lists no frames');
   return assembleScene(src, frames, { name: sceneName(src, dirname(jsonPaths[0].path)), protocol: 'blender', background, points }, opts);
 }
 

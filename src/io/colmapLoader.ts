@@ -2,6 +2,8 @@ import { Camera } from '../core/Camera';
 import type { PointCloud, Scene } from '../core/Scene';
 import { basename, dirname, joinPath, type FileSource } from './FileSource';
 import { fail } from './FormatError';
+import { IMAGE_EXTENSIONS, isImagePath } from './imageDecode';
+import { createPathResolver } from './pathResolver';
 import {
   parseCamerasBinary, parseCamerasText, parseImagesBinary, parseImagesText, parsePointsBinary, parsePointsText,
   quatToRotation, type ColmapCamera, type ColmapModel,
@@ -27,7 +29,7 @@ function intrinsics(file: string, c: ColmapCamera): { fx: number; fy: number; cx
  * Reads the COLMAP model files in `dir` (binary preferred over text when both exist).
  * @throws FormatError naming the file and field for malformed content.
  */
-export async function readColmapModel(src: FileSource, dir: string): Promise<ColmapModel & { camerasFile: string }> {
+export async function readColmapModel(src: FileSource, dir: string): Promise<ColmapModel & { camerasFile: string; imagesFile: string }> {
   const listed = new Set(src.list());
   const pick = (stem: string) => {
     const bin = joinPath(dir, `${stem}.bin`);
@@ -44,7 +46,7 @@ export async function readColmapModel(src: FileSource, dir: string): Promise<Col
   const pf = pick('points3D');
   let points: PointCloud | undefined;
   if (pf) points = pf.binary ? parsePointsBinary(label(pf.path), await src.read(pf.path)) : parsePointsText(label(pf.path), await text(pf.path));
-  return { cameras, images, points, camerasFile: label(cf.path) };
+  return { cameras, images, points, camerasFile: label(cf.path), imagesFile: label(imf.path) };
 }
 
 /**
@@ -54,13 +56,16 @@ export async function readColmapModel(src: FileSource, dir: string): Promise<Col
  * Poses are already OpenCV world-to-camera. Radial models are undistorted; points3D become
  * Scene.points. Frames are sorted by image name. Protocol 'even'.
  * @param dir folder of the model files inside the source
+ * Image files are found as createPathResolver describes (`images/<name>` exactly, else by path tail,
+ * file name or stem), so loose files and zips of another layout load too.
  * @throws FormatError naming the file and field: unsupported camera model, unknown camera id,
- *   missing image, image size different from the camera's width/height.
+ *   non-positive focal length, missing image or an image name matching several files, image size
+ *   different from the camera's width/height.
  */
 export async function loadColmap(src: FileSource, dir: string, opts: LoadOptions = {}): Promise<Scene> {
   const model = await readColmapModel(src, dir);
   const listed = src.list();
-  const set = new Set(listed);
+  const resolver = createPathResolver(listed);
   let root = dir;
   while (root && /^(sparse|\d+)$/.test(basename(root))) root = dirname(root);
   if (/(^|\/)sparse$/.test(dir)) root = dirname(dir);
@@ -75,13 +80,18 @@ export async function loadColmap(src: FileSource, dir: string, opts: LoadOptions
     const cam = model.cameras.get(im.cameraId);
     if (!cam) fail(model.camerasFile, `camera ${im.cameraId}`, `not found (used by image ${im.name})`);
     const K = intrinsics(model.camerasFile, cam);
-    let path = joinPath(root, folder, im.name);
-    if (!set.has(path)) path = listed.find((p) => p.endsWith(`/${im.name}`) && p.includes(`${folder}/`)) ?? path;
+    if (!(K.fx > 0 && K.fy > 0)) fail(model.camerasFile, `camera ${cam.id} params`, `focal lengths must be positive (pixels), got fx=${K.fx}, fy=${K.fy}`);
+    // The folder is part of the written path so that a path tail such as images/a.png can match.
+    const path = resolver.resolve(
+      { file: model.imagesFile, field: `image ${im.id} name` },
+      { written: `${folder}/${im.name}`, base: root, extensions: IMAGE_EXTENSIONS, accept: isImagePath, what: 'image' },
+    );
     return {
       path,
       name: im.name,
       distortion: K.dist,
       shrink,
+      sceneRef: { file: model.imagesFile, field: `image ${im.id}` },
       makeCamera(width: number, height: number): Camera {
         const ew = cam.width * scale;
         const eh = cam.height * scale;

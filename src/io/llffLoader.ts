@@ -2,7 +2,7 @@ import { Camera } from '../core/Camera';
 import type { Scene } from '../core/Scene';
 import { basename, dirname, joinPath, type FileSource } from './FileSource';
 import { fail } from './FormatError';
-import { isImagePath } from './imageDecode';
+import { isImagePath, readImageHeader } from './imageDecode';
 import { readNpy } from './npy';
 import { assembleScene, sceneName, requireFinite, type FrameSpec, type LoadOptions } from './sceneAssembly';
 
@@ -15,8 +15,11 @@ import { assembleScene, sceneName, requireFinite, type FrameSpec, type LoadOptio
  * Cameras become OpenCV (x right = column 1, y down = column 0, z forward = -column 2).
  *
  * @param root folder of poses_bounds.npy inside the source ('' for the top level)
+ * Without an `images*` folder, the images next to poses_bounds.npy (loose files) or else in the one
+ * folder under it that holds images are used, their reduction factor read from the first one's width.
+ *
  * @throws FormatError naming the file and field: bad .npy, non-finite poses, pose/image count
- *   mismatch, missing image folder, image size that disagrees with H, W.
+ *   mismatch, no images (or images in several folders), image size that disagrees with H, W.
  */
 export async function loadLlff(src: FileSource, root: string, opts: LoadOptions = {}): Promise<Scene> {
   const posesPath = joinPath(root, 'poses_bounds.npy');
@@ -38,7 +41,11 @@ export async function loadLlff(src: FileSource, root: string, opts: LoadOptions 
     if (!folders.has(factor)) folders.set(factor, []);
     folders.get(factor)!.push(p);
   }
-  if (folders.size === 0) fail(`${src.name}/${root || '.'}`, 'images', 'no images/ or images_N/ folder with PNG/JPEG files next to poses_bounds.npy');
+  if (folders.size === 0) {
+    // Loose files (a browser pick has no folders) or another layout: the one folder holding images.
+    const loose = await looseImages(src, root, posesFile, data[1 * 5 + 4]);
+    folders.set(loose.factor, loose.paths);
+  }
   let factor: number;
   let shrink = 1;
   if (opts.downscale !== undefined) {
@@ -69,6 +76,7 @@ export async function loadLlff(src: FileSource, root: string, opts: LoadOptions 
       path,
       name: basename(path),
       shrink,
+      sceneRef: { file: posesFile, field: `row ${i}` },
       makeCamera(width: number, height: number): Camera {
         const s = W / width;
         if (!(H > 0 && W > 0 && f > 0)) fail(posesFile, `row ${i} hwf`, `invalid H, W, f = ${H}, ${W}, ${f}`);
@@ -91,4 +99,35 @@ export async function loadLlff(src: FileSource, root: string, opts: LoadOptions 
   });
   const depthBounds: [number, number][] = Array.from({ length: n }, (_, i) => [data[i * 17 + 15], data[i * 17 + 16]]);
   return assembleScene(src, frames, { name: sceneName(src, root), protocol: 'llff', background: opts.background ?? [0, 0, 0], depthBounds }, opts);
+}
+
+/**
+ * Images of an LLFF scene without `images*` folders: those directly in `root` (loose files), else
+ * those of the only folder under `root` that holds images. The reduction factor (full width W / the
+ * first image's width) is rounded to an integer when that is within a pixel, like images_N.
+ * @throws FormatError when no folder, or several folders, hold images.
+ */
+async function looseImages(src: FileSource, root: string, posesFile: string, fullWidth: number): Promise<{ factor: number; paths: string[] }> {
+  const prefix = root ? `${root}/` : '';
+  const byFolder = new Map<string, string[]>();
+  for (const p of src.list()) {
+    if (!isImagePath(p) || !p.startsWith(prefix)) continue;
+    const d = dirname(p);
+    if (!byFolder.has(d)) byFolder.set(d, []);
+    byFolder.get(d)!.push(p);
+  }
+  const folders = [...byFolder.keys()].sort();
+  const chosen = byFolder.has(root) ? root : folders.length === 1 ? folders[0] : undefined;
+  if (chosen === undefined) {
+    const detail = folders.length === 0
+      ? 'no images/ or images_N/ folder with PNG/JPEG files next to poses_bounds.npy, and no images elsewhere'
+      : `no images/ or images_N/ folder next to poses_bounds.npy, and ${folders.length} folders hold images: ${folders.map((f) => `"${f}/"`).join(', ')}; keep one`;
+    fail(`${src.name}/${root || '.'}`, 'images', detail);
+  }
+  const paths = byFolder.get(chosen)!.sort();
+  const { width } = readImageHeader(`${src.name}/${paths[0]}`, await src.read(paths[0]));
+  const ratio = fullWidth / width;
+  const rounded = Math.round(ratio);
+  if (!(ratio > 0) || !Number.isFinite(ratio)) fail(posesFile, 'row 0 hwf', `invalid W = ${fullWidth}`);
+  return { factor: rounded >= 1 && Math.abs(fullWidth / rounded - width) <= 1 ? rounded : ratio, paths };
 }

@@ -10,23 +10,34 @@ import { loadScene, type LoadOptions } from './loadScene';
  */
 
 /**
- * A FileSource over a folder on disk (recursive; hidden folders such as .git skipped).
+ * A FileSource over a folder on disk (recursive; hidden folders such as .git skipped). Symbolic
+ * links are followed, to files and to folders alike (a scene whose `train/` links elsewhere lists
+ * `train/r_0.png`); a link back to a folder already being walked, or a broken link, is skipped.
  * @throws FormatError when the path is not a readable folder.
  */
 export async function nodeDirSource(path: string): Promise<FileSource> {
   const st = await fs.stat(path).catch(() => undefined);
   if (!st?.isDirectory()) fail(path, 'folder', 'not found or not a folder');
   const files: string[] = [];
+  // Real paths of the folders on the current walk, so that a link cycle ends.
+  const walking = new Set<string>();
   const walk = async (rel: string): Promise<void> => {
-    const entries = await fs.readdir(nodePath.join(path, rel), { withFileTypes: true });
+    const abs = nodePath.join(path, rel);
+    const real = await fs.realpath(abs);
+    if (walking.has(real)) return;
+    walking.add(real);
+    const entries = await fs.readdir(abs, { withFileTypes: true });
     for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) {
+      // Dirent types describe the link itself; stat follows it to the target.
+      const target = e.isSymbolicLink() ? await fs.stat(nodePath.join(abs, e.name)).catch(() => undefined) : e;
+      if (target?.isDirectory()) {
         if (!e.name.startsWith('.')) await walk(r);
-      } else if (e.isFile() || e.isSymbolicLink()) {
+      } else if (target?.isFile()) {
         files.push(r);
       }
     }
+    walking.delete(real);
   };
   await walk('');
   const set = new Set(files);

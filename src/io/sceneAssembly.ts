@@ -2,7 +2,8 @@ import type { Camera } from '../core/Camera';
 import { imageFromRGBA8, type ImageRGB } from '../core/Image';
 import type { PointCloud, Scene } from '../core/Scene';
 import type { FileSource } from './FileSource';
-import { fail } from './FormatError';
+import { fail, FormatError } from './FormatError';
+import type { PathReference } from './pathResolver';
 import { decodeImage, fitLongSide, resizeImage } from './imageDecode';
 import { isZeroDistortion, undistortImage, type Distortion } from './undistort';
 
@@ -27,6 +28,8 @@ export interface FrameSpec {
   name: string;
   /** Builds the (OpenCV, w2c) camera for the decoded image size; throws when the size disagrees. */
   makeCamera(width: number, height: number): Camera;
+  /** Scene file and field that define this frame's camera, named by errors the Camera constructor throws. */
+  sceneRef: PathReference;
   distortion?: Distortion;
   split?: 'train' | 'val' | 'test';
   /** Shrink the decoded image by this factor (downscale asked for a folder that is absent). */
@@ -46,7 +49,8 @@ export interface SceneMeta {
  * Decodes every frame's image (PNG/JPEG, EXIF orientation), composites RGBA over the background,
  * undistorts when the frame has distortion, then shrinks to `maxLongSide` (camera resized with it).
  * @throws FormatError naming the image for a missing or undecodable file or a size that disagrees
- *   with the intrinsics.
+ *   with the intrinsics, and naming the scene file and field (FrameSpec.sceneRef) for a camera that
+ *   cannot be built (e.g. a negative focal length).
  */
 export async function assembleScene(src: FileSource, frames: FrameSpec[], meta: SceneMeta, opts: LoadOptions): Promise<Scene> {
   if (frames.length === 0) fail(src.name, 'frames', 'the scene lists no images');
@@ -60,7 +64,7 @@ export async function assembleScene(src: FileSource, frames: FrameSpec[], meta: 
     const bytes = await src.read(f.path);
     const label = `${src.name}/${f.path}`;
     const dec = await decodeImage(label, bytes);
-    let cam = f.makeCamera(dec.width, dec.height);
+    let cam = cameraOf(f, dec.width, dec.height);
     let img = imageFromRGBA8(dec.rgba, dec.width, dec.height, meta.background);
     // Alpha rides along as a grey image so that undistortion and resizing treat it like the colours.
     let alpha: ImageRGB = { width: dec.width, height: dec.height, data: new Float32Array(dec.width * dec.height * 3) };
@@ -100,6 +104,16 @@ export async function assembleScene(src: FileSource, frames: FrameSpec[], meta: 
   if (meta.depthBounds) scene.depthBounds = meta.depthBounds;
   if (frames.some((f) => f.split)) scene.imageSplits = frames.map((f) => f.split ?? 'train');
   return scene;
+}
+
+/** The frame's camera; a plain Error from the Camera constructor becomes a FormatError naming the scene file. */
+function cameraOf(f: FrameSpec, width: number, height: number): Camera {
+  try {
+    return f.makeCamera(width, height);
+  } catch (e) {
+    if (e instanceof FormatError || !(e instanceof Error)) throw e;
+    throw new FormatError(f.sceneRef.file, f.sceneRef.field, e.message);
+  }
 }
 
 /** A scene's display name: its folder inside the source, else the source's last path component. */

@@ -1,7 +1,7 @@
 import adamWgsl from '../../shaders/adam.wgsl?raw';
 import type { GpuContext } from '../gpu/device';
 import { createStorageBuffer, createUniformBuffer, writeBuffer } from '../gpu/buffers';
-import { bindEntries, cachedPipeline, recordPass, workgroups } from '../gpu/passes';
+import { bindEntries, cachedPipeline, recordPass } from '../gpu/passes';
 import { GROUP_WIDTH, GaussianBuffers, PARAM_GROUPS, type ParamGroup } from '../splat/GaussianBuffers';
 
 /** Per-group learning rates. `shRest` applies to SH coefficients above the DC term. */
@@ -16,12 +16,15 @@ export interface AdamConfig {
 
 export const DEFAULT_ADAM: AdamConfig = { beta1: 0.9, beta2: 0.999, eps: 1e-15 };
 
+/** Most rows one pass updates: rows map to workgroup x (256 per workgroup, at most 65535 workgroups). */
+const MAX_ROWS = 256 * 65535;
+
 /** Packs the AdamParams uniform of shaders/adam.wgsl (48 bytes). */
-function packAdamUniform(count: number, width: number, split: number, active: number, lr: number, lrRest: number, c: AdamConfig, step: number): Float32Array {
+function packAdamUniform(rows: number, width: number, split: number, active: number, lr: number, lrRest: number, c: AdamConfig, step: number): Float32Array {
   const u = new ArrayBuffer(48);
   const ui = new Uint32Array(u);
   const uf = new Float32Array(u);
-  ui[0] = count;
+  ui[0] = rows;
   ui[1] = width;
   ui[2] = split;
   ui[3] = active;
@@ -33,6 +36,15 @@ function packAdamUniform(count: number, width: number, split: number, active: nu
   uf[9] = 1 - Math.pow(c.beta1, step);
   uf[10] = 1 - Math.pow(c.beta2, step);
   return uf;
+}
+
+/**
+ * Dispatch size of the Adam kernel for `rows` rows (one thread per row, 256 per workgroup).
+ * @throws Error when rows exceed 256 * 65535 (the kernel's row limit).
+ */
+function adamDispatch(rows: number): [number] {
+  if (rows > MAX_ROWS) throw new Error(`Adam: ${rows} rows exceed the kernel's limit of ${MAX_ROWS}`);
+  return [Math.max(1, Math.ceil(rows / 256))];
 }
 
 /**
@@ -68,7 +80,7 @@ export class FlatAdam {
     this.step++;
     writeBuffer(this.gpu.device, this.uniform, packAdamUniform(this.count, 1, 1, 1, lr, lr, this.config, this.step));
     const bind = bindEntries(this.gpu.device, this.pipeline, { 0: this.uniform, 1: param, 2: grad, 3: this.m, 4: this.v }, 'flatAdam');
-    recordPass(encoder, 'adam', this.pipeline, bind, workgroups(this.count, 256));
+    recordPass(encoder, 'adam', this.pipeline, bind, adamDispatch(this.count));
   }
 
   destroy(): void {
@@ -132,11 +144,10 @@ export class Adam {
       const width = GROUP_WIDTH[g];
       // SH bands above the active degree never had a gradient (the degree only grows): skip them.
       const active = g === 'sh' ? 3 * (params.shDegree + 1) ** 2 : width;
-      const count = params.count * active;
-      if (count === 0) continue;
+      if (params.count === 0) continue;
       const split = g === 'sh' ? 3 : width;
       const lrRest = g === 'sh' ? lrs.shRest : lr;
-      writeBuffer(this.gpu.device, this.uniforms[g], packAdamUniform(count, width, split, active, lr, lrRest, this.config, this.step));
+      writeBuffer(this.gpu.device, this.uniforms[g], packAdamUniform(params.count, width, split, active, lr, lrRest, this.config, this.step));
       const bind = bindEntries(
         this.gpu.device,
         this.pipeline,
@@ -144,7 +155,7 @@ export class Adam {
         `adam.${g}`,
       );
       // One pass per group (not one pass for all): the stage timer times passes.
-      recordPass(encoder, 'adam', this.pipeline, bind, workgroups(count, 256));
+      recordPass(encoder, 'adam', this.pipeline, bind, adamDispatch(params.count));
     }
   }
 }
