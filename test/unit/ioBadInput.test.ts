@@ -102,7 +102,7 @@ describe('bad scene input', () => {
       /lego\/transforms_train\.json/, /frames\[0\]\.file_path/, /not found/,
     );
     const files = { 'sparse/0/cameras.txt': enc('1 PINHOLE 4 4 3 3 2 2\n'), 'sparse/0/images.txt': enc('1 1 0 0 0 0 0 0 1 gone.png\n\n') };
-    await expectError(() => loadScene(memorySource('c', files)), /images\/gone\.png/, /missing image file/);
+    await expectError(() => loadScene(memorySource('c', files)), /c\/sparse\/0\/images\.txt/, /image 1 name/, /images\/gone\.png/, /not found/);
   });
 
   it('image size that disagrees with the intrinsics', async () => {
