@@ -75,7 +75,8 @@ export async function loadBlender(src: FileSource, jsonPaths: { path: string; sp
         name: basename(path),
         split,
         distortion: dist,
-        sceneRef: { file, field },
+        // Intrinsics are checked below; what the Camera constructor can still refuse comes from the pose.
+        sceneRef: { file, field: `${field}.transform_matrix` },
         makeCamera(width: number, height: number): Camera {
           const w = get('w');
           const h = get('h');

@@ -55,9 +55,9 @@ export async function readColmapModel(src: FileSource, dir: string): Promise<Col
  * else `images/` shrunk by N).
  * Poses are already OpenCV world-to-camera. Radial models are undistorted; points3D become
  * Scene.points. Frames are sorted by image name. Protocol 'even'.
- * @param dir folder of the model files inside the source
  * Image files are found as createPathResolver describes (`images/<name>` exactly, else by path tail,
  * file name or stem), so loose files and zips of another layout load too.
+ * @param dir folder of the model files inside the source
  * @throws FormatError naming the file and field: unsupported camera model, unknown camera id,
  *   non-positive focal length, missing image or an image name matching several files, image size
  *   different from the camera's width/height.

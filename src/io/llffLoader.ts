@@ -14,10 +14,10 @@ import { assembleScene, sceneName, requireFinite, type FrameSpec, type LoadOptio
  * `images_N/` (N times smaller; f scales by 1/N) and are matched to poses by sorted file name.
  * Cameras become OpenCV (x right = column 1, y down = column 0, z forward = -column 2).
  *
- * @param root folder of poses_bounds.npy inside the source ('' for the top level)
  * Without an `images*` folder, the images next to poses_bounds.npy (loose files) or else in the one
  * folder under it that holds images are used, their reduction factor read from the first one's width.
  *
+ * @param root folder of poses_bounds.npy inside the source ('' for the top level)
  * @throws FormatError naming the file and field: bad .npy, non-finite poses, pose/image count
  *   mismatch, no images (or images in several folders), image size that disagrees with H, W.
  */

@@ -7,6 +7,8 @@ import { FormatError } from '../../src/io/FormatError';
 import { decodeImage, readImageHeader } from '../../src/io/imageDecode';
 import { loadScene } from '../../src/io/loadScene';
 import { loadScenePath } from '../../src/io/nodeSource';
+import { assembleScene } from '../../src/io/sceneAssembly';
+import { Camera } from '../../src/core/Camera';
 import { readSplatFile, writeSplatFile } from '../../src/io/splatFile';
 import { llffRows, llffScene, lookAt, makeNpy, makePng, randomCloud } from './ioFixtures';
 
@@ -120,6 +122,35 @@ describe('bad scene input', () => {
     await expectError(() => loadScene(memorySource('fish', files)), /fish\/sparse\/0\/cameras\.txt/, /camera 7 model/, /unsupported camera model OPENCV_FISHEYE/);
     const ns = { camera_model: 'EQUIRECTANGULAR', fl_x: 5, frames: [{ file_path: 'a.png', transform_matrix: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] }] };
     await expectError(() => loadScene(memorySource('n', { 'transforms.json': enc(JSON.stringify(ns)), 'a.png': makePng(8, 8) })), /transforms\.json/, /camera_model/, /EQUIRECTANGULAR/);
+  });
+
+  it('invalid intrinsics name the scene file and its field, not only the image (camera_angle_x = -1, 65536)', async () => {
+    const frame = (extra: object = {}) => ({ file_path: 'a.png', transform_matrix: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 4], [0, 0, 0, 1]], ...extra });
+    const load = (meta: object) => loadScene(memorySource('s', { 'transforms.json': enc(JSON.stringify(meta)), 'a.png': makePng(8, 6) }));
+    for (const angle of [-1, 65536, 0, Math.PI]) {
+      const e = await expectError(() => load({ camera_angle_x: angle, frames: [frame()] }), /^s\/transforms\.json: camera_angle_x: /, /field of view/, new RegExp(`got ${angle}`));
+      expect(e).toBeInstanceOf(FormatError);
+    }
+    await expectError(() => load({ camera_angle_x: 0.8, frames: [frame({ camera_angle_x: -1 })] }), /s\/transforms\.json: frames\[0\]\.camera_angle_x: /);
+    await expectError(() => load({ camera_angle_x: 0.8, camera_angle_y: 65536, frames: [frame()] }), /s\/transforms\.json: camera_angle_y: /);
+    await expectError(() => load({ fl_x: -5, frames: [frame()] }), /s\/transforms\.json: fl_x: focal length must be positive/);
+    await expectError(() => load({ fl_x: 5, w: 0, h: 6, frames: [frame()] }), /s\/transforms\.json: w h: /);
+    const colmap = { 'sparse/0/cameras.txt': enc('1 PINHOLE 8 6 -5 5 4 3\n'), 'sparse/0/images.txt': enc('1 1 0 0 0 0 0 0 1 a.png\n\n'), 'images/a.png': makePng(8, 6) };
+    await expectError(() => loadScene(memorySource('c', colmap)), /c\/sparse\/0\/cameras\.txt: camera 1 params: focal lengths must be positive/);
+  });
+
+  it('a plain Error from the Camera constructor is re-thrown naming the frame\'s scene file and field', async () => {
+    const frame = {
+      path: 'a.png',
+      name: 'a.png',
+      sceneRef: { file: 's/poses.json', field: 'views[2]' },
+      makeCamera: (w: number, h: number) => new Camera([1, 0, 0, 0, 1, 0, 0, 0, 1], [0, 0, 0], -1, 1, w / 2, h / 2, w, h, 'a.png'),
+    };
+    const e = await expectError(
+      () => assembleScene(memorySource('s', { 'a.png': makePng(4, 4) }), [frame], { name: 's', protocol: 'even', background: [0, 0, 0] }, {}),
+      /^s\/poses\.json: views\[2\]: camera "a\.png": .*fx=-1/,
+    );
+    expect(e).toBeInstanceOf(FormatError);
   });
 
   it('empty folder', async () => {

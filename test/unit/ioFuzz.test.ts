@@ -4,6 +4,9 @@ import { readSplatFile, writeSplatFile } from '../../src/io/splatFile';
 import { decodeImage } from '../../src/io/imageDecode';
 import { readNpy } from '../../src/io/npy';
 import { parseCamerasBinary, parseImagesBinary, parseCamerasText, parseImagesText } from '../../src/io/colmapModel';
+import { memorySource } from '../../src/io/FileSource';
+import { FormatError } from '../../src/io/FormatError';
+import { loadScene } from '../../src/io/loadScene';
 import { makeNpy, makePng, randomCloud, rng, spzV4 } from './ioFixtures';
 
 /**
@@ -145,5 +148,71 @@ describe('fuzz: scene-side parsers (300 mutations each)', () => {
     expect(parseImagesBinary('images.bin', imgBin)[0].name).toBe('a.png');
     await fuzzAsync('cameras.bin', camBin, (b) => parseCamerasBinary('cameras.bin', b));
     await fuzzAsync('images.bin', imgBin, (b) => parseImagesBinary('images.bin', b));
+  });
+});
+
+describe('fuzz: 300 mutated transforms.json files load or fail naming transforms.json and a field', () => {
+  // Values that reach the checks: signs, zero, huge angles (tan wraps), wrong types, empty containers.
+  const VALUES: unknown[] = [-1, 0, 65536, -65536, 1e308, 1e-300, Math.PI, null, 'x', '', [], {}, true, [[1, 0]], './nowhere/r_9'];
+
+  /** Every [container, key] pair of a JSON tree, root excluded. */
+  function slots(v: unknown, out: [Record<string, unknown> | unknown[], string | number][] = []): typeof out {
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => {
+        out.push([v, i]);
+        slots(x, out);
+      });
+    } else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        out.push([v as Record<string, unknown>, k]);
+        slots(x, out);
+      }
+    }
+    return out;
+  }
+
+  it('each mutation loads or throws a FormatError naming transforms.json within 2 s', async () => {
+    const rnd = rng(1313);
+    const identity = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 4], [0, 0, 0, 1]];
+    const valid = {
+      camera_angle_x: 0.8,
+      k1: 0,
+      frames: [
+        { file_path: './train/r_0', transform_matrix: identity },
+        { file_path: 'images/r_1.png', transform_matrix: identity, camera_angle_x: 0.7 },
+      ],
+    };
+    const images = { 'train/r_0.png': makePng(8, 6), 'r_1.png': makePng(8, 6) };
+    let loads = 0;
+    let errors = 0;
+    const fields = new Set<string>();
+    for (let i = 0; i < 300; i++) {
+      const meta = structuredClone(valid) as unknown;
+      const edits = 1 + Math.floor(rnd() * 3);
+      for (let k = 0; k < edits; k++) {
+        const all = slots(meta);
+        const [obj, key] = all[Math.floor(rnd() * all.length)];
+        if (rnd() < 0.15 && !Array.isArray(obj)) delete obj[key as string];
+        else (obj as Record<string | number, unknown>)[key] = structuredClone(VALUES[Math.floor(rnd() * VALUES.length)]);
+      }
+      let text = JSON.stringify(meta);
+      if (rnd() < 0.1) text = text.slice(0, Math.floor(rnd() * text.length)); // truncated file
+      const t = performance.now();
+      try {
+        await loadScene(memorySource('fz', { 'transforms.json': new TextEncoder().encode(text), ...images }));
+        loads++;
+      } catch (e) {
+        errors++;
+        if (!(e instanceof FormatError) || !e.message.includes('transforms.json')) {
+          throw new Error(`mutation ${i} (${text}): unexpected ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+        }
+        fields.add(e.field.replace(/\[\d+\]/g, '[i]'));
+      }
+      expect(performance.now() - t).toBeLessThan(2000);
+    }
+    console.log(`transforms.json: ${loads} loads, ${errors} FormatErrors; fields: ${[...fields].sort().join(', ')}`);
+    expect(loads + errors).toBe(300);
+    expect(loads).toBeGreaterThan(0);
+    expect(fields.has('camera_angle_x') || fields.has('frames[i].camera_angle_x')).toBe(true);
   });
 });
