@@ -1,12 +1,10 @@
-import { PNG } from 'pngjs';
+import { encode } from 'fast-png';
 import type { ImageRGB } from '../core/Image';
 import { imageToRGBA8 } from '../core/Image';
 
-/** Encodes an RGB image (sRGB-encoded floats in [0,1]) as an 8-bit PNG. */
+/** Encodes an RGB image (sRGB-encoded floats in [0,1], H*W*3 row-major) as an 8-bit RGBA PNG. */
 export function encodePng(img: ImageRGB): Uint8Array {
-  const png = new PNG({ width: img.width, height: img.height });
-  png.data = Buffer.from(imageToRGBA8(img));
-  return new Uint8Array(PNG.sync.write(png));
+  return encode({ width: img.width, height: img.height, data: imageToRGBA8(img), depth: 8, channels: 4 });
 }
 
 /**
@@ -14,12 +12,10 @@ export function encodePng(img: ImageRGB): Uint8Array {
  * that are 0 or non-finite (unknown) are black.
  */
 export function encodeGreyPng(values: Float32Array, width: number, height: number, lo: number, hi: number): Uint8Array {
-  const png = new PNG({ width, height });
+  const data = new Uint8Array(width * height);
   for (let i = 0; i < width * height; i++) {
     const v = values[i];
-    const g = v && Number.isFinite(v) ? Math.round(Math.min(1, Math.max(0, (v - lo) / Math.max(1e-12, hi - lo))) * 255) : 0;
-    png.data[i * 4] = png.data[i * 4 + 1] = png.data[i * 4 + 2] = g;
-    png.data[i * 4 + 3] = 255;
+    data[i] = v && Number.isFinite(v) ? Math.round(Math.min(1, Math.max(0, (v - lo) / Math.max(1e-12, hi - lo))) * 255) : 0;
   }
-  return new Uint8Array(PNG.sync.write(png));
+  return encode({ width, height, data, depth: 8, channels: 1 });
 }

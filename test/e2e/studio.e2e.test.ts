@@ -26,12 +26,12 @@ async function viewerShot(name: string): Promise<Buffer> {
 
 /** Fraction of differing bytes between two equally sized PNG screenshots' raw bytes (decoded). */
 async function pixelDiff(a: Buffer, b: Buffer): Promise<number> {
-  const { PNG } = await import('pngjs');
-  const pa = PNG.sync.read(a);
-  const pb = PNG.sync.read(b);
-  if (pa.width !== pb.width || pa.height !== pb.height) return 1;
+  const { decode } = await import('fast-png');
+  const pa = decode(a);
+  const pb = decode(b);
+  if (pa.width !== pb.width || pa.height !== pb.height || pa.channels !== pb.channels || pa.channels < 3) return 1;
   let diff = 0;
-  for (let i = 0; i < pa.data.length; i += 4) {
+  for (let i = 0; i < pa.data.length; i += pa.channels) {
     const d = Math.abs(pa.data[i] - pb.data[i]) + Math.abs(pa.data[i + 1] - pb.data[i + 1]) + Math.abs(pa.data[i + 2] - pb.data[i + 2]);
     if (d > 24) diff++;
   }
