@@ -4,7 +4,12 @@ import { isCompressedPly, readCompressedPly } from './compressedPly';
 import { fail } from './FormatError';
 import { inriaCloudFromPly, writeInriaPly } from './inriaPly';
 import { hasPlyMagic, readPly } from './plyFormat';
-import { readSpz, writeSpz } from './spz';
+import { readSpz, writeSpz, type SpzOptions } from './spz';
+
+/** Per-format options of readSplatFile / writeSplatFile. */
+export interface SplatFileOptions {
+  spz?: SpzOptions;
+}
 
 /** Splat file formats this module reads and writes. */
 export type SplatFormat = 'ply' | 'compressed-ply' | 'splat' | 'spz';
@@ -53,9 +58,10 @@ export function checkFinite(name: string, cloud: GaussianCloud): void {
  * compressed PLY, antimatter15 .splat, SPZ v2/v3/v4. Formats: see inriaPly.ts, compressedPly.ts,
  * antimatterSplat.ts, spz.ts.
  * @param name file name (used for the extension and in error messages)
+ * @param options.spz SPZ options (axis convention; default the spec's RUB)
  * @throws FormatError naming the file and field on any malformed, truncated or non-finite input.
  */
-export function readSplatFile(name: string, bytes: Uint8Array): GaussianCloud {
+export function readSplatFile(name: string, bytes: Uint8Array, options?: SplatFileOptions): GaussianCloud {
   const fmt = detectSplatFormat(name, bytes);
   let cloud: GaussianCloud;
   if (fmt === 'ply') {
@@ -64,18 +70,12 @@ export function readSplatFile(name: string, bytes: Uint8Array): GaussianCloud {
   } else if (fmt === 'splat') {
     cloud = readAntimatterSplat(name, bytes);
   } else {
-    cloud = readSpz(name, bytes);
+    cloud = readSpz(name, bytes, options?.spz);
   }
   checkFinite(name, cloud);
   return cloud;
 }
 
-/**
- * Encodes a cloud in the format named by the extension of `name`: .ply (INRIA binary LE, lossless),
- * .splat (antimatter15), .spz (v3). `.compressed.ply` is not written.
- * @returns the bytes and `dropped`: human-readable notes on what the target cannot hold or quantizes.
- * @throws Error for an unsupported extension.
- */
 /** Splat file extensions writeSplatFile can write. */
 export const WRITABLE_SPLAT_EXTENSIONS = ['ply', 'splat', 'spz'] as const;
 
@@ -91,10 +91,17 @@ export function checkWritableSplatName(name: string): void {
   }
 }
 
-export function writeSplatFile(name: string, cloud: GaussianCloud): { bytes: Uint8Array; dropped: string[] } {
+/**
+ * Encodes a cloud in the format named by the extension of `name`: .ply (INRIA binary LE, lossless),
+ * .splat (antimatter15), .spz (v3). `.compressed.ply` is not written.
+ * @param options.spz SPZ options (axis convention; default the spec's RUB)
+ * @returns the bytes and `dropped`: human-readable notes on what the target cannot hold or quantizes.
+ * @throws Error for an unsupported extension.
+ */
+export function writeSplatFile(name: string, cloud: GaussianCloud, options?: SplatFileOptions): { bytes: Uint8Array; dropped: string[] } {
   const ext = extension(name);
   if (ext === 'ply') return { bytes: writeInriaPly(cloud), dropped: [] };
   if (ext === 'splat') return writeAntimatterSplat(cloud);
-  if (ext === 'spz') return writeSpz(cloud);
+  if (ext === 'spz') return writeSpz(cloud, options?.spz);
   throw new Error(`${name}: cannot write ".${ext}" (supported: .ply, .splat, .spz)`);
 }

@@ -14,10 +14,31 @@ import { fail, guardDecode } from './FormatError';
  * v4: an uncompressed 32-byte header (the same fields, then numStreams u8 at byte 15, tocByteOffset
  * u32 at 16, 12 reserved), a table of contents of (compressedSize u64, uncompressedSize u64) per
  * stream at tocByteOffset, then one zstd frame per attribute stream in the order above.
- * SPZ stores RUB axes (x right, y up, z back; README "Coordinate System"); our clouds use the INRIA
- * PLY axes RDF (x right, y down, z forward), so reading and writing flip y and z: positions (x,-y,-z),
- * quaternions (w,x,-y,-z) and the SH coefficients odd in y*z parity (see SH_FLIP).
+ * Axes (`SpzAxes`): the spec stores RUB (x right, y up, z back; README "Coordinate System"); our clouds
+ * use the INRIA PLY axes RDF (x right, y down, z forward), so by default reading and writing flip y
+ * and z: positions (x,-y,-z), quaternions (w,x,-y,-z) and the SH coefficients odd in y*z parity (see
+ * SH_FLIP). Niantic's own files (and PlayCanvas's biker.spz) follow the spec. PlayCanvas's
+ * splat-transform instead stores PLY (RDF) axes raw: read or write its files with axes 'rdf'.
  */
+
+/**
+ * Axis convention of an SPZ file: 'rub' (the spec's; the default) or 'rdf' (PLY axes stored raw, as
+ * @playcanvas/splat-transform writes and expects).
+ */
+export type SpzAxes = 'rub' | 'rdf';
+
+/** Options of readSpz / writeSpz. */
+export interface SpzOptions {
+  /** Axis convention of the file (default 'rub', the spec's). */
+  axes?: SpzAxes;
+}
+
+/** -1 when the file's y and z axes are flipped against ours (RUB), 1 when they are stored raw (RDF). */
+function axisSign(options: SpzOptions | undefined): number {
+  const axes = options?.axes ?? 'rub';
+  if (axes !== 'rub' && axes !== 'rdf') throw new Error(`SPZ axes must be 'rub' or 'rdf', got ${JSON.stringify(axes)}`);
+  return axes === 'rub' ? -1 : 1;
+}
 
 const MAGIC = 0x5053474e;
 const COLOR_SCALE = 0.15;
@@ -175,11 +196,14 @@ function parseV4(file: string, bytes: Uint8Array): SpzLayout {
 
 /**
  * Reads an SPZ file (v2/v3 gzip, v4 zstd) into a raw cloud. SH degree 4 is truncated to 3.
+ * @param options.axes the file's axis convention (default 'rub', the spec's)
  * @throws FormatError naming the file and field for a bad magic/version/count, a corrupt or
  *   truncated stream, or sizes that disagree with the header. Allocations are bounded by the
  *   file size (at most ~1100x for gzip, 4096x for zstd).
  */
-export function readSpz(file: string, bytes: Uint8Array): GaussianCloud {
+export function readSpz(file: string, bytes: Uint8Array, options?: SpzOptions): GaussianCloud {
+  const flip = axisSign(options);
+  const shSign = (j: number) => (flip < 0 ? SH_FLIP[j] : 1);
   let L: SpzLayout;
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) L = parseGzipped(file, bytes);
   else if (bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) === MAGIC) L = parseV4(file, bytes);
@@ -194,7 +218,7 @@ export function readSpz(file: string, bytes: Uint8Array): GaussianCloud {
   for (let i = 0; i < n * 3; i++) {
     let v = P[i * 3] | (P[i * 3 + 1] << 8) | (P[i * 3 + 2] << 16);
     if (v & 0x800000) v |= ~0xffffff;
-    cloud.means[i] = i % 3 === 0 ? v * pscale : -v * pscale;
+    cloud.means[i] = i % 3 === 0 ? v * pscale : flip * v * pscale;
     cloud.logScales[i] = L.scales[i] / 16 - 10;
   }
   const R = L.rotations;
@@ -219,12 +243,12 @@ export function readSpz(file: string, bytes: Uint8Array): GaussianCloud {
     }
     cloud.quats[i * 4] = q[3];
     cloud.quats[i * 4 + 1] = q[0];
-    cloud.quats[i * 4 + 2] = -q[1];
-    cloud.quats[i * 4 + 3] = -q[2];
+    cloud.quats[i * 4 + 2] = flip * q[1];
+    cloud.quats[i * 4 + 3] = flip * q[2];
     cloud.logitOpacities[i] = logit(L.alphas[i] / 255);
     for (let c = 0; c < 3; c++) {
       cloud.sh[i * K * 3 + c] = (L.colors[i * 3 + c] / 255 - 0.5) / COLOR_SCALE;
-      for (let j = 0; j < K - 1; j++) cloud.sh[i * K * 3 + (j + 1) * 3 + c] = (SH_FLIP[j] * (L.sh[(i * dimIn + j) * 3 + c] - 128)) / 128;
+      for (let j = 0; j < K - 1; j++) cloud.sh[i * K * 3 + (j + 1) * 3 + c] = (shSign(j) * (L.sh[(i * dimIn + j) * 3 + c] - 128)) / 128;
     }
   }
   return cloud;
@@ -232,9 +256,12 @@ export function readSpz(file: string, bytes: Uint8Array): GaussianCloud {
 
 /**
  * Writes SPZ v3 (gzip). Positions use the most fractional bits (<= 12) that keep |x| < 2^23 units.
+ * @param options.axes the axis convention to write (default 'rub', the spec's)
  * @returns bytes and `dropped`: the quantization this implies, and SH values clipped to [-1, 1].
  */
-export function writeSpz(cloud: GaussianCloud): { bytes: Uint8Array; dropped: string[] } {
+export function writeSpz(cloud: GaussianCloud, options?: SpzOptions): { bytes: Uint8Array; dropped: string[] } {
+  const flip = axisSign(options);
+  const shSign = (j: number) => (flip < 0 ? SH_FLIP[j] : 1);
   const n = cloud.count;
   const degree = cloud.shDegree;
   const K = shCoeffCount(degree);
@@ -254,7 +281,7 @@ export function writeSpz(cloud: GaussianCloud): { bytes: Uint8Array; dropped: st
   let o = 16;
   const u8 = (v: number) => Math.min(255, Math.max(0, Math.round(v)));
   for (let i = 0; i < n * 3; i++, o += 3) {
-    const v = Math.round((i % 3 === 0 ? 1 : -1) * cloud.means[i] * 2 ** fb);
+    const v = Math.round((i % 3 === 0 ? 1 : flip) * cloud.means[i] * 2 ** fb);
     raw[o] = v & 0xff;
     raw[o + 1] = (v >> 8) & 0xff;
     raw[o + 2] = (v >> 16) & 0xff;
@@ -264,7 +291,7 @@ export function writeSpz(cloud: GaussianCloud): { bytes: Uint8Array; dropped: st
   for (let i = 0; i < n * 3; i++) raw[o++] = u8((cloud.logScales[i] + 10) * 16);
   for (let i = 0; i < n; i++, o += 4) {
     const w = cloud.quats[i * 4];
-    const xyzw = [cloud.quats[i * 4 + 1], -cloud.quats[i * 4 + 2], -cloud.quats[i * 4 + 3], w];
+    const xyzw = [cloud.quats[i * 4 + 1], flip * cloud.quats[i * 4 + 2], flip * cloud.quats[i * 4 + 3], w];
     const len = Math.hypot(...xyzw) || 1;
     let largest = 0;
     for (let k = 1; k < 4; k++) if (Math.abs(xyzw[k]) > Math.abs(xyzw[largest])) largest = k;
@@ -283,7 +310,7 @@ export function writeSpz(cloud: GaussianCloud): { bytes: Uint8Array; dropped: st
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < dim; j++) {
       for (let c = 0; c < 3; c++) {
-        const v = SH_FLIP[j] * cloud.sh[i * K * 3 + (j + 1) * 3 + c];
+        const v = shSign(j) * cloud.sh[i * K * 3 + (j + 1) * 3 + c];
         if (Math.abs(v) > 1) clipped++;
         // Same buckets as the reference writer: 5 bits for band 1, 4 bits above.
         const bucket = j < 3 ? 8 : 16;

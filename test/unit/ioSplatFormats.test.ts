@@ -288,6 +288,33 @@ describe('SPZ', () => {
     expect(dv.getUint32(4, true)).toBe(3);
     expect([0, 1, 2].map((k) => fixed(k) / 2 ** fb)).toEqual([1, -2, -3]);
   });
+
+  it("axes 'rdf' (splat-transform's convention) store PLY axes raw and round-trip; RUB and RDF readings differ by the flip", async () => {
+    const { gunzipSync } = await import('fflate');
+    const c = createGaussianCloud(1, 0);
+    c.means.set([1, 2, 3]);
+    const raw = gunzipSync(writeSplatFile('p.spz', c, { spz: { axes: 'rdf' } }).bytes);
+    const fb = raw[13];
+    const fixed = (k: number) => ((raw[16 + k * 3] | (raw[17 + k * 3] << 8) | (raw[18 + k * 3] << 16)) << 8) >> 8;
+    expect([0, 1, 2].map((k) => fixed(k) / 2 ** fb)).toEqual([1, 2, 3]);
+
+    const r = randomCloud(100, 3, 77);
+    const bytes = writeSplatFile('r.spz', r, { spz: { axes: 'rdf' } }).bytes;
+    const asRdf = readSplatFile('r.spz', bytes, { spz: { axes: 'rdf' } });
+    const asRub = readSplatFile('r.spz', bytes);
+    expect(maxAbsDiff(asRdf.means, r.means)).toBeLessThanOrEqual(2 ** -13 + 1e-7);
+    for (let i = 0; i < r.count; i++) expect(quatAngle(asRdf.quats, r.quats, i)).toBeLessThan(0.01);
+    const K = shCoeffCount(3);
+    for (let i = 0; i < r.count; i++) {
+      expect(asRub.means[i * 3]).toBe(asRdf.means[i * 3]);
+      expect(asRub.means[i * 3 + 1]).toBe(-asRdf.means[i * 3 + 1]);
+      expect(asRub.means[i * 3 + 2]).toBe(-asRdf.means[i * 3 + 2]);
+      // SH band 1 coefficient 0 (y) flips sign under (x, -y, -z); coefficient 2 (x) does not.
+      expect(asRub.sh[i * K * 3 + 3]).toBeCloseTo(-asRdf.sh[i * K * 3 + 3], 6);
+      expect(asRub.sh[i * K * 3 + 9]).toBeCloseTo(asRdf.sh[i * K * 3 + 9], 6);
+    }
+    expect(() => readSplatFile('r.spz', bytes, { spz: { axes: 'xyz' as 'rub' } })).toThrow(/axes must be 'rub' or 'rdf'/);
+  });
 });
 
 describe('writeInriaPly output', () => {
