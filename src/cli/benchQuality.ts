@@ -1,110 +1,185 @@
 /**
- * `npm run bench:quality [-- --cpu] [--size 252x189] [--iters N] [--recipes vanilla,sparse] [--set k=v] [--lpips model.onnx] [--adapter lavapipe|swiftshader]`
- * LLFF sparse-view protocol on ../shared/data/scenes/llff-fern: 3 training views
- * (round(linspace(0, n_rest-1, 3)) of the images with index % 8 != 0), tested on index % 8 == 0,
- * both recipes in one run. Prints one JSON object: adapter, per recipe PSNR/SSIM/train time/Gaussians.
- * Default resolution 504x378 (the protocol's) and the recipes' own schedules. `--cpu` is the preset for
- * machines without a GPU (lavapipe or SwiftShader on the CPU): CPU_PRESET below, same for both recipes.
+ * `npm run bench:quality [-- --scenes fern,flower,lego] [--scene PATH] [--cpu] [--size WxH] [--views N] [--iters N] [--recipes vanilla,sparse] [--set k=v] [--lpips model.onnx] [--adapter lavapipe|swiftshader]`
+ * Sparse-view quality benchmark over the standard protocols, every recipe on every scene in one run
+ * (`--help` lists the options; the plan is worked out in qualityPlan.ts):
+ * - LLFF 3 views on ../shared/data/scenes/llff-fern and llff-flower: images_8 (504x378), test =
+ *   index % 8 == 0, train = round(linspace(0, n_rest-1, 3)) of the rest.
+ * - Blender 8 views on ../shared/data/scenes/blender-lego: train ids [2, 16, 26, 55, 73, 76, 86, 93]
+ *   of transforms_train.json, test = every 8th frame of transforms_test.json, 400x400, RGBA photos
+ *   composited over white; training renders and evaluation renders use the same white background
+ *   (Scene.background).
+ * `--scene PATH` runs any LLFF or Blender folder (or zip) under its protocol; other formats get an
+ * even split. Absent scene folders are reported as skipped; a scene that fails is reported with its
+ * error and the run goes on (exit status 1 at the end).
+ * Full protocol by default (protocol resolution, the recipes' own schedules). `--cpu` is the preset
+ * for machines without a GPU (lavapipe or SwiftShader on the CPU): CPU_PRESET in qualityPlan.ts
+ * (LLFF 252x189, Blender 200x200, 200 steps), the same for every recipe. `--size` overrides every
+ * scene's resolution (long side), `--views` every scene's training view count.
+ * Stdout: one JSON object: adapter, settings, per scene (protocol, resolution, background, split)
+ * per recipe PSNR / SSIM (/ LPIPS with --lpips), per-view scores, train and init time, steps and
+ * Gaussian count; then per recipe the mean over the scenes that ran, over all and per protocol.
+ * Stderr: per-scene, per-recipe progress.
  */
-import { parseArgs } from 'node:util';
-import path from 'node:path';
 import fs from 'node:fs';
-import { acquireGpu, describeAdapter } from '../gpu/device';
-import { ADAPTER_OPTION, applyAdapterArg, intArg, sizeArg } from './args';
+import fsp from 'node:fs/promises';
+import type { Scene } from '../core/Scene';
+import { acquireGpu, describeAdapter, type GpuContext } from '../gpu/device';
+import { applyAdapterArg } from './args';
 import { applyOverrides, getRecipe } from '../train/recipes';
 import { runReconstruction } from '../train/runReconstruction';
 import { Lpips } from '../eval/lpips';
 import { evaluateViews } from '../eval/evaluate';
 import { splitForScene } from '../eval/protocol';
-import { loadScenePath } from '../io/nodeSource';
+import { zipSource, type FileSource } from '../io/FileSource';
+import { detectScene, loadScene } from '../io/loadScene';
+import { nodeDirSource } from '../io/nodeSource';
+import {
+  HELP, PROTOCOLS, PUBLISHED, loadOptionsFor, meanOverScenes, parseQualityArgs, protocolFor,
+  type QualityPlan, type QualityProtocol, type RecipeResult,
+} from './qualityPlan';
 
-/** `--cpu`: 252x189, 200 steps, schedules shortened alike for both recipes, fewer initial Gaussians. */
-export const CPU_PRESET = {
-  size: '252x189',
-  iters: '200',
-  set: ['randomCount=5000', 'initBlock=3', 'coherentSteps=70', 'strategy.refineStart=70', 'strategy.refineEvery=40'],
-};
+/** One scene in the JSON: skipped (absent), failed (error), or run (split and results per recipe). */
+interface SceneReport {
+  path: string;
+  skipped?: string;
+  error?: string;
+  name?: string;
+  protocol?: QualityProtocol['id'];
+  protocolDescription?: string;
+  resolution?: [number, number];
+  background?: [number, number, number];
+  views?: number;
+  trainViews?: number[];
+  trainNames?: string[];
+  testViews?: number[];
+  results?: Record<string, RecipeResult>;
+}
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      scene: { type: 'string', default: path.resolve('..', 'shared', 'data', 'scenes', 'llff-fern') },
-      size: { type: 'string', default: '504x378' },
-      views: { type: 'string', default: '3' },
-      iters: { type: 'string' },
-      recipes: { type: 'string', default: 'vanilla,sparse' },
-      set: { type: 'string', multiple: true, default: [] },
-      lpips: { type: 'string' },
-      cpu: { type: 'boolean' },
-      ...ADAPTER_OPTION,
-    },
-  });
-  applyAdapterArg(values.adapter);
-  if (values.cpu) {
-    values.size = CPU_PRESET.size;
-    values.iters ??= CPU_PRESET.iters;
-    values.set = [...CPU_PRESET.set, ...(values.set as string[])];
+/** A folder or a zip on disk as a FileSource. */
+async function openSource(p: string): Promise<FileSource> {
+  const st = await fsp.stat(p);
+  return st.isDirectory() ? nodeDirSource(p) : zipSource(p, new Uint8Array(await fsp.readFile(p)));
+}
+
+/** Loads a scene at its protocol's settings: the format decides the protocol, the loaded scene confirms it. */
+async function loadForProtocol(p: string, plan: QualityPlan): Promise<{ scene: Scene; protocol: QualityProtocol }> {
+  const src = await openSource(p);
+  let protocol = protocolFor(detectScene(src.list())?.format);
+  let scene = await loadScene(src, loadOptionsFor(protocol, plan));
+  // A zip inside the source, say: detection saw nothing, the loader found the scene.
+  if (PROTOCOLS[scene.protocol].id !== protocol.id) {
+    protocol = PROTOCOLS[scene.protocol];
+    scene = await loadScene(src, loadOptionsFor(protocol, plan));
   }
-  if (!fs.existsSync(values.scene!)) {
-    console.log(JSON.stringify({ skipped: `scene folder ${values.scene} is absent (see ../shared/data/README.md)` }));
-    return;
+  return { scene, protocol };
+}
+
+async function main(): Promise<number> {
+  const plan = parseQualityArgs(process.argv.slice(2));
+  if (plan.help) {
+    console.log(HELP);
+    return 0;
   }
-  const longSide = Math.max(...sizeArg('size', values.size!));
-  const gpu = await acquireGpu();
-  console.error(`adapter: ${describeAdapter(gpu)}`);
-  const scene = await loadScenePath(values.scene!, { downscale: 8, maxLongSide: longSide });
-  const views = intArg('views', values.views)!;
-  const split = splitForScene(scene, views);
-  const recipeNames = values.recipes!.split(',').map((r) => r.trim());
-  for (const name of recipeNames) getRecipe(name); // unknown names fail before any training
-  const results: Record<string, unknown> = {};
-  const lpips = values.lpips ? await Lpips.load(values.lpips) : undefined;
-  for (const name of recipeNames) {
-    const overrides = [...(values.set as string[])];
-    if (values.iters) overrides.push(`iterations=${intArg('iters', values.iters)}`);
-    const recipe = applyOverrides(getRecipe(name), overrides);
-    const run = await runReconstruction(gpu, scene, split.train, recipe, {
-      logEvery: 50,
-      onProgress: (s) => console.error(`[${name}] step ${s.step}/${recipe.iterations} loss ${s.loss.toFixed(4)} psnr ${s.psnr.toFixed(2)} n=${s.count} ${s.itPerSec.toFixed(1)} it/s`),
-    });
-    const ev = await evaluateViews(run.trainer, scene, split.test, lpips);
-    results[name] = {
-      psnr: ev.meanPsnr,
-      ssim: ev.meanSsim,
-      lpips: ev.meanLpips,
-      perView: ev.scores,
-      trainSeconds: run.timingsMs.train / 1000,
-      initSeconds: run.timingsMs.initTotal / 1000,
-      iterations: run.trainer.step,
-      gaussians: run.trainer.gaussians.count,
-    };
-    console.error(JSON.stringify({ recipe: name, ...(results[name] as object) }));
-    run.trainer.destroy();
+  applyAdapterArg(plan.adapter);
+  // Unknown recipes or settings fail before any loading or training.
+  const recipes = plan.recipes.map((name) => applyOverrides(getRecipe(name), plan.overrides));
+  const lpips = plan.lpips ? await Lpips.load(plan.lpips) : undefined;
+  let gpu: GpuContext | undefined;
+  let failed = false;
+  const scenes: Record<string, SceneReport> = {};
+  for (const { key, path: scenePath } of plan.scenes) {
+    if (!fs.existsSync(scenePath)) {
+      scenes[key] = { path: scenePath, skipped: `scene folder ${scenePath} is absent (see ../shared/data/README.md)` };
+      console.error(`[${key}] skipped: ${scenePath} is absent`);
+      continue;
+    }
+    try {
+      const { scene, protocol } = await loadForProtocol(scenePath, plan);
+      const views = plan.views ?? protocol.views;
+      const split = splitForScene(scene, views);
+      const entry: SceneReport & { results: Record<string, RecipeResult> } = {
+        path: scenePath,
+        name: scene.name,
+        protocol: protocol.id,
+        protocolDescription: protocol.description,
+        resolution: [scene.images[0].width, scene.images[0].height],
+        background: scene.background,
+        views,
+        trainViews: split.train,
+        trainNames: split.train.map((i) => scene.imageNames[i]),
+        testViews: split.test,
+        results: {},
+      };
+      scenes[key] = entry;
+      console.error(`[${key}] ${protocol.id} ${entry.resolution!.join('x')}, ${views} train views (${entry.trainNames!.join(', ')}), ${split.test.length} test views`);
+      if (!gpu) {
+        gpu = await acquireGpu();
+        console.error(`adapter: ${describeAdapter(gpu)}`);
+      }
+      for (const recipe of recipes) {
+        const tag = `[${key}/${recipe.name}]`;
+        const run = await runReconstruction(gpu, scene, split.train, recipe, {
+          logEvery: 50,
+          onProgress: (s) => console.error(`${tag} step ${s.step}/${recipe.iterations} loss ${s.loss.toFixed(4)} psnr ${s.psnr.toFixed(2)} n=${s.count} ${s.itPerSec.toFixed(1)} it/s`),
+        });
+        // Trainer.render defaults to scene.background: the colour the photos were composited over.
+        const ev = await evaluateViews(run.trainer, scene, split.test, lpips);
+        const r: RecipeResult = {
+          psnr: ev.meanPsnr,
+          ssim: ev.meanSsim,
+          ...(ev.meanLpips !== undefined ? { lpips: ev.meanLpips } : {}),
+          perView: ev.scores,
+          trainSeconds: run.timingsMs.train / 1000,
+          initSeconds: run.timingsMs.initTotal / 1000,
+          iterations: run.trainer.step,
+          gaussians: run.trainer.gaussians.count,
+        };
+        entry.results[recipe.name] = r;
+        const { perView: _perView, ...summary } = r;
+        console.error(`${tag} ${JSON.stringify(summary)}`);
+        run.trainer.destroy();
+      }
+    } catch (e) {
+      failed = true;
+      const message = e instanceof Error ? e.message : String(e);
+      scenes[key] = { ...scenes[key], path: scenePath, error: message };
+      console.error(`[${key}] failed: ${message}`);
+    }
+  }
+  const byProtocol: Record<string, ReturnType<typeof meanOverScenes>> = {};
+  for (const id of new Set(Object.values(scenes).map((s) => s.protocol).filter((p) => p !== undefined))) {
+    byProtocol[id!] = meanOverScenes(Object.fromEntries(Object.entries(scenes).filter(([, s]) => s.protocol === id)), plan.recipes);
   }
   console.log(
     JSON.stringify(
       {
         benchmark: 'quality',
-        protocol: 'LLFF 3-view: test = index % 8 == 0; train = round(linspace(0, n_rest-1, k)) of the rest (RegNeRF/DNGaussian/FSGS)',
-        scene: scene.name,
-        adapter: gpu.adapterName,
-        adapterChoice: gpu.adapterChoice,
-        resolution: [scene.images[0].width, scene.images[0].height],
-        views,
-        settings: { preset: values.cpu ? 'cpu' : 'none', iterations: values.iters ?? 'recipe default', overrides: values.set },
-        trainViews: split.train,
-        testViews: split.test,
-        results,
-        published3ViewLlffMeanPsnr: { vanilla3dgsRandomInit: 15.52, dnGaussian: 19.12, fsgs: 20.31, corGs: 20.45 },
+        adapter: gpu?.adapterName ?? null,
+        adapterChoice: gpu?.adapterChoice ?? null,
+        settings: {
+          preset: plan.cpu ? 'cpu' : 'none',
+          size: plan.size ?? (plan.cpu ? 'cpu preset per protocol' : 'protocol'),
+          views: plan.views ?? 'protocol',
+          iterations: plan.iters ?? 'recipe default',
+          overrides: plan.overrides,
+        },
+        recipes: plan.recipes,
+        scenes,
+        mean: meanOverScenes(scenes, plan.recipes),
+        meanByProtocol: byProtocol,
+        published: PUBLISHED,
       },
       null,
       2,
     ),
   );
-  process.exit(0);
+  return failed ? 1 : 0;
 }
 
-main().catch((e) => {
-  console.error(`bench:quality: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`bench:quality: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);

@@ -5,7 +5,9 @@ import type { Scene } from '../core/Scene';
  * - LLFF (RegNeRF / FreeNeRF / DNGaussian / FSGS protocol): test = images with index % 8 == 0;
  *   train = round(linspace(0, n_rest - 1, k)) over the remaining images, in sorted order.
  * - Blender 8 views (DietNeRF / FreeNeRF protocol): train ids [2, 16, 26, 55, 73, 76, 86, 93] of
- *   transforms_train.json, evaluated on the frames of transforms_test.json.
+ *   transforms_train.json, evaluated on every 8th frame of transforms_test.json (25 of the 200:
+ *   r_0, r_8, ..., r_192). A test file that already holds only those frames (as
+ *   ../shared/data/scenes/blender-lego does) keeps all of them: see blenderTestFrames.
  * - User scenes: k views evenly spaced, the rest held out for testing.
  * All indices refer to Scene.cameras / Scene.images.
  */
@@ -43,22 +45,45 @@ export function llffSplit(n: number, k: number): Split {
   return { train: linspaceIndices(rest.length, k).map((j) => rest[j]), test };
 }
 
+/** Frame number written at the end of an image name (`r_8.png` -> 8, `frame_00012` -> 12), else undefined. */
+export function frameNumber(name: string): number | undefined {
+  const m = /(\d+)(?:\.[A-Za-z0-9]+)?$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Every 8th frame of transforms_test.json, the Blender protocol's test set. When every test frame's
+ * name ends in a frame number (`r_N`), the frames with N % 8 == 0 are kept, so the full 200-frame file
+ * and a file already thinned to r_0, r_8, ..., r_192 give the same 25 views; otherwise every 8th
+ * test frame in file order.
+ * @param test scene indices of the test frames, in file order
+ * @param names Scene.imageNames (indexed by scene index), when known
+ */
+export function blenderTestFrames(test: number[], names?: ArrayLike<string>): number[] {
+  const numbers = names ? test.map((i) => frameNumber(names[i] ?? '')) : [];
+  if (names && numbers.every((n) => n !== undefined)) return test.filter((_, j) => numbers[j]! % 8 === 0);
+  return test.filter((_, j) => j % 8 === 0);
+}
+
 /**
  * Blender split from per-image source splits (Scene.imageSplits): train = the protocol ids taken
- * within the 'train' frames (in order), test = every 'test' frame.
+ * within the 'train' frames (in order), test = every 8th 'test' frame (blenderTestFrames).
  * @param ids indices into the train file's frames (default the 8-view ids)
+ * @param names Scene.imageNames, to pick the test frames by their frame number (see blenderTestFrames)
  * @throws Error when an id is beyond the number of train frames or there are no test frames.
  */
-export function blenderSplit(imageSplits: ArrayLike<'train' | 'val' | 'test'>, ids: number[] = BLENDER_8_VIEW_IDS): Split {
+export function blenderSplit(imageSplits: ArrayLike<'train' | 'val' | 'test'>, ids: number[] = BLENDER_8_VIEW_IDS, names?: ArrayLike<string>): Split {
   const trainFrames: number[] = [];
-  const test: number[] = [];
+  const testFrames: number[] = [];
   for (let i = 0; i < imageSplits.length; i++) {
     if (imageSplits[i] === 'train') trainFrames.push(i);
-    else if (imageSplits[i] === 'test') test.push(i);
+    else if (imageSplits[i] === 'test') testFrames.push(i);
   }
   const bad = ids.find((id) => !(id >= 0 && id < trainFrames.length));
   if (bad !== undefined) throw new Error(`blenderSplit: train id ${bad} out of range (${trainFrames.length} train frames)`);
-  if (test.length === 0) throw new Error('blenderSplit: no test frames (transforms_test.json not loaded?)');
+  if (testFrames.length === 0) throw new Error('blenderSplit: no test frames (transforms_test.json not loaded?)');
+  const test = blenderTestFrames(testFrames, names);
+  if (test.length === 0) throw new Error(`blenderSplit: none of the ${testFrames.length} test frames is a multiple of 8 (frame numbers from the image names)`);
   return { train: ids.map((id) => trainFrames[id]), test };
 }
 
@@ -75,7 +100,8 @@ export function evenSplit(n: number, k: number): Split {
 
 /**
  * The split the scene's protocol prescribes. Blender uses the 8 protocol ids when k == 8 and the
- * scene has source splits; with another k it takes k evenly spaced train frames.
+ * scene has source splits; with another k it takes k evenly spaced train frames; either way the test
+ * views are every 8th test frame.
  */
 export function splitForScene(scene: Scene, k: number): Split {
   const n = scene.cameras.length;
@@ -83,7 +109,7 @@ export function splitForScene(scene: Scene, k: number): Split {
   if (scene.protocol === 'blender' && scene.imageSplits) {
     const trainCount = scene.imageSplits.filter((s) => s === 'train').length;
     const ids = k === BLENDER_8_VIEW_IDS.length ? BLENDER_8_VIEW_IDS : linspaceIndices(trainCount, k);
-    return blenderSplit(scene.imageSplits, ids);
+    return blenderSplit(scene.imageSplits, ids, scene.imageNames);
   }
   return evenSplit(n, k);
 }
