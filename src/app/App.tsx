@@ -52,6 +52,22 @@ function Toolbar() {
   const [recording, setRecording] = useState(false);
   const [frames, setFrames] = useState(60);
   const pick = (list: FileList | null) => list && void openFiles([...list]);
+  const frameAll = () => {
+    const s = useStudio.getState();
+    if (s.scene) bus.frame('scene');
+    else if (s.cloud) bus.frame('cloud');
+  };
+  // F frames everything, as in other 3D tools (not while typing in a field).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const el = e.target as HTMLElement | null;
+      if (e.key !== 'f' && e.key !== 'F') return;
+      if (e.ctrlKey || e.metaKey || e.altKey || (el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.isContentEditable))) return;
+      frameAll();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
   const turntable = async (format: 'webm' | 'png') => {
     setRecording(true);
     try {
@@ -98,6 +114,9 @@ function Toolbar() {
           {m.toUpperCase()}
         </button>
       ))}
+      <button onClick={frameAll} title="Fit the cameras (or the model) into the view (F)" data-testid="frame-all">
+        Frame all
+      </button>
       <span className="sep" />
       <label title="Frames over one full turn">
         Turntable{' '}

@@ -13,7 +13,8 @@ import type { OrbitControls as OrbitControlsImpl } from 'three-stdlib';
 import type { Scene } from '../core/Scene';
 import { bus } from './controller';
 import { loadParts } from './parts';
-import { frameCloud, frameScene, imageToCanvas, type Framing } from './sceneUtils';
+import { imageToCanvas } from './sceneUtils';
+import { frameCloud, frameScene, type Framing } from './framing';
 import { useStudio } from './store';
 import { recordTurntable } from './turntable';
 import { ViewerEngine, cameraFromGL } from './ViewerEngine';
@@ -208,6 +209,19 @@ function Rig({ up }: { up: [number, number, number] }) {
         return { x: rect.left + ((ndc.x + 1) / 2) * rect.width, y: rect.top + ((1 - ndc.y) / 2) * rect.height, visible: Math.abs(ndc.z) <= 1 };
       },
       __studioViewCamera: () => camera.position.toArray(),
+      // The orbit target and every input camera centre in normalized device coordinates.
+      __studioFraming: () => {
+        const scene = useStudio.getState().scene;
+        const cams = scene?.cameras ?? [];
+        camera.updateMatrixWorld();
+        return {
+          target: view.controls ? view.controls.target.toArray() : null,
+          centres: cams.map((c) => c.center),
+          forwards: cams.map((c) => c.forward),
+          depthBounds: scene?.depthBounds ?? null,
+          centresNdc: cams.map((c) => new THREE.Vector3(...c.center).project(camera).toArray()),
+        };
+      },
     });
   }, [camera, gl]);
   useEffect(() => {

@@ -9,7 +9,7 @@ import { SparkRenderer, SplatMesh } from '@sparkjsdev/spark';
 import * as THREE from 'three';
 import { acquireGpu } from '../gpu/device';
 import { loadParts } from './parts';
-import { frameCloud } from './sceneUtils';
+import { frameCloud } from './framing';
 import { ViewerEngine, cameraFromGL } from './ViewerEngine';
 
 interface BenchResult {

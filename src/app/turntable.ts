@@ -8,7 +8,7 @@ import { zipSync } from 'fflate';
 import * as THREE from 'three';
 import type { OrbitControls as OrbitControlsImpl } from 'three-stdlib';
 import { bus, download } from './controller';
-import type { Framing } from './sceneUtils';
+import type { Framing } from './framing';
 import { useStudio } from './store';
 import { cameraFromGL, type ViewerEngine } from './ViewerEngine';
 

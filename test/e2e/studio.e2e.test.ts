@@ -12,6 +12,8 @@ import { ARTIFACTS, DATA, REPO, shot, startStudio, watchConsole, type Studio } f
 
 const FERN = resolve(DATA, 'scenes/llff-fern');
 const hasFern = existsSync(resolve(FERN, 'poses_bounds.npy'));
+const LEGO = resolve(DATA, 'scenes/blender-lego');
+const hasLego = existsSync(resolve(LEGO, 'transforms_train.json'));
 const hasTrainer = existsSync(resolve(REPO, 'src/train/Trainer.ts')) && existsSync(resolve(REPO, 'src/splat/GaussianRasterizer.ts'));
 
 const STEPS = 30;
@@ -36,6 +38,45 @@ async function pixelDiff(a: Buffer, b: Buffer): Promise<number> {
     if (d > 24) diff++;
   }
   return diff / (pa.width * pa.height);
+}
+
+interface FramingProbe {
+  target: number[] | null;
+  centres: number[][];
+  forwards: number[][];
+  depthBounds: [number, number][] | null;
+  centresNdc: number[][];
+}
+
+/**
+ * Checks the framing after a load: every camera centre inside the viewport (NDC within [-1, 1],
+ * in front of the camera) and the orbit target inside the scene's bounds: the box around the
+ * camera centres and the points each camera sees at its far bound (or, without bounds, at the
+ * rig's size).
+ */
+async function expectFramed(): Promise<void> {
+  const f = (await page.evaluate(() => (window as any).__studioFraming())) as FramingProbe;
+  expect(f.centres.length).toBeGreaterThan(0);
+  for (const [i, p] of f.centresNdc.entries()) {
+    expect(Math.abs(p[0]), `camera ${i} x`).toBeLessThanOrEqual(1);
+    expect(Math.abs(p[1]), `camera ${i} y`).toBeLessThanOrEqual(1);
+    expect(Math.abs(p[2]), `camera ${i} depth`).toBeLessThan(1);
+  }
+  const lo = [Infinity, Infinity, Infinity];
+  const hi = [-Infinity, -Infinity, -Infinity];
+  let size = 0;
+  for (const c of f.centres) for (const d of f.centres) size = Math.max(size, Math.hypot(c[0] - d[0], c[1] - d[1], c[2] - d[2]));
+  f.centres.forEach((c, i) => {
+    const far = f.depthBounds?.[i]?.[1] ?? size;
+    for (const p of [c, c.map((v, k) => v + far * f.forwards[i][k])]) {
+      for (let k = 0; k < 3; k++) { lo[k] = Math.min(lo[k], p[k]); hi[k] = Math.max(hi[k], p[k]); }
+    }
+  });
+  expect(f.target).not.toBeNull();
+  for (let k = 0; k < 3; k++) {
+    expect(f.target![k]).toBeGreaterThanOrEqual(lo[k]);
+    expect(f.target![k]).toBeLessThanOrEqual(hi[k]);
+  }
 }
 
 async function lastNotice(kind: 'info' | 'error', contains: string, timeout = 60_000): Promise<string> {
@@ -88,6 +129,32 @@ describe('studio (e2e, headless Chromium + SwiftShader WebGPU)', () => {
     // LLFF protocol: test views are every 8th image, so 0, 8 and 16 are not training views.
     for (const i of [0, 8, 16]) expect(await page.locator(`[data-testid=thumb-${i}]`).getAttribute('data-train')).toBe('0');
     await shot(page, '02-fern-loaded');
+  });
+
+  it.skipIf(!hasFern)('frames the fern rig: every camera centre in view, the orbit target inside the scene', async () => {
+    await page.waitForTimeout(500);
+    await expectFramed();
+    // Orbit away, then "Frame all" and the F key bring the framing back.
+    const before = (await page.evaluate(() => (window as any).__studioViewCamera())) as number[];
+    const box = (await page.locator('[data-testid=viewer]').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 200, box.y + box.height / 2 + 60, { steps: 5 });
+    await page.mouse.up();
+    const moved = (await page.evaluate(() => (window as any).__studioViewCamera())) as number[];
+    expect(Math.hypot(...moved.map((v, k) => v - before[k]))).toBeGreaterThan(1e-4);
+    await page.locator('[data-testid=frame-all]').click();
+    const back = (await page.evaluate(() => (window as any).__studioViewCamera())) as number[];
+    expect(Math.hypot(...back.map((v, k) => v - before[k]))).toBeLessThan(1e-6);
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 - 150, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.keyboard.press('f');
+    const again = (await page.evaluate(() => (window as any).__studioViewCamera())) as number[];
+    expect(Math.hypot(...again.map((v, k) => v - before[k]))).toBeLessThan(1e-6);
+    await expectFramed();
+    await shot(page, '02b-fern-framed');
   });
 
   it.skipIf(!hasTrainer)('trains a few dozen steps and PSNR rises', async () => {
@@ -236,6 +303,27 @@ describe('studio (e2e, headless Chromium + SwiftShader WebGPU)', () => {
     const text = await lastNotice('error', 'broken.ply');
     expect(text).toContain('broken.ply');
     await shot(page, '07-corrupt-file');
+  });
+
+  it.skipIf(!hasLego)('opens transforms.json and its photos picked without folders (lego), framed', async () => {
+    // 12 frames of lego's transforms_train.json, picked as loose files: the file paths
+    // ("./train/r_0") must match the picked "r_0.png" by name.
+    const tf = JSON.parse(readFileSync(resolve(LEGO, 'transforms_train.json'), 'utf8')) as { frames: { file_path: string }[] };
+    tf.frames = tf.frames.filter((_, i) => i % 8 === 0).slice(0, 12);
+    const files = [
+      { name: 'transforms.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(tf)) },
+      ...tf.frames.map((fr) => {
+        const file = `${fr.file_path.replace(/^\.\//, '')}.png`;
+        return { name: file.split('/').pop()!, mimeType: 'image/png', buffer: readFileSync(resolve(LEGO, file)) };
+      }),
+    ];
+    await page.locator('[data-testid=file-input]').setInputFiles(files);
+    const text = await lastNotice('info', '12 posed photos', 120_000);
+    expect(text).toMatch(/Loaded .*12 posed photos/);
+    expect(await page.locator('[data-testid^=thumb-]').count()).toBe(12);
+    await page.waitForTimeout(500);
+    await expectFramed();
+    await shot(page, '08-lego-loose-files-framed');
   });
 });
 
