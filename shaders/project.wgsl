@@ -1,7 +1,8 @@
 // Forward projection: one thread per Gaussian. EWA splatting (Zwicker et al. 2002; 3DGS, Kerbl et
 // al. 2023, eq. 5) with gsplat's Jacobian clipping, 0.3 px^2 dilation, optional Mip-Splatting
 // opacity compensation (Yu et al. 2024, eq. 9), SH colour (view direction camera centre -> mean),
-// opacity-aware tile rectangle, and the depth key / payload of the depth sort.
+// opacity-aware tile rectangle, and the depth key / payload of the depth sort. With Gaussian
+// dropout on, a hashed subset is left out and the rest get opacity / (1 - rate).
 // Needs raster_common.wgsl prepended.
 
 @group(0) @binding(0) var<uniform> P: Params;
@@ -65,7 +66,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let ad = a + DILATION; let cd = c + DILATION;
   let det = ad * cd - b * b;
   if (!(det > 0.0)) { return; }
-  var opacity = 1.0 / (1.0 + exp(-logitOpacities[i]));
+  if (!dropoutKeeps(i)) { return; } // dropped from this render: no splat, no gradient
+  var opacity = dropoutScale() / (1.0 + exp(-logitOpacities[i]));
   if (P.bg.w > 0.5) {
     opacity *= sqrt(max(0.0, (a * c - b * b) / det));
   }

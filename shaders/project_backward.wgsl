@@ -127,7 +127,8 @@ fn geomBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   var comp = 1.0;
   if (P.bg.w > 0.5) { comp = sqrt(max(0.0, det0 / det)); }
 
-  gLogitOpacities[i] += g[5] * comp * sig * (1.0 - sig);
+  let dropS = dropoutScale(); // opacity = dropS * comp * sigmoid(logit)
+  gLogitOpacities[i] += g[5] * dropS * comp * sig * (1.0 - sig);
 
   // conic -> dilated covariance: dL/dSigma' = -Q G_Q Q (symmetric 2x2)
   let Q = mat2x2f(vec2f(cd, -b) / det, vec2f(-b, ad) / det);
@@ -137,7 +138,7 @@ fn geomBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   var dLc = dS[1][1];
   var dLb = dS[0][1] + dS[1][0];
   if (P.bg.w > 0.5 && comp > 0.0) {
-    let gComp = g[5] * sig * 0.5 / comp;
+    let gComp = g[5] * dropS * sig * 0.5 / comp;
     let det2 = det * det;
     dLa += gComp * (c * det - det0 * cd) / det2;
     dLc += gComp * (a * det - det0 * ad) / det2;

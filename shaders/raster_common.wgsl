@@ -21,6 +21,23 @@ struct Params {
   dims: vec4u,   // width, height, tilesX, tilesY
   counts: vec4u, // N, shDegree, scan length (>= N + 1), intersection capacity
   flags: vec4u,  // has dL/dalpha, has dL/ddepth, has stats, unused
+  drop: vec4f,   // Gaussian dropout: rate (0 = off), 1 / (1 - rate), seed (u32 bits), unused
+}
+
+// Whether Gaussian i is kept by this render's dropout (DropGaussian, Park et al. CVPR 2025): a
+// hash of (i, seed) against the rate. Mirrored by dropoutKeeps in GaussianRasterizer.ts.
+fn dropoutKeeps(i: u32) -> bool {
+  if (!(P.drop.x > 0.0)) { return true; }
+  var h = (i * 0x9e3779b9u) ^ bitcast<u32>(P.drop.z);
+  h = (h ^ (h >> 16u)) * 0x85ebca6bu;
+  h = (h ^ (h >> 13u)) * 0xc2b2ae35u;
+  h = h ^ (h >> 16u);
+  return f32(h >> 8u) * (1.0 / 16777216.0) >= P.drop.x;
+}
+
+// Opacity factor of a kept Gaussian: 1 / (1 - rate) keeps the expected opacity (1 without dropout).
+fn dropoutScale() -> f32 {
+  return select(1.0, P.drop.y, P.drop.x > 0.0);
 }
 
 // Projected Gaussian ("splat"), 48 bytes.

@@ -13,6 +13,25 @@ export interface RasterOptions {
   background: [number, number, number];
   /** Mip-Splatting antialiasing: opacity * sqrt(det(cov2d) / det(cov2d + 0.3 I)) (Yu et al. 2024, eq. 9). */
   antialiased?: boolean;
+  /**
+   * Gaussian dropout for a training render (DropGaussian, Park et al. CVPR 2025): each Gaussian is
+   * left out with probability `rate` (a hash of its index and `seed`, see dropoutKeeps) and the
+   * others' opacity is multiplied by 1 / (1 - rate). The backward pass of the same frame follows.
+   */
+  dropout?: { rate: number; seed: number };
+}
+
+/**
+ * Whether Gaussian `i` is kept by a dropout of `rate` with `seed` (u32): the hash of
+ * shaders/raster_common.wgsl dropoutKeeps, bit for bit.
+ */
+export function dropoutKeeps(i: number, seed: number, rate: number): boolean {
+  if (!(rate > 0)) return true;
+  let h = (Math.imul(i, 0x9e3779b9) ^ seed) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  h = (h ^ (h >>> 16)) >>> 0;
+  return Math.fround((h >>> 8) * (1 / 16777216)) >= Math.fround(rate);
 }
 
 /** Images of the last forward, owned by the rasterizer (replaced when the image size changes). */
@@ -41,7 +60,7 @@ export const GRAD2D_WIDTH = 10;
 
 /** Per-Gaussian Params uniform (see shaders/raster_common.wgsl, struct Params). */
 function packParams(camera: Camera, opts: RasterOptions, n: number, shDegree: number, scanLen: number, isectCap: number, flags: number[]): Uint32Array {
-  const buf = new ArrayBuffer(160);
+  const buf = new ArrayBuffer(176);
   const f = new Float32Array(buf);
   const u = new Uint32Array(buf);
   const R = camera.R;
@@ -59,6 +78,10 @@ function packParams(camera: Camera, opts: RasterOptions, n: number, shDegree: nu
   u.set([camera.width, camera.height, tilesX, tilesY], 28);
   u.set([n, shDegree, scanLen, isectCap], 32);
   u.set([flags[0] ?? 0, flags[1] ?? 0, flags[2] ?? 0, 0], 36);
+  const rate = opts.dropout?.rate ?? 0;
+  if (!(rate >= 0 && rate < 1)) throw new Error(`RasterOptions.dropout.rate must be in [0, 1), got ${rate}`);
+  f.set([rate, 1 / (1 - rate)], 40);
+  u[42] = (opts.dropout?.seed ?? 0) >>> 0;
   return u;
 }
 

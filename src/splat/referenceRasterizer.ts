@@ -9,7 +9,14 @@
  */
 import type { Camera } from '../core/Camera';
 import { shCoeffCount } from '../core/GaussianCloud';
-import { NEAR_PLANE, TILE_SIZE, jacobianLimits, type RasterOptions } from './GaussianRasterizer';
+import { NEAR_PLANE, TILE_SIZE, dropoutKeeps, jacobianLimits, type RasterOptions } from './GaussianRasterizer';
+
+/** Opacity factor of Gaussian i under opts.dropout: 0 when dropped, 1 / (1 - rate) when kept, 1 without. */
+function dropoutFactor(i: number, opts: RasterOptions): number {
+  const d = opts.dropout;
+  if (!d || !(d.rate > 0)) return 1;
+  return dropoutKeeps(i, d.seed >>> 0, d.rate) ? 1 / Math.fround(1 - d.rate) : 0;
+}
 
 /** Float arrays of a cloud: RefCloud (Float32Array) or a float64 copy (finite differences). */
 type FloatArray = Float32Array | Float64Array;
@@ -129,6 +136,8 @@ function isFiniteCloudEntry(cloud: RefCloud, i: number): boolean {
 export function referenceProject(cloud: RefCloud, i: number, camera: Camera, opts: RasterOptions): RefSplat {
   const bad: RefSplat = { valid: false, xy: [0, 0], conic: [0, 0, 0], opacity: 0, z: 0, color: [0, 0, 0], rect: [0, 0, 0, 0] };
   if (!isFiniteCloudEntry(cloud, i)) return bad;
+  const keep = dropoutFactor(i, opts);
+  if (keep === 0) return bad;
   const R = camera.R;
   const t = camera.t;
   const m = [cloud.means[i * 3], cloud.means[i * 3 + 1], cloud.means[i * 3 + 2]];
@@ -166,7 +175,7 @@ export function referenceProject(cloud: RefCloud, i: number, camera: Camera, opt
   const ad = a + DILATION, cd = c + DILATION;
   const det = ad * cd - b * b;
   if (!(det > 0)) return bad;
-  let opacity = 1 / (1 + Math.exp(-cloud.logitOpacities[i]));
+  let opacity = keep / (1 + Math.exp(-cloud.logitOpacities[i]));
   if (opts.antialiased) opacity *= Math.sqrt(Math.max(0, (a * c - b * b) / det));
   if (!(opacity >= ALPHA_MIN)) return bad;
   const conic: [number, number, number] = [cd / det, -b / det, ad / det];
@@ -415,7 +424,8 @@ function projectBackward(cloud: RefCloud, i: number, camera: Camera, opts: Raste
   if (opts.antialiased) comp = Math.sqrt(Math.max(0, det0 / det));
 
   // opacity
-  out.logitOpacities[i] += g[5] * comp * sig * (1 - sig);
+  const keep = dropoutFactor(i, opts);
+  out.logitOpacities[i] += g[5] * keep * comp * sig * (1 - sig);
   // conic -> covariance (dilated): dL/dSigma' = -Q G_Q Q
   const Q = [cd / det, -b / det, -b / det, ad / det];
   const GQ = [g[2], g[3] / 2, g[3] / 2, g[4]];
@@ -426,7 +436,7 @@ function projectBackward(cloud: RefCloud, i: number, camera: Camera, opts: Raste
   ];
   let dLa = dS[0], dLc = dS[3], dLb = dS[1] + dS[2];
   if (opts.antialiased && comp > 0) {
-    const gComp = g[5] * sig * 0.5 / comp;
+    const gComp = g[5] * keep * sig * 0.5 / comp;
     const det2 = det * det;
     dLa += gComp * (c * det - det0 * cd) / det2;
     dLc += gComp * (a * det - det0 * ad) / det2;

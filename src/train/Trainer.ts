@@ -130,6 +130,7 @@ export class Trainer {
     if (trainViews.length === 0) throw new Error('Trainer: no training views');
     for (const v of trainViews) if (!(v >= 0 && v < scene.cameras.length)) throw new Error(`Trainer: view ${v} is not in scene "${scene.name}" (${scene.cameras.length} views)`);
     if (init.cloud.count === 0) throw new Error('Trainer: the initial Gaussian cloud is empty');
+    if (!(recipe.dropout >= 0 && recipe.dropout < 1)) throw new Error(`Trainer: recipe "${recipe.name}": dropout must be in [0, 1), got ${recipe.dropout}`);
     const { width, height } = scene.images[trainViews[0]];
     for (const v of trainViews) {
       const img = scene.images[v];
@@ -219,10 +220,11 @@ export class Trainer {
       this.randomBackground.record(enc, target, this.alphas[k], bg, this.scene.background);
       target = this.randomBackground.target;
     }
-    const out = this.rasterizer.forward(enc, this.gaussians, cam, { background: bg });
+    const seed = (this.recipe.seed * 7919 + this.step * 104729) >>> 0;
+    const dropout = this.recipe.dropout > 0 ? { rate: this.recipe.dropout, seed: seed ^ 0x27d4eb2f } : undefined;
+    const out = this.rasterizer.forward(enc, this.gaussians, cam, { background: bg, dropout });
     this.lastTargets = out;
     this.lastBackground = bg;
-    const seed = (this.recipe.seed * 7919 + this.step * 104729) >>> 0;
     this.losses.l1ssim.record(enc, {
       width, height, render: out.rgb, target, gradRender: this.gradRgb,
       lambdaSsim: L.lambdaSsim, weight: 1, lossOut: this.lossBuf, lossSlot: SLOT.l1ssim,

@@ -56,6 +56,11 @@ export interface Recipe {
   };
   /** Steps during which per-pixel Gaussians move only along their pixel ray (CoherentGS). */
   coherentSteps: number;
+  /**
+   * Gaussian dropout rate in [0, 1) of every training render (DropGaussian, Park et al. CVPR 2025):
+   * a random subset is left out, the rest get opacity / (1 - rate); 0 = off. Evaluation renders all.
+   */
+  dropout: number;
   /** Random background colour per step (only meaningful for scenes with transparency). */
   randomBackground: boolean;
   seed: number;

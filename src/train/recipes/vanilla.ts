@@ -24,6 +24,7 @@ export const vanilla: Recipe = {
   strategy: { kind: 'default', refineStart: 500, refineStop: 15000, refineEvery: 100, resetEvery: 3000, growGrad2d: 0.0002, maxGaussians: 1_000_000 },
   loss: { lambdaSsim: 0.2, s3im: 0, depthTv: 0, relativeDepth: 0, relativeDepthGlobal: 0, relativeDepthPatch: 16, relativeDepthPatches: 64 },
   coherentSteps: 0,
+  dropout: 0,
   randomBackground: false,
   seed: 1,
 };
