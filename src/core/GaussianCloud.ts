@@ -50,3 +50,24 @@ export function logit(p: number): number {
 export function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
+
+/**
+ * The Gaussians of `a` followed by those of `b` (a's indices are kept), at the higher SH degree of
+ * the two (missing coefficients are zero).
+ */
+export function concatClouds(a: GaussianCloud, b: GaussianCloud): GaussianCloud {
+  const deg = Math.max(a.shDegree, b.shDegree);
+  const K = shCoeffCount(deg);
+  const out = createGaussianCloud(a.count + b.count, deg);
+  let o = 0;
+  for (const c of [a, b]) {
+    out.means.set(c.means, o * 3);
+    out.logScales.set(c.logScales, o * 3);
+    out.quats.set(c.quats, o * 4);
+    out.logitOpacities.set(c.logitOpacities, o);
+    const kc = shCoeffCount(c.shDegree);
+    for (let i = 0; i < c.count; i++) out.sh.set(c.sh.subarray(i * kc * 3, (i + 1) * kc * 3), (o + i) * K * 3);
+    o += c.count;
+  }
+  return out;
+}

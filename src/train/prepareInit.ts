@@ -2,6 +2,7 @@ import type { Scene } from '../core/Scene';
 import type { GpuContext } from '../gpu/device';
 import { planeSweepMvs } from '../depth/planeSweepMvs';
 import { initFusedPointCloud, initPerPixel, initRandom } from '../depth/initialize';
+import { concatClouds } from '../core/GaussianCloud';
 import type { Recipe } from './recipes/Recipe';
 import type { TrainerInit } from './Trainer';
 
@@ -47,6 +48,8 @@ export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: num
     } else {
       init = { cloud: initFusedPointCloud(scene, trainViews, depths, confidence) };
     }
+    // Appended after the per-pixel Gaussians, so the ray binding (the first rays.depth.length) is unchanged.
+    if (recipe.depthInitRandom > 0) init.cloud = concatClouds(init.cloud, initRandom(scene, trainViews, recipe.depthInitRandom, recipe.seed));
   } else {
     init = { cloud: initRandom(scene, trainViews, recipe.randomCount, recipe.seed) };
   }

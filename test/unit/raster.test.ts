@@ -129,7 +129,8 @@ describe('GPU backward vs float64 CPU reference', () => {
     [3, true, false, 'wg256'],
     [1, true, true, 'lanes', 0.3],
     [2, false, false, 'wg256', 0.3],
-  ] as const)('SH degree %s, antialiased=%s, subgroups=%s, %s kernels, dropout %s', async (deg, antialiased, wantSubgroups, compositing, dropoutRate = 0) => {
+  ] as const)('SH degree %s, antialiased=%s, subgroups=%s, %s kernels, dropout %s', async (deg, antialiased, wantSubgroups, compositing, rate?: number) => {
+    const dropoutRate: number = rate ?? 0;
     const gpu = await acquireGpu();
     const useSubgroups = wantSubgroups && gpu.hasSubgroups;
     const raster = await GaussianRasterizer.create(gpu, { maxIntersections: 1 << 16, useSubgroups, compositing });

@@ -74,4 +74,25 @@ describe('training smoke test (sample scene, 64x48, 3 views)', () => {
     expect(Math.max(...opacities)).toBeGreaterThan(0.05);
     run.trainer.destroy();
   });
+
+  it('depthInitRandom adds random Gaussians after the per-pixel ones; the coherent phase still trains', async () => {
+    const gpu = await acquireGpu();
+    const scene = await renderSampleScene(gpu, { width: 64, height: 48 });
+    const split = splitForScene(scene, 3);
+    const base = applyOverrides(getRecipe('sparse'), ['iterations=30', 'coherentSteps=15', 'strategy.refineStart=1000']);
+    const plain = await prepareInit(gpu, scene, split.train, base);
+    const withRandom = await prepareInit(gpu, scene, split.train, applyOverrides(base, ['depthInitRandom=500']));
+    expect(withRandom.cloud.count).toBe(plain.cloud.count + 500);
+    expect(withRandom.rays!.depth.length).toBe(plain.rays!.depth.length);
+    // The per-pixel Gaussians come first, unchanged (the ray binding indexes them).
+    expect(Array.from(withRandom.cloud.means.subarray(0, plain.cloud.count * 3))).toEqual(Array.from(plain.cloud.means));
+    const trainer = await Trainer.create(gpu, scene, split.train, applyOverrides(base, ['depthInitRandom=500']), withRandom);
+    const stats = await trainer.train(30);
+    expect(trainer.step).toBe(30);
+    expect(Number.isFinite(stats.loss)).toBe(true);
+    const cloud = await trainer.exportCloud();
+    expect(cloud.count).toBe(plain.cloud.count + 500);
+    expect(cloud.means.every(Number.isFinite)).toBe(true);
+    trainer.destroy();
+  });
 });

@@ -12,6 +12,11 @@ export interface Recipe {
   randomCount: number;
   /** Per-pixel init: one Gaussian per block x block pixels. */
   initBlock: number;
+  /**
+   * Per-pixel and fused init: random Gaussians in the frusta added beside the depth-initialized ones
+   * (they cover what the depth prior missed: background, parts one view sees); 0 = none.
+   */
+  depthInitRandom: number;
   /** Depth prior used for init and the relative-depth loss. */
   depthPrior: 'none' | 'mvs';
   /** MVS plane hypotheses. */

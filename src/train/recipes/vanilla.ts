@@ -7,6 +7,7 @@ export const vanilla: Recipe = {
   init: 'random',
   randomCount: 20000,
   initBlock: 1,
+  depthInitRandom: 0,
   depthPrior: 'none',
   mvsHypotheses: 64,
   lr: {
