@@ -9,7 +9,8 @@ import { loadScene } from '../../src/io/loadScene';
 import { loadScenePath } from '../../src/io/nodeSource';
 import { assembleScene } from '../../src/io/sceneAssembly';
 import { Camera } from '../../src/core/Camera';
-import { readSplatFile, writeSplatFile } from '../../src/io/splatFile';
+import { readSplatFile, readSplatFileAsync, writeSplatFile, writeSplatFileAsync } from '../../src/io/splatFile';
+import { writeKsplat } from './ksplatFixture';
 import { llffRows, llffScene, lookAt, makeNpy, makePng, randomCloud } from './ioFixtures';
 
 /** Runs `fn`, expecting a FormatError/Error within 2 s whose message matches every pattern. */
@@ -178,5 +179,82 @@ describe('bad scene input', () => {
     const jpg = Uint8Array.from([0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0x75, 0x30, 0x75, 0x30, 1, 1, 0x11, 0, 0xff, 0xd9]);
     await expectError(() => decodeImage('huge.jpg', jpg), /huge\.jpg/, /30000x30000/);
     expect(readImageHeader('ok.png', makePng(5, 3))).toEqual({ kind: 'png', width: 5, height: 3 });
+  });
+});
+
+describe('bad SOG / .ksplat / .glb input (new readers)', () => {
+  const setU32 = (b: Uint8Array, o: number, v: number) => new DataView(b.buffer, b.byteOffset).setUint32(o, v, true);
+
+  it('.sog: truncated, wrong magic, huge count, missing texture', async () => {
+    const { bytes } = await writeSplatFileAsync('a.sog', randomCloud(30, 0, 5));
+    await expectError(() => readSplatFileAsync('cut.sog', bytes.subarray(0, bytes.length - 40)), /cut\.sog/, /zip|meta\.json|textures/);
+    const bad = bytes.slice();
+    bad[0] = 0x51;
+    await expectError(() => readSplatFileAsync('magic.sog', bad), /magic\.sog/, /zip header/);
+    const { bytes: meta, extraFiles } = await writeSplatFileAsync('meta.json', randomCloud(30, 0, 5));
+    const m = JSON.parse(new TextDecoder().decode(meta));
+    const huge = enc(JSON.stringify({ ...m, count: 4e9 }));
+    await expectError(() => readSplatFileAsync('big/meta.json', huge, { siblings: extraFiles }), /big\/meta\.json/, /meta\.json count/, /limit/);
+    const tooMany = enc(JSON.stringify({ ...m, count: 5000 }));
+    await expectError(() => readSplatFileAsync('many/meta.json', tooMany, { siblings: extraFiles }), /many\/meta\.json/, /meta\.json count/, /pixels/);
+    const missing = new Map(extraFiles);
+    missing.delete('quats.webp');
+    await expectError(() => readSplatFileAsync('gone/meta.json', meta, { siblings: missing }), /gone\/meta\.json/, /quats\.files\[0\]/);
+    await expectError(() => readSplatFileAsync('json/meta.json', enc('{"version": 2, '), { siblings: extraFiles }), /json\/meta\.json/, /not valid JSON/);
+  });
+
+  it('.ksplat: truncated, wrong version, huge splat count, section past the end', async () => {
+    const b = writeKsplat(randomCloud(50, 0, 6), 0);
+    await expectError(() => readSplatFileAsync('short.ksplat', b.subarray(0, 1000)), /short\.ksplat/, /header/, /4096/);
+    await expectError(() => readSplatFileAsync('cut.ksplat', b.subarray(0, b.length - 10)), /cut\.ksplat/, /section 0 maxSplatCount/, /past the end/);
+    const v = b.slice();
+    v[1] = 0;
+    await expectError(() => readSplatFileAsync('ver.ksplat', v), /ver\.ksplat/, /header version/);
+    const huge = b.slice();
+    setU32(huge, 16, 0xffffffff);
+    await expectError(() => readSplatFileAsync('huge.ksplat', huge), /huge\.ksplat/, /header splatCount/, /limit/);
+    const sec = b.slice();
+    setU32(sec, 4096 + 4, 0x7fffffff);
+    setU32(sec, 4096, 0x7fffffff);
+    setU32(sec, 16, 0x7fffffff);
+    await expectError(() => readSplatFileAsync('sec.ksplat', sec), /sec\.ksplat/, /splatCount|maxSplatCount/);
+    const sections = b.slice();
+    setU32(sections, 4, 0x10000000);
+    await expectError(() => readSplatFileAsync('sections.ksplat', sections), /sections\.ksplat/, /header maxSectionCount/);
+  });
+
+  it('.glb: truncated, wrong magic, huge count, missing attribute', async () => {
+    const { bytes } = await writeSplatFileAsync('a.glb', randomCloud(30, 1, 7));
+    await expectError(() => readSplatFile('cut.glb', bytes.subarray(0, bytes.length - 100)), /cut\.glb/, /header length/, /truncated/);
+    await expectError(() => readSplatFile('tiny.glb', bytes.subarray(0, 8)), /tiny\.glb/, /header/);
+    const magic = bytes.slice();
+    magic[0] = 0x66;
+    await expectError(() => readSplatFile('magic.glb', magic), /magic\.glb/, /format|magic/);
+    const jsonLen = new DataView(bytes.buffer, bytes.byteOffset).getUint32(12, true);
+    const gltf = JSON.parse(new TextDecoder().decode(bytes.subarray(20, 20 + jsonLen)));
+    const rebuild = (g: unknown) => {
+      const j = enc(JSON.stringify(g));
+      const jl = (j.length + 3) & ~3;
+      const bin = bytes.subarray(20 + jsonLen);
+      const out = new Uint8Array(20 + jl + bin.length);
+      out.set(bytes.subarray(0, 12));
+      setU32(out, 8, out.length);
+      setU32(out, 12, jl);
+      setU32(out, 16, 0x4e4f534a);
+      out.fill(0x20, 20, 20 + jl);
+      out.set(j, 20);
+      out.set(bin, 20 + jl);
+      return out;
+    };
+    const big = structuredClone(gltf);
+    const pos = big.meshes[0].primitives[0].attributes.POSITION;
+    big.accessors[pos].count = 2 ** 31;
+    await expectError(() => readSplatFile('huge.glb', rebuild(big)), /huge\.glb/, /attribute POSITION/, /limit/);
+    const overrun = structuredClone(gltf);
+    for (const a of overrun.accessors) a.count = 100000;
+    await expectError(() => readSplatFile('overrun.glb', rebuild(overrun)), /overrun\.glb/, /attribute POSITION/, /need/);
+    const noRot = structuredClone(gltf);
+    delete noRot.meshes[0].primitives[0].attributes['KHR_gaussian_splatting:ROTATION'];
+    await expectError(() => readSplatFile('norot.glb', rebuild(noRot)), /norot\.glb/, /attribute KHR_gaussian_splatting:ROTATION/, /missing/);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import jpeg from 'jpeg-js';
-import { readSplatFile, writeSplatFile } from '../../src/io/splatFile';
+import { readSplatFile, readSplatFileAsync, writeSplatFile, writeSplatFileAsync } from '../../src/io/splatFile';
+import { writeKsplat } from './ksplatFixture';
 import { decodeImage } from '../../src/io/imageDecode';
 import { readNpy } from '../../src/io/npy';
 import { parseCamerasBinary, parseImagesBinary, parseCamerasText, parseImagesText } from '../../src/io/colmapModel';
@@ -101,6 +102,58 @@ describe('fuzz: 1,000 mutations per format never crash or hang a parser', () => 
       expect(r.slowestMs).toBeLessThan(2000);
     });
   }
+});
+
+/** As fuzz() for the async readers (splat-transform formats), `n` mutations. */
+async function fuzzAsync(name: string, valid: Uint8Array, seed: number, n: number): Promise<{ ok: number; errors: number; slowestMs: number }> {
+  const rnd = rng(seed);
+  let ok = 0;
+  let errors = 0;
+  let slowestMs = 0;
+  for (let i = 0; i < n; i++) {
+    const bytes = mutate(valid, rnd);
+    const t = performance.now();
+    try {
+      const c = await readSplatFileAsync(name, bytes);
+      expect(c.means.length).toBe(c.count * 3);
+      ok++;
+    } catch (e) {
+      errors++;
+      if (!(e instanceof Error) || e instanceof RangeError || e instanceof TypeError || !e.message.includes(name)) {
+        throw new Error(`mutation ${i} of ${name}: unexpected ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+      }
+    }
+    slowestMs = Math.max(slowestMs, performance.now() - t);
+  }
+  return { ok, errors, slowestMs };
+}
+
+describe('fuzz: the splat-transform formats and our .glb reader never crash or hang', () => {
+  it('fuzz.glb (1,000 mutations, our reader)', async () => {
+    const { bytes } = await writeSplatFileAsync('fuzz.glb', randomCloud(24, 1, 11));
+    const r = fuzz('fuzz.glb', bytes, 4242);
+    console.log(`fuzz.glb: ${r.ok} parsed, ${r.errors} clear errors, slowest ${r.slowestMs.toFixed(1)} ms`);
+    expect(r.errors).toBeGreaterThan(0);
+    expect(r.slowestMs).toBeLessThan(2000);
+  });
+
+  for (const level of [0, 1] as const) {
+    it(`fuzz-l${level}.ksplat (100 mutations, splat-transform behind our header checks)`, async () => {
+      const name = `fuzz-l${level}.ksplat`;
+      const r = await fuzzAsync(name, writeKsplat(randomCloud(40, level === 0 ? 1 : 0, 12), level), 777 + level, 100);
+      console.log(`${name}: ${r.ok} parsed, ${r.errors} clear errors, slowest ${r.slowestMs.toFixed(1)} ms`);
+      expect(r.errors).toBeGreaterThan(0);
+      expect(r.slowestMs).toBeLessThan(2000);
+    });
+  }
+
+  it('fuzz.sog (150 mutations of a bundle)', async () => {
+    const { bytes } = await writeSplatFileAsync('fuzz.sog', randomCloud(24, 0, 13));
+    const r = await fuzzAsync('fuzz.sog', bytes, 999, 150);
+    console.log(`fuzz.sog: ${r.ok} parsed, ${r.errors} clear errors, slowest ${r.slowestMs.toFixed(1)} ms`);
+    expect(r.errors).toBeGreaterThan(0);
+    expect(r.slowestMs).toBeLessThan(2000);
+  }, 60_000);
 });
 
 describe('fuzz: scene-side parsers (300 mutations each)', () => {
