@@ -89,7 +89,7 @@ function Toolbar() {
         type="file"
         multiple
         hidden
-        accept=".ply,.splat,.spz,.zip,.png,.jpg,.jpeg,.npy,.json,.txt,.bin"
+        accept=".ply,.splat,.spz,.sog,.glb,.ksplat,.webp,.zip,.png,.jpg,.jpeg,.npy,.json,.txt,.bin"
         data-testid="file-input"
         onChange={(e) => (pick(e.target.files), (e.target.value = ''))}
       />
@@ -103,7 +103,7 @@ function Toolbar() {
       />
       <span className="sep" />
       <span>Export</span>
-      {(['ply', 'splat', 'spz'] as const).map((ext) => (
+      {(['ply', 'splat', 'spz', 'sog', 'glb'] as const).map((ext) => (
         <button key={ext} disabled={!hasModel} onClick={() => void exportModel(ext)} data-testid={`export-${ext}`}>
           .{ext}
         </button>

@@ -34,7 +34,9 @@ export const bus = {
 };
 
 const st = () => useStudio.getState();
-const SPLAT_EXT = /\.(ply|splat|spz|ksplat)$/i;
+const SPLAT_EXT = /\.(ply|splat|spz|ksplat|sog|glb)$/i;
+/** An unbundled SOG: its meta.json (the WebP textures come beside it). */
+const SOG_META = /(^|[._-])meta\.json$/i;
 const IMAGE_EXT = /\.(png|jpe?g)$/i;
 
 function errText(e: unknown): string {
@@ -199,15 +201,20 @@ export async function openFiles(files: File[]): Promise<void> {
   const label = files.length === 1 ? files[0].name : `${files.length} files`;
   st().set({ busy: `Opening ${label}` });
   try {
-    if (files.length === 1 && SPLAT_EXT.test(files[0].name)) {
-      const f = files[0];
+    const sogMeta = files.find((f) => SOG_META.test(f.name));
+    const isSog = !!sogMeta && files.every((f) => f === sogMeta || /\.webp$/i.test(f.name));
+    if ((files.length === 1 && SPLAT_EXT.test(files[0].name)) || isSog) {
+      const f = sogMeta && isSog ? sogMeta : files[0];
       const bytes = new Uint8Array(await f.arrayBuffer());
-      if (!parts.readSplatFile) {
+      const read = parts.readSplatFileAsync ?? parts.readSplatFile;
+      if (!read) {
         // No reader in this build: Spark parses and draws the file (no export then).
         setCloudless(f.name, bytes);
         return;
       }
-      const cloud = await parts.readSplatFile(f.name, bytes);
+      // An unbundled SOG: meta.json plus the .webp textures it names, picked or dropped together.
+      const siblings = isSog ? new Map(await Promise.all(files.filter((x) => x !== f).map(async (x) => [x.name, new Uint8Array(await x.arrayBuffer())] as const))) : undefined;
+      const cloud = await read(f.name, bytes, siblings ? { siblings } : undefined);
       if (!cloud.count) throw new Error(`${f.name}: the file holds no splats`);
       setCloud(cloud, stem(f.name), { name: f.name, bytes });
       st().notify('info', `Opened ${f.name}: ${cloud.count.toLocaleString()} splats, SH degree ${cloud.shDegree}.`);
@@ -222,7 +229,7 @@ export async function openFiles(files: File[]): Promise<void> {
       name = stem(files[0].name);
     } else {
       if (!files.some((f) => IMAGE_EXT.test(f.name))) {
-        throw new Error(`${label}: no photos (.png, .jpg) or splat file (.ply, .splat, .spz) among the dropped files`);
+        throw new Error(`${label}: no photos (.png, .jpg) or splat file (.ply, .splat, .spz, .sog, .glb, .ksplat) among the dropped files`);
       }
       const top = topFolder(files);
       source = parts.fileListSource(files, top || label);
@@ -477,16 +484,21 @@ export function download(bytes: Uint8Array | Blob, fileName: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** Exports the current model (live during training) as `<scene>.ply|.splat|.spz`. */
-export async function exportModel(ext: 'ply' | 'splat' | 'spz'): Promise<void> {
+/**
+ * Exports the current model (live during training) as `<scene>.ply|.splat|.spz|.sog|.glb` (.sog and .glb
+ * are encoded by @playcanvas/splat-transform, loaded on first use).
+ */
+export async function exportModel(ext: 'ply' | 'splat' | 'spz' | 'sog' | 'glb'): Promise<void> {
   const parts = await loadParts();
   const s = st();
   const fileName = `${s.name}.${ext}`;
   try {
-    if (!parts.writeSplatFile) throw new Error('splat file writing is not available in this build');
+    const write = parts.writeSplatFileAsync ?? parts.writeSplatFile;
+    if (!write) throw new Error('splat file writing is not available in this build');
     const cloud = bus.session ? await bus.session.exportCloud() : (bus.lastCloud ?? s.cloud);
     if (!cloud) throw new Error('there is no model yet: train first or open a splat file');
-    const { bytes, dropped } = await parts.writeSplatFile(fileName, cloud);
+    if (ext === 'sog' || ext === 'glb') st().set({ busy: `Encoding ${fileName}` });
+    const { bytes, dropped } = await Promise.resolve(write(fileName, cloud)).finally(() => st().set({ busy: '' }));
     download(bytes, fileName);
     const lost = Array.isArray(dropped) && dropped.length ? ` (not stored by this format: ${dropped.join(', ')})` : '';
     st().notify('info', `Exported ${fileName}: ${cloud.count.toLocaleString()} splats${lost}.`);

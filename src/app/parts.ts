@@ -83,6 +83,10 @@ export interface Parts {
     name: string,
     cloud: GaussianCloud,
   ) => { bytes: Uint8Array; dropped?: unknown } | Promise<{ bytes: Uint8Array; dropped?: unknown }>;
+  /** All formats incl. SOG / .ksplat (splat-transform); `siblings`: an unbundled SOG's textures. */
+  readSplatFileAsync?: (name: string, bytes: Uint8Array, options?: { siblings?: Map<string, Uint8Array> }) => Promise<GaussianCloud>;
+  /** All writable formats incl. .sog and .glb (splat-transform). */
+  writeSplatFileAsync?: (name: string, cloud: GaussianCloud) => Promise<{ bytes: Uint8Array; dropped?: unknown }>;
   splitForScene?: (scene: Scene, k: number) => { train: number[]; test: number[] };
   renderSampleScene?: (gpu: GpuContext, opts: { width?: number; height?: number; views?: number }) => Promise<Scene>;
   Trainer?: {
@@ -101,6 +105,8 @@ const WANTED: Record<keyof Parts, string> = {
   zipSource: 'io',
   readSplatFile: 'io',
   writeSplatFile: 'io',
+  readSplatFileAsync: 'io',
+  writeSplatFileAsync: 'io',
   splitForScene: 'eval',
   renderSampleScene: 'scenes',
   Trainer: 'train',
