@@ -153,6 +153,7 @@ function Studio() {
   const [over, setOver] = useState(false);
   const gpuStatus = useStudio((s) => s.gpuStatus);
   const gpuMessage = useStudio((s) => s.gpuMessage);
+  const loading = useStudio((s) => s.loading);
   const onDrop = async (e: DragEvent) => {
     e.preventDefault();
     setOver(false);
@@ -171,6 +172,7 @@ function Studio() {
         <div className="gpu-line" data-testid="gpu-status" data-status={gpuStatus}>
           {gpuStatus === 'ok' ? `WebGPU: ${gpuMessage}` : gpuMessage}
         </div>
+        {loading && <div className="load-hint">Loading {loading.label}: {loading.text}</div>}
         {over && <div className="drop-hint">Drop photos + poses, a folder, a .zip, or a splat file</div>}
       </div>
       <TrainingPanel />

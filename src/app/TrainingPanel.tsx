@@ -10,7 +10,9 @@ import { useStudio, type Recipe } from './store';
 
 export function TrainingPanel() {
   const s = useStudio();
-  const scene = s.scene;
+  const loading = s.loading;
+  // While a load runs, the previous scene is not shown as if it were current.
+  const scene = loading ? null : s.scene;
   const canTrain = s.gpuStatus === 'ok' && !!scene;
   const last = s.history[s.history.length - 1];
   const progress = last ? Math.min(1, last.step / s.iterations) : 0;
@@ -24,7 +26,18 @@ export function TrainingPanel() {
     <aside className="panel" data-testid="training-panel">
       <h2>Reconstruct</h2>
       {s.gpuStatus === 'none' && <p className="warn" data-testid="no-webgpu">{s.gpuMessage}</p>}
-      {!scene && s.gpuStatus === 'ok' && <p className="hint">Drop posed photos (a folder or .zip) to reconstruct, or a splat file to view.</p>}
+      {loading && (
+        <div className="loading" data-testid="load-progress" data-fraction={loading.fraction.toFixed(3)}>
+          <p className="hint">
+            Loading <b>{loading.label}</b>…
+          </p>
+          <progress max={1} value={loading.fraction} />
+          <div className="load-stage" data-testid="load-progress-text">
+            {loading.text}
+          </div>
+        </div>
+      )}
+      {!scene && !loading && s.gpuStatus === 'ok' && <p className="hint">Drop posed photos (a folder or .zip) to reconstruct, or a splat file to view.</p>}
       {scene && (
         <>
           <p className="hint">

@@ -224,8 +224,14 @@ export async function openFiles(files: File[]): Promise<void> {
     if (!parts.loadScene || !parts.fileListSource || !parts.zipSource) throw new Error(`${label}: scene loading is not available in this build`);
     let source: unknown;
     let name: string;
+    // The panel shows this load (stage and count) instead of the previous scene until it ends.
+    const loading = (text: string, fraction = 0) => st().set({ loading: { label, text, fraction } });
+    loading('Reading');
+    parts.warmImageDecoders?.(); // worker start-up overlaps reading the files
     if (files.length === 1 && /\.zip$/i.test(files[0].name)) {
-      source = parts.zipSource(files[0].name, new Uint8Array(await files[0].arrayBuffer()));
+      const bytes = new Uint8Array(await files[0].arrayBuffer());
+      loading('Unzipping');
+      source = parts.zipSource(files[0].name, bytes);
       name = stem(files[0].name);
     } else {
       if (!files.some((f) => IMAGE_EXT.test(f.name))) {
@@ -235,7 +241,14 @@ export async function openFiles(files: File[]): Promise<void> {
       source = parts.fileListSource(files, top || label);
       name = top || 'scene';
     }
-    const scene = await parts.loadScene(source, { maxLongSide: 1024 });
+    let shown = 0;
+    const onProgress = (p: { text: string; fraction: number; done: number; total: number }) => {
+      const now = performance.now();
+      if (now - shown < 50 && p.done < p.total) return; // at most ~20 store updates a second
+      shown = now;
+      loading(p.text, p.fraction);
+    };
+    const scene = await parts.loadScene(source, { maxLongSide: 1024, onProgress });
     if (!scene.name || scene.name === 'scene') scene.name = name;
     await setScene(scene);
     st().notify('info', `Loaded ${scene.name}: ${scene.cameras.length} posed photos (${scene.images[0]?.width}x${scene.images[0]?.height}).`);
@@ -243,7 +256,7 @@ export async function openFiles(files: File[]): Promise<void> {
     const msg = errText(e);
     st().notify('error', msg.includes(label) || files.some((f) => msg.includes(f.name)) ? `Could not open: ${msg}` : `Could not open ${label}: ${msg}`);
   } finally {
-    st().set({ busy: '' });
+    st().set({ busy: '', loading: null });
   }
 }
 

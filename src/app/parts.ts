@@ -78,6 +78,8 @@ export interface Parts {
   loadScene?: (src: unknown, opts?: Record<string, unknown>) => Promise<Scene>;
   fileListSource?: (files: File[], name?: string) => unknown;
   zipSource?: (name: string, bytes: Uint8Array) => unknown;
+  /** Starts the image-decoding workers ahead of a load (src/io/browserImageDecode). */
+  warmImageDecoders?: () => void;
   readSplatFile?: (name: string, bytes: Uint8Array) => GaussianCloud | Promise<GaussianCloud>;
   writeSplatFile?: (
     name: string,
@@ -103,6 +105,7 @@ const WANTED: Record<keyof Parts, string> = {
   loadScene: 'io',
   fileListSource: 'io',
   zipSource: 'io',
+  warmImageDecoders: 'io',
   readSplatFile: 'io',
   writeSplatFile: 'io',
   readSplatFileAsync: 'io',

@@ -54,6 +54,11 @@ export interface StudioState {
   mode: RenderMode;
   notices: Notice[];
   busy: string;
+  /**
+   * A scene being loaded (files read, unzipped, decoded, undistorted): what, the stage line
+   * ("Decoding 23/67") and the fraction done. The panel shows this instead of the previous scene.
+   */
+  loading: { label: string; text: string; fraction: number } | null;
   gpuStatus: 'pending' | 'ok' | 'none' | 'lost';
   gpuMessage: string;
   page: 'studio' | 'avatar';
@@ -84,6 +89,7 @@ export const useStudio = create<StudioState>((set) => ({
   mode: 'rgb',
   notices: [],
   busy: '',
+  loading: null,
   gpuStatus: 'pending',
   gpuMessage: '',
   page: 'studio',

@@ -13,6 +13,9 @@ export function createImage(width: number, height: number): ImageRGB {
   return { width, height, data: new Float32Array(width * height * 3) };
 }
 
+/** v / 255 for every byte value (as float64; stored as float32 like the blend's result). */
+const BYTE_TO_UNIT = Float64Array.from({ length: 256 }, (_, v) => v / 255);
+
 /** Converts an 8-bit RGBA buffer to an ImageRGB, compositing alpha over `background` (RGB in [0,1]). */
 export function imageFromRGBA8(
   rgba: Uint8Array | Uint8ClampedArray,
@@ -21,9 +24,18 @@ export function imageFromRGBA8(
   background: [number, number, number] = [0, 0, 0],
 ): ImageRGB {
   const img = createImage(width, height);
+  const d = img.data;
   for (let i = 0; i < width * height; i++) {
-    const a = rgba[i * 4 + 3] / 255;
-    for (let c = 0; c < 3; c++) img.data[i * 3 + c] = (rgba[i * 4 + c] / 255) * a + background[c] * (1 - a);
+    const a8 = rgba[i * 4 + 3];
+    if (a8 === 255) {
+      // Opaque (the common case): the same values as the blend below, without its arithmetic.
+      d[i * 3] = BYTE_TO_UNIT[rgba[i * 4]];
+      d[i * 3 + 1] = BYTE_TO_UNIT[rgba[i * 4 + 1]];
+      d[i * 3 + 2] = BYTE_TO_UNIT[rgba[i * 4 + 2]];
+      continue;
+    }
+    const a = a8 / 255;
+    for (let c = 0; c < 3; c++) d[i * 3 + c] = (rgba[i * 4 + c] / 255) * a + background[c] * (1 - a);
   }
   return img;
 }

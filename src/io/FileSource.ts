@@ -8,6 +8,8 @@ import { fail, guardDecode } from './FormatError';
 export interface FileSource {
   /** Display name (folder, zip or drop name), used in error messages. */
   name: string;
+  /** 'zip' when reads inflate entries (load progress then says "Unzipping"). */
+  kind?: 'zip';
   /** Every file's relative path ('/'-separated, no leading './'), folders excluded. */
   list(): string[];
   /** The bytes of one listed file. @throws Error naming the source and path when absent. */
@@ -43,6 +45,7 @@ export function zipSource(name: string, bytes: Uint8Array): FileSource {
   );
   return {
     name,
+    kind: 'zip',
     list: () => [...entries.keys()].filter((p) => !isJunkPath(p)),
     read: async (path: string) => {
       const e = entries.get(cleanPath(path));

@@ -2,12 +2,19 @@ import exifr from 'exifr';
 import { convertIndexedToRgb, decode as decodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { createImage, type ImageRGB } from '../core/Image';
+import { browserDecodeAvailable, decodeInWorker } from './browserImageDecode';
 import { fail, guardDecode } from './FormatError';
+import { orientRGBA8, type DecodeFit } from './imageWorkerProtocol';
+
+export { fitLongSide, fitSize, type DecodeFit } from './imageWorkerProtocol';
 
 /**
- * Image decoding for Node and the browser alike through pure-JS libraries: fast-png (PNG, 8/16-bit,
- * grey/RGB/alpha/palette), jpeg-js (baseline + progressive JPEG) and exifr (EXIF orientation).
- * Sizes are read from the header first so that absurd images are refused before any allocation.
+ * Image decoding. In a browser: the browser's own decoders in a pool of Web Workers
+ * (browserImageDecode.ts: createImageBitmap with EXIF orientation, OffscreenCanvas), which may also
+ * shrink the image on the way out. In Node, and as the browser's fallback: pure-JS libraries,
+ * fast-png (PNG, 8/16-bit, grey/RGB/alpha/palette), jpeg-js (baseline + progressive JPEG) and exifr
+ * (EXIF orientation). Sizes are read from the header first so that absurd images are refused before
+ * any allocation, whichever decoder runs.
  */
 
 /** Largest image accepted, in pixels (100 MP). */
@@ -27,6 +34,19 @@ export interface RGBA8Image {
   width: number;
   height: number;
   rgba: Uint8Array;
+  /**
+   * Present when the decoder already applied DecodeOptions.fit: the image's size as decoded (after
+   * orientation), before shrinking. Absent: the pixels are at full size and `fit` is still to do.
+   */
+  source?: { width: number; height: number };
+}
+
+/** How decodeImage may work. */
+export interface DecodeOptions {
+  /** Shrink while decoding, where the decoder can (the browser path); see RGBA8Image.source. */
+  fit?: DecodeFit;
+  /** 'js' forces the pure-JS decoders; 'auto' (default) uses the browser's where available. */
+  decoder?: 'auto' | 'js';
 }
 
 /** Image extensions the loaders look for. */
@@ -114,53 +134,48 @@ function pngToRGBA(file: string, bytes: Uint8Array): RGBA8Image {
 /** Applies an EXIF orientation (1-8) to RGBA pixels; 5-8 swap width and height. */
 export function applyOrientation(img: RGBA8Image, orientation: number): RGBA8Image {
   if (!(orientation >= 2 && orientation <= 8)) return img;
-  const { width: W, height: H, rgba } = img;
-  const swap = orientation >= 5;
-  const ow = swap ? H : W;
-  const oh = swap ? W : H;
-  const out = new Uint8Array(ow * oh * 4);
-  for (let y = 0; y < oh; y++) {
-    for (let x = 0; x < ow; x++) {
-      let sx: number, sy: number;
-      switch (orientation) {
-        case 2: sx = W - 1 - x; sy = y; break;
-        case 3: sx = W - 1 - x; sy = H - 1 - y; break;
-        case 4: sx = x; sy = H - 1 - y; break;
-        case 5: sx = y; sy = x; break;
-        case 6: sx = y; sy = H - 1 - x; break;
-        case 7: sx = W - 1 - y; sy = H - 1 - x; break;
-        default: sx = W - 1 - y; sy = x; break; // 8
-      }
-      const s = (sy * W + sx) * 4;
-      const d = (y * ow + x) * 4;
-      out[d] = rgba[s];
-      out[d + 1] = rgba[s + 1];
-      out[d + 2] = rgba[s + 2];
-      out[d + 3] = rgba[s + 3];
-    }
-  }
-  return { width: ow, height: oh, rgba: out };
+  return orientRGBA8(img.rgba, img.width, img.height, orientation);
 }
 
 /**
- * Decodes a PNG or JPEG to 8-bit RGBA with the EXIF orientation applied (JPEG).
+ * Decodes a PNG or JPEG to 8-bit RGBA with the EXIF orientation applied (JPEG). In a browser the
+ * workers decode (and may apply `opts.fit`, see RGBA8Image.source); what they refuse goes to the
+ * pure-JS decoders, which decode it or name the fault.
  * @throws FormatError naming the file for a non-image, a truncated/corrupt file, or an image whose
  *   header size exceeds `maxPixels` (checked before decoding).
  */
-export async function decodeImage(file: string, bytes: Uint8Array, maxPixels = MAX_IMAGE_PIXELS): Promise<RGBA8Image> {
+export async function decodeImage(file: string, bytes: Uint8Array, maxPixels = MAX_IMAGE_PIXELS, opts: DecodeOptions = {}): Promise<RGBA8Image> {
   const h = readImageHeader(file, bytes, maxPixels);
+  if (opts.decoder !== 'js' && browserDecodeAvailable()) {
+    const r = await decodeInWorker(file, bytes, opts.fit, {
+      type: h.kind === 'png' ? 'image/png' : 'image/jpeg',
+      orientation: h.kind === 'jpeg' ? await jpegOrientation(bytes) : 1,
+      storedSize: [h.width, h.height],
+    });
+    if (r.ok && r.sourceWidth * r.sourceHeight <= maxPixels) {
+      return { width: r.width, height: r.height, rgba: new Uint8Array(r.rgba), source: { width: r.sourceWidth, height: r.sourceHeight } };
+    }
+  }
+  return decodeImageJs(file, bytes, maxPixels, h);
+}
+
+/** The pure-JS decoders (fast-png, jpeg-js + exifr): full size, EXIF orientation applied. */
+export async function decodeImageJs(file: string, bytes: Uint8Array, maxPixels = MAX_IMAGE_PIXELS, h = readImageHeader(file, bytes, maxPixels)): Promise<RGBA8Image> {
   if (h.kind === 'png') return pngToRGBA(file, bytes);
   const dec = guardDecode(file, 'JPEG data', () =>
     jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: Math.ceil(maxPixels / 1e6), maxMemoryUsageInMB: 2048 }),
   );
   const img: RGBA8Image = { width: dec.width, height: dec.height, rgba: dec.data as Uint8Array };
-  let orientation = 1;
+  return applyOrientation(img, await jpegOrientation(bytes));
+}
+
+/** The EXIF orientation of a JPEG (1 when it has none or it cannot be read). */
+async function jpegOrientation(bytes: Uint8Array): Promise<number> {
   try {
-    orientation = (await exifr.orientation(bytes)) ?? 1;
+    return (await exifr.orientation(bytes)) ?? 1;
   } catch {
-    orientation = 1; // no or unreadable EXIF: keep pixels as stored
+    return 1; // no or unreadable EXIF: keep pixels as stored
   }
-  return applyOrientation(img, orientation);
 }
 
 /**
@@ -200,9 +215,3 @@ export function resizeImage(img: ImageRGB, width: number, height: number): Image
   return out;
 }
 
-/** Output size for a maximum long side (no upscaling). */
-export function fitLongSide(width: number, height: number, maxLongSide?: number): [number, number] {
-  if (!maxLongSide || Math.max(width, height) <= maxLongSide) return [width, height];
-  const s = maxLongSide / Math.max(width, height);
-  return [Math.max(1, Math.round(width * s)), Math.max(1, Math.round(height * s))];
-}

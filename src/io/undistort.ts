@@ -19,15 +19,25 @@ export function isZeroDistortion(d: Distortion): boolean {
   return !d.k1 && !d.k2 && !d.p1 && !d.p2 && !d.k3;
 }
 
-/**
- * Resamples a distorted image into the ideal pinhole image with the same intrinsics (fx, fy, cx, cy
- * in pixels, pixel centres at integer + 0.5), bilinear, edge-clamped: output pixel (u, v) takes the
- * source colour at K * distort(K^-1 (u, v)). Same size as the input.
- */
-export function undistortImage(img: ImageRGB, fx: number, fy: number, cx: number, cy: number, d: Distortion): ImageRGB {
-  const { width: W, height: H } = img;
-  const out = createImage(W, H);
+/** Where each output pixel samples the distorted image: top-left source index and bilinear weights. */
+interface UndistortMap {
+  key: string;
+  x0: Int32Array;
+  y0: Int32Array;
+  ax: Float64Array;
+  ay: Float64Array;
+}
+
+/** The last few maps: frames of one capture share their intrinsics, so the map is built once. */
+const mapCache: UndistortMap[] = [];
+
+function undistortMap(W: number, H: number, fx: number, fy: number, cx: number, cy: number, d: Distortion): UndistortMap {
   const k3 = d.k3 ?? 0;
+  const key = [W, H, fx, fy, cx, cy, d.k1, d.k2, k3, d.p1, d.p2].join(',');
+  const hit = mapCache.find((m) => m.key === key);
+  if (hit) return hit;
+  const n = W * H;
+  const m: UndistortMap = { key, x0: new Int32Array(n), y0: new Int32Array(n), ax: new Float64Array(n), ay: new Float64Array(n) };
   for (let v = 0; v < H; v++) {
     for (let u = 0; u < W; u++) {
       const x = (u + 0.5 - cx) / fx;
@@ -38,19 +48,43 @@ export function undistortImage(img: ImageRGB, fx: number, fy: number, cx: number
       const yd = y * radial + d.p1 * (r2 + 2 * y * y) + 2 * d.p2 * x * y;
       const sx = Math.min(W - 1, Math.max(0, fx * xd + cx - 0.5));
       const sy = Math.min(H - 1, Math.max(0, fy * yd + cy - 0.5));
-      const x0 = Math.floor(sx);
-      const y0 = Math.floor(sy);
-      const x1 = Math.min(W - 1, x0 + 1);
-      const y1 = Math.min(H - 1, y0 + 1);
-      const ax = sx - x0;
-      const ay = sy - y0;
-      for (let c = 0; c < 3; c++) {
-        const p00 = img.data[(y0 * W + x0) * 3 + c];
-        const p10 = img.data[(y0 * W + x1) * 3 + c];
-        const p01 = img.data[(y1 * W + x0) * 3 + c];
-        const p11 = img.data[(y1 * W + x1) * 3 + c];
-        out.data[(v * W + u) * 3 + c] = (p00 * (1 - ax) + p10 * ax) * (1 - ay) + (p01 * (1 - ax) + p11 * ax) * ay;
-      }
+      const i = v * W + u;
+      m.x0[i] = Math.floor(sx);
+      m.y0[i] = Math.floor(sy);
+      m.ax[i] = sx - m.x0[i];
+      m.ay[i] = sy - m.y0[i];
+    }
+  }
+  mapCache.unshift(m);
+  if (mapCache.length > 2) mapCache.pop();
+  return m;
+}
+
+/**
+ * Resamples a distorted image into the ideal pinhole image with the same intrinsics (fx, fy, cx, cy
+ * in pixels, pixel centres at integer + 0.5), bilinear, edge-clamped: output pixel (u, v) takes the
+ * source colour at K * distort(K^-1 (u, v)). Same size as the input. The sampling map is cached
+ * for the last intrinsics used (a capture's frames usually share them).
+ */
+export function undistortImage(img: ImageRGB, fx: number, fy: number, cx: number, cy: number, d: Distortion): ImageRGB {
+  const { width: W, height: H } = img;
+  const out = createImage(W, H);
+  const m = undistortMap(W, H, fx, fy, cx, cy, d);
+  const src = img.data;
+  const dst = out.data;
+  for (let i = 0; i < W * H; i++) {
+    const x0 = m.x0[i];
+    const y0 = m.y0[i];
+    const ax = m.ax[i];
+    const ay = m.ay[i];
+    const dx = x0 < W - 1 ? 3 : 0;
+    const dy = y0 < H - 1 ? W * 3 : 0;
+    const s00 = (y0 * W + x0) * 3;
+    const s10 = s00 + dx;
+    const s01 = s00 + dy;
+    const s11 = s01 + dx;
+    for (let c = 0; c < 3; c++) {
+      dst[i * 3 + c] = (src[s00 + c] * (1 - ax) + src[s10 + c] * ax) * (1 - ay) + (src[s01 + c] * (1 - ax) + src[s11 + c] * ax) * ay;
     }
   }
   return out;
