@@ -9,7 +9,7 @@ import { requireColumn, type PlyData } from './plyFormat';
  * f_rest channel-major (f_rest[c*(K-1) + j] is coefficient j+1 of channel c).
  */
 
-const REQUIRED = ['x', 'y', 'z', 'f_dc_0', 'f_dc_1', 'f_dc_2', 'opacity', 'scale_0', 'scale_1', 'scale_2', 'rot_0', 'rot_1', 'rot_2', 'rot_3'];
+const REQUIRED = ['x', 'y', 'z', 'f_dc_0', 'f_dc_1', 'f_dc_2', 'opacity', 'scale_0', 'scale_1', 'scale_2', 'rot_0', 'rot_1', 'rot_2', 'rot_3'] as const;
 
 /** SH degree for a number of f_rest properties (0, 9, 24, 45). */
 export function shDegreeForRest(restCount: number): number {
@@ -29,29 +29,37 @@ export function inriaCloudFromPly(file: string, data: PlyData): GaussianCloud {
   while (vertex.has(`f_rest_${rest}`)) rest++;
   const degree = shDegreeForRest(rest);
   if (degree < 0) fail(file, `property f_rest_${rest - 1}`, `${rest} f_rest properties; expected 0, 9, 24 or 45 (SH degree 0-3)`);
-  const n = cols[0].length;
-  const cloud = createGaussianCloud(n, degree);
-  const K = shCoeffCount(degree);
   const [x, y, z, d0, d1, d2, op, s0, s1, s2, r0, r1, r2, r3] = cols;
   const restCols = Array.from({ length: rest }, (_, i) => vertex.get(`f_rest_${i}`)!);
+  return cloudFromPlyColumns({ x, y, z, scale_0: s0, scale_1: s1, scale_2: s2, rot_0: r0, rot_1: r1, rot_2: r2, rot_3: r3, opacity: op, f_dc_0: d0, f_dc_1: d1, f_dc_2: d2 }, restCols, degree);
+}
+
+/** Per-splat columns of the INRIA PLY layout, by property name (each of length N). */
+export type PlyColumns = Record<(typeof REQUIRED)[number], ArrayLike<number>>;
+
+/**
+ * A GaussianCloud of SH degree `degree` from INRIA PLY columns (raw values: log-scales, wxyz
+ * quaternions, logit opacity) and the f_rest columns, channel-major (restCols[c*(K-1) + j] is
+ * coefficient j+1 of channel c). Shared by our PLY reader and the splat-transform bridge.
+ */
+export function cloudFromPlyColumns(c: PlyColumns, restCols: ArrayLike<number>[], degree: number): GaussianCloud {
+  const n = c.x.length;
+  const cloud = createGaussianCloud(n, degree);
+  const K = shCoeffCount(degree);
+  const groups: [Float32Array, ArrayLike<number>[]][] = [
+    [cloud.means, [c.x, c.y, c.z]],
+    [cloud.logScales, [c.scale_0, c.scale_1, c.scale_2]],
+    [cloud.quats, [c.rot_0, c.rot_1, c.rot_2, c.rot_3]],
+  ];
   for (let i = 0; i < n; i++) {
-    cloud.means[i * 3] = x[i];
-    cloud.means[i * 3 + 1] = y[i];
-    cloud.means[i * 3 + 2] = z[i];
-    cloud.logScales[i * 3] = s0[i];
-    cloud.logScales[i * 3 + 1] = s1[i];
-    cloud.logScales[i * 3 + 2] = s2[i];
-    cloud.quats[i * 4] = r0[i];
-    cloud.quats[i * 4 + 1] = r1[i];
-    cloud.quats[i * 4 + 2] = r2[i];
-    cloud.quats[i * 4 + 3] = r3[i];
-    cloud.logitOpacities[i] = op[i];
+    for (const [dst, src] of groups) for (let k = 0; k < src.length; k++) dst[i * src.length + k] = src[k][i];
+    cloud.logitOpacities[i] = c.opacity[i];
     const b = i * K * 3;
-    cloud.sh[b] = d0[i];
-    cloud.sh[b + 1] = d1[i];
-    cloud.sh[b + 2] = d2[i];
-    for (let c = 0; c < 3; c++) {
-      for (let j = 0; j < K - 1; j++) cloud.sh[b + (j + 1) * 3 + c] = restCols[c * (K - 1) + j][i];
+    cloud.sh[b] = c.f_dc_0[i];
+    cloud.sh[b + 1] = c.f_dc_1[i];
+    cloud.sh[b + 2] = c.f_dc_2[i];
+    for (let ch = 0; ch < 3; ch++) {
+      for (let j = 0; j < K - 1; j++) cloud.sh[b + (j + 1) * 3 + ch] = restCols[ch * (K - 1) + j][i];
     }
   }
   return cloud;

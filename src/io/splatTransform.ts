@@ -1,5 +1,6 @@
-import { createGaussianCloud, shCoeffCount, type GaussianCloud } from '../core/GaussianCloud';
+import { shCoeffCount, type GaussianCloud } from '../core/GaussianCloud';
 import { fail, FormatError } from './FormatError';
+import { cloudFromPlyColumns, type PlyColumns } from './inriaPly';
 
 /**
  * Bridge to @playcanvas/splat-transform (github.com/playcanvas/splat-transform), the codec library for
@@ -105,30 +106,10 @@ export function dataTableToCloud(st: St, file: string, table: DataTable): Gaussi
   while (table.hasColumn(`f_rest_${rest}`)) rest++;
   const degree = [0, 9, 24, 45].indexOf(rest);
   if (degree < 0) fail(file, `column f_rest_${rest - 1}`, `${rest} SH rest columns; expected 0, 9, 24 or 45`);
-  const n = table.numRows;
-  const cloud = createGaussianCloud(n, degree);
-  const K = shCoeffCount(degree);
-  const [x, y, z, s0, s1, s2, r0, r1, r2, r3, op, d0, d1, d2] = ['x', 'y', 'z', 'scale_0', 'scale_1', 'scale_2', 'rot_0', 'rot_1', 'rot_2', 'rot_3', 'opacity', 'f_dc_0', 'f_dc_1', 'f_dc_2'].map(get);
+  const names = ['x', 'y', 'z', 'scale_0', 'scale_1', 'scale_2', 'rot_0', 'rot_1', 'rot_2', 'rot_3', 'opacity', 'f_dc_0', 'f_dc_1', 'f_dc_2'] as const;
+  const columns = Object.fromEntries(names.map((k) => [k, get(k)])) as unknown as PlyColumns;
   const restCols = Array.from({ length: rest }, (_, i) => get(`f_rest_${i}`));
-  for (let i = 0; i < n; i++) {
-    cloud.means[i * 3] = x[i];
-    cloud.means[i * 3 + 1] = y[i];
-    cloud.means[i * 3 + 2] = z[i];
-    cloud.logScales[i * 3] = s0[i];
-    cloud.logScales[i * 3 + 1] = s1[i];
-    cloud.logScales[i * 3 + 2] = s2[i];
-    cloud.quats[i * 4] = r0[i];
-    cloud.quats[i * 4 + 1] = r1[i];
-    cloud.quats[i * 4 + 2] = r2[i];
-    cloud.quats[i * 4 + 3] = r3[i];
-    cloud.logitOpacities[i] = op[i];
-    const b = i * K * 3;
-    cloud.sh[b] = d0[i];
-    cloud.sh[b + 1] = d1[i];
-    cloud.sh[b + 2] = d2[i];
-    for (let c = 0; c < 3; c++) for (let j = 0; j < K - 1; j++) cloud.sh[b + (j + 1) * 3 + c] = restCols[c * (K - 1) + j][i];
-  }
-  return cloud;
+  return cloudFromPlyColumns(columns, restCols, degree);
 }
 
 function errMessage(e: unknown): string {
