@@ -7,7 +7,9 @@
 //   dL/dalpha = sum_c g_c (c_k T_k - (S_c + T_final bg_c) / (1 - alpha_k)) + g_A T_final / (1 - alpha_k)
 //               + g_D (z_k T_k - S_D / (1 - alpha_k)),   S = sum over splats behind k of colour * weight,
 // then the gradients of mean2d, conic, opacity (zero where alpha was clamped to 0.99), colour and
-// z. Each thread sums them over its pixels in registers; the LANES partial sums are added
+// z. S and S_D only enter dL/dalpha through Q = g . S + g_D S_D, so each pixel carries the scalar Q
+// (Q += w (g . c_k + g_D z_k)) and the constant K = T_final (g . bg - g_A):
+//   dL/dalpha = T_k (g . c_k + g_D z_k) - (Q + K) / (1 - alpha_k). Each thread sums them over its pixels in registers; the LANES partial sums are added
 // (subgroupAdd when the workgroup is exactly one subgroup, else in workgroup memory) and the
 // tile's total is added to the Gaussian's grad2d with one compare-and-swap loop per value
 // (WebGPU has no atomic<f32>): one atomic add per (splat, tile), not per pixel, so contention
@@ -81,8 +83,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     if (P.flags.y != 0u) { gD_j = gradDepth[p]; }
   }
   var T_j = Tf_j;
-  var S_j = vec3f(0.0);
-  var SD_j = 0.0;
+  var Q_j = 0.0;
+  let K_j = Tf_j * (dot(gC_j, bg) - gA_j);
   myLast = max(myLast, last_j);
   // #endfor j
   if (lane == 0u) { atomicStore(&wgLast, 0u); }
@@ -113,12 +115,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
           let raw = s.opacity * G;
           let alpha = min(ALPHA_MAX, raw);
           if (alpha >= ALPHA_MIN) {
-            let oneMinus = 1.0 - alpha;
-            let Tk = T_j / oneMinus;
+            let inv = 1.0 / (1.0 - alpha);
+            let Tk = T_j * inv;
             let w = alpha * Tk;
-            let dLda = dot(gC_j, c * Tk - (S_j + Tf_j * bg) / oneMinus) + gA_j * Tf_j / oneMinus + gD_j * (s.depth * Tk - SD_j / oneMinus);
-            S_j += c * w;
-            SD_j += s.depth * w;
+            let gc = dot(gC_j, c) + gD_j * s.depth;
+            let dLda = Tk * gc - (Q_j + K_j) * inv;
+            Q_j += w * gc;
             T_j = Tk;
             let gcw = gC_j * w;
             g1 += vec4f(0.0, 0.0, gcw.x, gcw.y);

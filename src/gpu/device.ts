@@ -5,6 +5,7 @@
  * (a CLI's `--adapter`) forces one. The choice itself is in adapterChoice.ts.
  */
 import { ADAPTER_ENV, chooseAdapter, INSTALL_HINT } from './adapterChoice';
+import { installDawnPollThrottle } from './dawnPolling';
 
 export { AdapterChoiceError } from './adapterChoice';
 
@@ -63,6 +64,8 @@ async function nodeAdapter(): Promise<{ adapter: GPUAdapter; choice: string }> {
   const choice = chooseAdapter({ env, platform: process.platform, exists: (p) => fs.existsSync(p) });
   const webgpu = await import('webgpu');
   Object.assign(globalThis, webgpu.globals);
+  // dawn.node busy-polls while a promise is pending; SPARSESPLAT_DAWN_POLL=busy keeps that (for A/B timing).
+  if (env.SPARSESPLAT_DAWN_POLL !== 'busy') installDawnPollThrottle();
   (globalThis as any).__sparsesplatDawn = nodeGpus;
   // Dawn's Vulkan loader reads VK_ICD_FILENAMES when create() makes the instance.
   const open = (icd: string | undefined): GPU => {
