@@ -71,6 +71,7 @@ describe('poses linear algebra', () => {
 describe('essential matrix', () => {
   it('8-point on exact data satisfies the epipolar constraint and matches [t]x R', () => {
     const { x1, x2, R, t } = correspondences('forward', 0, 2, 0, 0);
+    expect(t.length).toBe(3);
     const E = essentialEightPoint(x1, x2)!;
     let worst = 0;
     for (let k = 0; k < x1.length / 2; k++) worst = Math.max(worst, Math.sqrt(sampsonDistanceSq(E, x1[2 * k], x1[2 * k + 1], x2[2 * k], x2[2 * k + 1])) * 500);
