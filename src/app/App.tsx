@@ -142,7 +142,7 @@ function Toolbar() {
       </button>
       {busy && (
         <span className="busy" data-testid="busy">
-          {busy}…
+          {busy}… <progress />
         </span>
       )}
     </div>

@@ -1,12 +1,14 @@
 /**
  * Training panel: view thumbnails (click to toggle a training view; 3 chosen by the protocol by
- * default), recipe, iterations, training size, start / pause / resume / stop, progress bar, it/s,
+ * default), recipe, iterations, training size, start / pause / resume / stop, the preparation
+ * phase with its progress (depth prior, initialization, kernels), progress bar, it/s, time left,
  * live loss / PSNR chart, and the current training view's render beside its photo.
  */
 import { bus, pauseTraining, resumeTraining, startTraining, stopTraining } from './controller';
 import { ImageCanvas } from './ImageCanvas';
 import { LossChart } from './LossChart';
 import { useStudio, type Recipe } from './store';
+import { formatDuration, trainingEtaSeconds } from './trainingEta';
 
 export function TrainingPanel() {
   const s = useStudio();
@@ -17,6 +19,7 @@ export function TrainingPanel() {
   const last = s.history[s.history.length - 1];
   const progress = last ? Math.min(1, last.step / s.iterations) : 0;
   const active = s.train === 'running' || s.train === 'starting' || s.train === 'paused';
+  const eta = s.train === 'running' ? trainingEtaSeconds(s.history, s.iterations) : null;
   const toggle = (i: number) => {
     if (active) return;
     const v = s.trainViews.includes(i) ? s.trainViews.filter((x) => x !== i) : [...s.trainViews, i].sort((a, b) => a - b);
@@ -118,11 +121,18 @@ export function TrainingPanel() {
           Stop
         </button>
       </div>
+      {s.train === 'starting' && (
+        <div className="phase" data-testid="phase-progress" data-fraction={s.phaseFraction === null ? '' : s.phaseFraction.toFixed(3)}>
+          {/* No value: an indeterminate bar while a phase cannot be measured (kernel compilation). */}
+          {s.phaseFraction === null ? <progress /> : <progress max={1} value={s.phaseFraction} />}
+        </div>
+      )}
       <progress max={1} value={progress} data-testid="progress" />
       <div className="stats" data-testid="train-stats" data-step={last?.step ?? 0} data-psnr={last?.psnr ?? ''} data-state={s.train}>
         <span>{s.train}</span>
         <span>step {last?.step ?? 0} / {s.iterations}</span>
         <span>{s.itPerSec ? `${s.itPerSec.toFixed(1)} it/s` : ''}</span>
+        <span data-testid="train-eta">{eta !== null && eta > 0 ? `${formatDuration(eta)} left` : ''}</span>
         <span>{last ? `PSNR ${last.psnr.toFixed(2)} dB` : ''}</span>
         <span>{last ? `loss ${last.loss.toFixed(4)}` : ''}</span>
         <span>{last ? `${last.count.toLocaleString()} splats` : ''}</span>

@@ -45,8 +45,11 @@ export interface SessionOptions {
   overrides?: string[];
   /** Warm start: continue from this model at step `startStep` (skips initialization). */
   resume?: { cloud: GaussianCloud; step: number };
-  /** Called with a short phrase while preparing (depth prior, initialization, kernels). */
-  onPhase?: (text: string) => void;
+  /**
+   * Called while preparing (depth prior, initialization, kernels) with a short phrase and the
+   * fraction done of that phase (null when it cannot be measured, e.g. compiling kernels).
+   */
+  onPhase?: (text: string, fraction: number | null) => void;
 }
 
 /** Thrown when the trainer modules are not available in this build. */
@@ -72,10 +75,12 @@ export async function createTrainingSession(gpu: GpuContext, scene: Scene, opts:
   if (opts.resume) {
     init = { cloud: opts.resume.cloud };
   } else {
-    opts.onPhase?.('Computing depth prior and initial Gaussians');
-    init = await parts.prepareInit(gpu, scene, opts.trainViews, recipe);
+    opts.onPhase?.('Preparing', 0);
+    init = await parts.prepareInit(gpu, scene, opts.trainViews, recipe, {
+      onProgress: (stage, fraction) => opts.onPhase?.(stage === 'depth' ? 'Computing the depth prior (multi-view stereo)' : 'Placing the initial Gaussians', fraction),
+    });
   }
-  opts.onPhase?.('Compiling training kernels');
+  opts.onPhase?.('Compiling training kernels', null);
   const trainer = await parts.Trainer.create(gpu, scene, opts.trainViews, recipe, init);
   if (opts.resume) trainer.step = opts.resume.step;
   return {

@@ -304,7 +304,7 @@ async function openSession(resume?: { cloud: GaussianCloud; step: number }): Pro
     overrides: s.overrides.split(/\s+/),
     resume,
     // A warm start keeps its "Resuming from step N" message.
-    onPhase: resume ? undefined : (t) => st().set({ trainMessage: t }),
+    onPhase: resume ? undefined : (t, fraction) => st().set({ trainMessage: t, phaseFraction: fraction }),
   });
 }
 
@@ -317,7 +317,7 @@ export async function startTraining(): Promise<void> {
     return;
   }
   stopSession();
-  s.set({ train: 'starting', trainMessage: 'Preparing', history: [], itPerSec: 0 });
+  s.set({ train: 'starting', trainMessage: 'Preparing', phaseFraction: null, history: [], itPerSec: 0 });
   try {
     await openSession();
     bus.lastCloudStep = 0;
@@ -396,7 +396,7 @@ export async function persistNow(): Promise<void> {
 
 function runLoop(): void {
   const token = ++loopToken;
-  st().set({ train: 'running', trainMessage: 'Training' });
+  st().set({ train: 'running', trainMessage: 'Training', phaseFraction: null });
   void (async () => {
     let batch = 1;
     const started = performance.now();
@@ -508,14 +508,20 @@ export async function exportModel(ext: 'ply' | 'splat' | 'spz' | 'sog' | 'glb'):
   try {
     const write = parts.writeSplatFileAsync ?? parts.writeSplatFile;
     if (!write) throw new Error('splat file writing is not available in this build');
+    st().set({ busy: `Exporting ${fileName}: reading the model` });
     const cloud = bus.session ? await bus.session.exportCloud() : (bus.lastCloud ?? s.cloud);
     if (!cloud) throw new Error('there is no model yet: train first or open a splat file');
-    if (ext === 'sog' || ext === 'glb') st().set({ busy: `Encoding ${fileName}` });
-    const { bytes, dropped } = await Promise.resolve(write(fileName, cloud)).finally(() => st().set({ busy: '' }));
+    st().set({ busy: `Exporting ${fileName}: encoding ${cloud.count.toLocaleString()} splats` });
+    // Let the stage paint before a synchronous encoder holds the main thread.
+    await new Promise((r) => setTimeout(r, 0));
+    const { bytes, dropped } = await Promise.resolve(write(fileName, cloud));
+    st().set({ busy: `Exporting ${fileName}: saving` });
     download(bytes, fileName);
     const lost = Array.isArray(dropped) && dropped.length ? ` (not stored by this format: ${dropped.join(', ')})` : '';
     st().notify('info', `Exported ${fileName}: ${cloud.count.toLocaleString()} splats${lost}.`);
   } catch (e) {
     st().notify('error', `Could not export ${fileName}: ${errText(e)}`);
+  } finally {
+    st().set({ busy: '' });
   }
 }

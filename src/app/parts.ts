@@ -94,7 +94,13 @@ export interface Parts {
   Trainer?: {
     create(gpu: GpuContext, scene: Scene, trainViews: number[], recipe: RecipeLike, init: { cloud: GaussianCloud }): Promise<TrainerLike>;
   };
-  prepareInit?: (gpu: GpuContext, scene: Scene, trainViews: number[], recipe: RecipeLike) => Promise<{ cloud: GaussianCloud }>;
+  prepareInit?: (
+    gpu: GpuContext,
+    scene: Scene,
+    trainViews: number[],
+    recipe: RecipeLike,
+    opts?: { onProgress?: (stage: 'depth' | 'init', fraction: number) => void },
+  ) => Promise<{ cloud: GaussianCloud }>;
   getRecipe?: (name: string) => RecipeLike;
   applyOverrides?: (recipe: RecipeLike, overrides: string[]) => RecipeLike;
   AvatarPage?: ComponentType;

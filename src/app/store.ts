@@ -46,6 +46,8 @@ export interface StudioState {
   trainSize: number;
   train: TrainState;
   trainMessage: string;
+  /** Fraction done of the preparation phase named by trainMessage (depth prior, init), null when not measured. */
+  phaseFraction: number | null;
   history: TrainPoint[];
   /** Steps per second over the last few batches. */
   itPerSec: number;
@@ -53,6 +55,7 @@ export interface StudioState {
   currentView: number;
   mode: RenderMode;
   notices: Notice[];
+  /** A long action in progress (export), named with its stage ("Encoding fern.sog"); '' when none. */
   busy: string;
   /**
    * A scene being loaded (files read, unzipped, decoded, undistorted): what, the stage line
@@ -83,6 +86,7 @@ export const useStudio = create<StudioState>((set) => ({
   trainSize: 256,
   train: 'idle',
   trainMessage: '',
+  phaseFraction: null,
   history: [],
   itPerSec: 0,
   currentView: 0,

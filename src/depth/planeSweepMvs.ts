@@ -32,6 +32,8 @@ export interface MvsOptions {
   minConsistentViews?: number;
   /** Minimum aggregated ZNCC of a confident pixel [0.3]. */
   minScore?: number;
+  /** Called after each finished chunk of hypotheses with the fraction of the sweep done, in (0, 1]. */
+  onProgress?: (fraction: number) => void;
 }
 
 /** Result of planeSweepMvs, one entry per requested view (same order as viewIds). */
@@ -120,6 +122,8 @@ export async function planeSweepMvs(gpu: GpuContext, scene: Scene, viewIds: numb
     hyps.push(opts.hypotheses ?? autoHypotheses(cams, r, others, range));
   }
   const maxD = Math.max(...hyps);
+  const totalHyps = hyps.reduce((a, b) => a + b, 0);
+  let doneHyps = 0;
   const chunkMax = Math.max(1, Math.min(maxD, Math.floor(CHUNK_BYTES / (n * 16))));
   const maxS = Math.max(...sourcesOf.map((s) => s.length));
 
@@ -210,6 +214,8 @@ export async function planeSweepMvs(gpu: GpuContext, scene: Scene, viewIds: numb
       device.queue.submit([enc.finish()]);
       // Bounded queue depth keeps SwiftShader responsive and the uniform rewrites ordered.
       await device.queue.onSubmittedWorkDone();
+      doneHyps += chunk;
+      opts.onProgress?.(doneHyps / totalHyps);
     }
   }
   const tSweep = performance.now();

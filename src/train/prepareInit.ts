@@ -13,20 +13,30 @@ export interface PreparedInit extends TrainerInit {
   priorCoverage?: number;
 }
 
+/** Stages of prepareInit, in order: the depth prior (plane-sweep MVS; only when the recipe uses one), then the initial Gaussians. */
+export type PrepareInitStage = 'depth' | 'init';
+
+export interface PrepareInitOptions {
+  /** Called as each stage goes: fraction in [0, 1] of that stage (the depth stage per swept chunk of depth planes). */
+  onProgress?: (stage: PrepareInitStage, fraction: number) => void;
+}
+
 /**
  * Computes what the recipe asks for before training: the depth prior of each training view
  * (plane-sweep MVS, confident pixels only) and the initial Gaussians (per-pixel on the rays at the
  * prior depth, fused point cloud, or random points in the frusta).
  * @throws Error when the recipe needs a depth prior it was not given.
  */
-export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: number[], recipe: Recipe): Promise<PreparedInit> {
+export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: number[], recipe: Recipe, opts: PrepareInitOptions = {}): Promise<PreparedInit> {
+  const progress = opts.onProgress ?? (() => {});
   const timingsMs: Record<string, number> = {};
   let depths: Float32Array[] | null = null;
   let confidence: Float32Array[] | null = null;
   let priorCoverage: number | undefined;
   if (recipe.depthPrior === 'mvs') {
     const t0 = performance.now();
-    const mvs = await planeSweepMvs(gpu, scene, trainViews, { hypotheses: recipe.mvsHypotheses });
+    progress('depth', 0);
+    const mvs = await planeSweepMvs(gpu, scene, trainViews, { hypotheses: recipe.mvsHypotheses, onProgress: (f) => progress('depth', f) });
     timingsMs.mvs = performance.now() - t0;
     depths = mvs.depth;
     confidence = mvs.confidence;
@@ -39,6 +49,7 @@ export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: num
     priorCoverage = conf / Math.max(1, total);
   }
   const t1 = performance.now();
+  progress('init', 0);
   let init: TrainerInit;
   if (recipe.init === 'perPixel' || recipe.init === 'fused') {
     if (!depths) throw new Error(`recipe "${recipe.name}": init "${recipe.init}" needs a depth prior (set depthPrior=mvs)`);
@@ -62,5 +73,6 @@ export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: num
       return masked;
     });
   }
+  progress('init', 1);
   return { ...init, timingsMs, priorCoverage };
 }

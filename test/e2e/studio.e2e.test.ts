@@ -163,6 +163,7 @@ describe('studio (e2e, headless Chromium + SwiftShader WebGPU)', () => {
     await page.locator('[data-testid=train-size]').fill('64');
     // Few Gaussians and tiny images: SwiftShader runs at about 1 GFLOP/s.
     await page.locator('[data-testid=overrides]').fill('randomCount=2000');
+    await recordProgressShown(page);
     await page.locator('[data-testid=start]').click();
     const stats = page.locator('[data-testid=train-stats]');
     await page.waitForFunction(
@@ -178,6 +179,10 @@ describe('studio (e2e, headless Chromium + SwiftShader WebGPU)', () => {
     const history = await page.evaluate(() => (window as any).__studioHistory?.() as { step: number; psnr: number }[]);
     expect(history.length).toBeGreaterThan(1);
     expect(history[history.length - 1].step).toBe(STEPS);
+    // Long work shows progress: the preparation phase's bar, then the time left while training.
+    const shown = await progressShown(page);
+    expect(shown.phase.length, JSON.stringify(shown)).toBeGreaterThan(0);
+    expect(shown.eta.some((t) => /^\d+:\d\d left$/.test(t)), JSON.stringify(shown.eta)).toBe(true);
     const first = history[0].psnr;
     const best = Math.max(...history.slice(-3).map((h) => h.psnr));
     expect(best).toBeGreaterThan(first + 0.5);
@@ -275,8 +280,10 @@ describe('studio (e2e, headless Chromium + SwiftShader WebGPU)', () => {
       await lastNotice('info', 'Opened donut-sh0.ply');
     }
     const name = await page.evaluate(() => (window as any).__studioName?.() as string);
+    await recordProgressShown(page);
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), exportButton.click()]);
     expect(download.suggestedFilename()).toBe(`${name}.ply`);
+    expect((await progressShown(page)).busy.some((t) => t.startsWith(`Exporting ${name}.ply`))).toBe(true);
     const saved = resolve(ARTIFACTS, download.suggestedFilename());
     await download.saveAs(saved);
     expect(statSync(saved).size).toBeGreaterThan(1000);
@@ -375,3 +382,31 @@ describe('studio on a high-DPI screen', () => {
     await p.screenshot({ path: resolve(ARTIFACTS, '09-high-dpi.png') });
   });
 });
+
+/**
+ * Starts recording (MutationObserver) what the page shows as progress: the preparation phase bar's
+ * fractions, the time-left texts and the busy texts (export), so short-lived ones are not missed.
+ */
+async function recordProgressShown(p: Page): Promise<void> {
+  await p.evaluate(() => {
+    const w = window as any;
+    w.__progressShown?.observer.disconnect();
+    const seen = { phase: [] as string[], eta: [] as string[], busy: [] as string[] };
+    const look = () => {
+      const phase = document.querySelector('[data-testid=phase-progress]');
+      if (phase) seen.phase.push(phase.getAttribute('data-fraction') ?? '');
+      const eta = document.querySelector('[data-testid=train-eta]')?.textContent;
+      if (eta) seen.eta.push(eta);
+      const busy = document.querySelector('[data-testid=busy]')?.textContent;
+      if (busy) seen.busy.push(busy);
+    };
+    const observer = new MutationObserver(look);
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    w.__progressShown = { observer, seen };
+  });
+}
+
+/** What recordProgressShown saw so far. */
+async function progressShown(p: Page): Promise<{ phase: string[]; eta: string[]; busy: string[] }> {
+  return p.evaluate(() => (window as any).__progressShown.seen);
+}

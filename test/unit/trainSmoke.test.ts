@@ -80,7 +80,15 @@ describe('training smoke test (sample scene, 64x48, 3 views)', () => {
     const scene = await renderSampleScene(gpu, { width: 64, height: 48 });
     const split = splitForScene(scene, 3);
     const base = applyOverrides(getRecipe('sparse'), ['iterations=30', 'coherentSteps=15', 'strategy.refineStart=1000']);
-    const plain = await prepareInit(gpu, scene, split.train, base);
+    const stages: [string, number][] = [];
+    const plain = await prepareInit(gpu, scene, split.train, base, { onProgress: (stage, f) => stages.push([stage, f]) });
+    // Progress: the depth prior from 0 to 1 through each swept chunk, then the init stage, fractions never going back.
+    const depth = stages.filter(([st]) => st === 'depth').map(([, f]) => f);
+    expect(depth[0]).toBe(0);
+    expect(depth[depth.length - 1]).toBeCloseTo(1, 9);
+    expect(depth.length).toBeGreaterThan(2);
+    for (let i = 1; i < depth.length; i++) expect(depth[i]).toBeGreaterThanOrEqual(depth[i - 1]);
+    expect(stages.slice(-2)).toEqual([['init', 0], ['init', 1]]);
     const withRandom = await prepareInit(gpu, scene, split.train, applyOverrides(base, ['depthInitRandom=500']));
     expect(withRandom.cloud.count).toBe(plain.cloud.count + 500);
     expect(withRandom.rays!.depth.length).toBe(plain.rays!.depth.length);
