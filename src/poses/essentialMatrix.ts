@@ -258,14 +258,17 @@ export function essentialRansac(x1: ArrayLike<number>, x2: ArrayLike<number>, op
       bestCost = cost;
       best = E;
       // local optimization (LO-RANSAC, Chum et al. 2003): refine on this model's inliers
-      const [sampleInliers, sampleCount] = inliersOf(E);
-      if (sampleCount >= 8) {
-        const refined = refineEssential(E, x1, x2, sampleInliers);
+      // (iterated: refit on the grown inlier set while it keeps improving)
+      let [localInliers, localCount] = inliersOf(E);
+      for (let round = 0; round < 4 && localCount >= 8; round++) {
+        const refined = refineEssential(best, x1, x2, localInliers, 5);
         cost = score(refined);
-        if (cost < bestCost) {
-          bestCost = cost;
-          best = refined;
-        }
+        if (!(cost < bestCost)) break;
+        bestCost = cost;
+        best = refined;
+        const [grown, grownCount] = inliersOf(best);
+        if (grownCount <= localCount) break;
+        [localInliers, localCount] = [grown, grownCount];
       }
       const [, count] = inliersOf(best);
       const w = count / n;

@@ -6,7 +6,7 @@ import type { PairMatches } from '../../src/poses/types';
 import { guesses, makeMatches, makeScene } from './posesSynthetic';
 
 describe('reconstructFromMatches on synthetic scenes (0.5 px noise, 25% outlier matches)', () => {
-  for (const [kind, nViews] of [['forward', 5], ['orbit', 8]] as const) {
+  for (const [kind, nViews] of [['forward', 5], ['orbit', 6]] as const) {
     it(`${kind} rig with ${nViews} views and a 20%-off focal guess recovers poses and focal`, () => {
       const scene = makeScene(kind, nViews, 21, 500, 300);
       const { views, matches } = makeMatches(scene, { noisePx: 0.5, outlierFraction: 0.25, seed: 5 });
@@ -22,7 +22,7 @@ describe('reconstructFromMatches on synthetic scenes (0.5 px noise, 25% outlier 
       expect(Math.max(...errors.translationDirectionDeg)).toBeLessThan(2);
       expect(Math.max(...errors.focalErrorPercent)).toBeLessThan(2);
       expect(result.report.rmsPx).toBeLessThan(1);
-      expect(result.report.points).toBeGreaterThan(100);
+      expect(result.report.points).toBeGreaterThan(150);
       expect(stages).toContain('verify');
       // scale normalization: median camera-centre distance to the points' median is 1
       const xyz = result.points.xyz;
@@ -89,6 +89,6 @@ describe('reconstructFromMatches bad inputs', () => {
   it('all photos unrelated: an error naming a photo', () => {
     const random = new Random(8);
     const noise = matches.map((m) => ({ ...m, idx: Uint32Array.from(m.idx, (x, q) => (q % 2 ? random.int(views[m.j].xy.length / 2) : x)) }));
-    expect(() => reconstructFromMatches(views, guesses(scene), noise)).toThrow(/IMG_\d\.jpg shares at most \d+ inlier matches/);
+    expect(() => reconstructFromMatches(views, guesses(scene), noise, { ransacIters: 300 })).toThrow(/IMG_\d\.jpg shares at most \d+ inlier matches/);
   });
 });
