@@ -2,7 +2,7 @@ import type { Camera } from '../core/Camera';
 import { SH_C0, createGaussianCloud, logit, type GaussianCloud } from '../core/GaussianCloud';
 import type { Scene } from '../core/Scene';
 import { mulberry32 } from './alignDepth';
-import { lift, sweepDepthRange } from './depthRange';
+import { lift, project, sweepDepthRange } from './depthRange';
 
 /**
  * The pixel ray of each per-pixel Gaussian (CoherentGS binds a Gaussian to its ray; only the distance
@@ -288,6 +288,104 @@ export function initRandom(scene: Scene, viewIds: number[], count: number, seed 
     const s = Math.log(((z * 2) / (cam.fx + cam.fy)) * spacing);
     cloud.logScales.set([s, s, s], i * 3);
     cloud.logitOpacities[i] = lo;
+    for (let c = 0; c < 3; c++) cloud.sh[i * 3 + c] = (rand() - 0.5) / SH_C0;
+  }
+  return cloud;
+}
+
+/**
+ * Whether the views look inward at a common object (a 360-degree or turntable capture, as Blender's
+ * synthetic scenes) rather than forward at a scene (LLFF): the mean angle between their optical axes
+ * exceeds 25 degrees.
+ * @param cameras two or more cameras (fewer: false)
+ */
+export function isInwardRig(cameras: Camera[]): boolean {
+  if (cameras.length < 2) return false;
+  let sum = 0;
+  let pairs = 0;
+  for (let i = 0; i < cameras.length; i++) {
+    for (let j = i + 1; j < cameras.length; j++) {
+      const a = cameras[i].forward;
+      const b = cameras[j].forward;
+      sum += Math.acos(Math.max(-1, Math.min(1, a[0] * b[0] + a[1] * b[1] + a[2] * b[2])));
+      pairs++;
+    }
+  }
+  return sum / pairs > (25 * Math.PI) / 180;
+}
+
+/**
+ * Random initialization uniform in the volume that at least `minViews` training views see (default:
+ * half of them, at least 2), as 3DGS initializes synthetic scenes uniformly in a box around the
+ * object, but bounded by what the cameras see rather than a fixed cube. (Two views are not enough
+ * on a ring of wide-angle cameras: neighbours' frusta overlap out to infinity behind the object.) Candidates are drawn per view in turn: a uniform pixel position and a
+ * depth between the view's sweep bounds with density proportional to z^2 (uniform in the frustum's
+ * volume); a candidate is kept when it lies inside the image of at least `minViews` of the views
+ * (its own included), in front of them. Random colour (SH DC of a uniform [0,1] colour), opacity 0.1,
+ * isotropic scale = the mean spacing (volume of the kept points' bounding box / count)^(1/3).
+ * Draws are capped at 200 per point; the points still missing are drawn without the covisibility
+ * test (as initRandom does, uniform in inverse depth).
+ * @param seed seed of the deterministic generator (default 0)
+ * @throws Error when count is not a positive integer, minViews is not in 1..viewIds.length, or the depth range cannot be derived
+ */
+export function initRandomCovisible(scene: Scene, viewIds: number[], count: number, seed = 0, minViews = Math.max(2, Math.ceil(viewIds.length / 2))): GaussianCloud {
+  if (!(Number.isInteger(count) && count >= 1)) throw new Error(`initRandomCovisible: count must be a positive integer (got ${count})`);
+  if (viewIds.length === 0) throw new Error('initRandomCovisible: viewIds is empty');
+  for (const id of viewIds) if (!scene.cameras[id]) throw new Error(`initRandomCovisible: view ${id} is not in scene "${scene.name}"`);
+  const need = Math.min(minViews, viewIds.length);
+  if (!(Number.isInteger(minViews) && minViews >= 1)) throw new Error(`initRandomCovisible: minViews must be a positive integer (got ${minViews})`);
+  const cams = viewIds.map((id) => scene.cameras[id]);
+  const ranges = viewIds.map((id) => sweepDepthRange(scene, id, viewIds.filter((o) => o !== id)));
+  const rand = mulberry32(seed + 0x7f4a7c15);
+  const kept: number[] = [];
+  const seenBy = (X: [number, number, number]) => {
+    let n = 0;
+    for (const c of cams) {
+      const [u, v, z] = project(c, X);
+      if (z > 0 && u >= 0 && v >= 0 && u <= c.width && v <= c.height) n++;
+    }
+    return n;
+  };
+  // 1. The covisible region's extent: rays sampled uniform in inverse depth (dense near the cameras,
+  // still reaching far), kept when covisible; the box is their 1st-99th percentile per axis.
+  const probe: number[][] = [[], [], []];
+  for (let draw = 0; probe[0].length < 4000 && draw < 400_000; draw++) {
+    const k = draw % cams.length;
+    const [near, far] = ranges[k];
+    const z = 1 / (1 / near + rand() * (1 / far - 1 / near));
+    const X = lift(cams[k], rand() * cams[k].width, rand() * cams[k].height, z);
+    if (seenBy(X) >= need) for (let a = 0; a < 3; a++) probe[a].push(X[a]);
+  }
+  if (probe[0].length < 10) throw new Error(`initRandomCovisible: no region of scene "${scene.name}" is seen by ${need} of the training views`);
+  const box = probe.map((axis) => {
+    const v = Float64Array.from(axis).sort();
+    const lo = v[Math.floor(0.01 * (v.length - 1))];
+    const hi = v[Math.ceil(0.99 * (v.length - 1))];
+    return [lo, Math.max(hi, lo + 1e-9)];
+  });
+  // 2. Uniform in that box, kept when covisible (200 draws per point at most).
+  for (let draw = 0; kept.length < count * 3 && draw < count * 200; draw++) {
+    const X: [number, number, number] = [0, 1, 2].map((a) => box[a][0] + rand() * (box[a][1] - box[a][0])) as [number, number, number];
+    if (seenBy(X) >= need) kept.push(X[0], X[1], X[2]);
+  }
+  const cloud = createGaussianCloud(count, 0);
+  // Too few kept (a thin covisible region): the probe points fill the rest, cycling.
+  for (let i = kept.length / 3, p = 0; i < count; i++, p = (p + 1) % probe[0].length) kept.push(probe[0][p], probe[1][p], probe[2][p]);
+  cloud.means.set(kept.slice(0, count * 3));
+  const lo = [Infinity, Infinity, Infinity];
+  const hi = [-Infinity, -Infinity, -Infinity];
+  for (let i = 0; i < count; i++) {
+    for (let a = 0; a < 3; a++) {
+      lo[a] = Math.min(lo[a], cloud.means[i * 3 + a]);
+      hi[a] = Math.max(hi[a], cloud.means[i * 3 + a]);
+    }
+  }
+  const volume = Math.max(1e-30, (hi[0] - lo[0]) * (hi[1] - lo[1]) * (hi[2] - lo[2]));
+  const s = Math.log(Math.cbrt(volume / count));
+  const lOpacity = logit(0.1);
+  for (let i = 0; i < count; i++) {
+    cloud.logScales.set([s, s, s], i * 3);
+    cloud.logitOpacities[i] = lOpacity;
     for (let c = 0; c < 3; c++) cloud.sh[i * 3 + c] = (rand() - 0.5) / SH_C0;
   }
   return cloud;

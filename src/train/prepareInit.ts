@@ -1,7 +1,7 @@
 import type { Scene } from '../core/Scene';
 import type { GpuContext } from '../gpu/device';
 import { planeSweepMvs } from '../depth/planeSweepMvs';
-import { initFusedPointCloud, initPerPixel, initRandom } from '../depth/initialize';
+import { initFusedPointCloud, initPerPixel, initRandom, initRandomCovisible, isInwardRig } from '../depth/initialize';
 import { concatClouds } from '../core/GaussianCloud';
 import type { Recipe } from './recipes/Recipe';
 import type { TrainerInit } from './Trainer';
@@ -50,6 +50,8 @@ export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: num
   }
   const t1 = performance.now();
   progress('init', 0);
+  const covisible = recipe.randomVolume === 'covisible' || (recipe.randomVolume === 'auto' && isInwardRig(trainViews.map((i) => scene.cameras[i])));
+  const random = (count: number) => (covisible ? initRandomCovisible(scene, trainViews, count, recipe.seed) : initRandom(scene, trainViews, count, recipe.seed));
   let init: TrainerInit;
   if (recipe.init === 'perPixel' || recipe.init === 'fused') {
     if (!depths) throw new Error(`recipe "${recipe.name}": init "${recipe.init}" needs a depth prior (set depthPrior=mvs)`);
@@ -60,9 +62,9 @@ export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: num
       init = { cloud: initFusedPointCloud(scene, trainViews, depths, confidence) };
     }
     // Appended after the per-pixel Gaussians, so the ray binding (the first rays.depth.length) is unchanged.
-    if (recipe.depthInitRandom > 0) init.cloud = concatClouds(init.cloud, initRandom(scene, trainViews, recipe.depthInitRandom, recipe.seed));
+    if (recipe.depthInitRandom > 0) init.cloud = concatClouds(init.cloud, random(recipe.depthInitRandom));
   } else {
-    init = { cloud: initRandom(scene, trainViews, recipe.randomCount, recipe.seed) };
+    init = { cloud: random(recipe.randomCount) };
   }
   timingsMs.init = performance.now() - t1;
   if (depths && confidence) {

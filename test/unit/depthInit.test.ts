@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acquireGpu } from '../../src/gpu/device';
 import { renderSampleScene } from '../../scenes/sampleScene';
-import { initFusedPointCloud, initPerPixel, initRandom } from '../../src/depth/initialize';
+import { initFusedPointCloud, initPerPixel, initRandom, initRandomCovisible, isInwardRig } from '../../src/depth/initialize';
+import { Camera } from '../../src/core/Camera';
 import { project } from '../../src/depth/depthRange';
 import { SH_C0 } from '../../src/core/GaussianCloud';
 import type { Scene } from '../../src/core/Scene';
@@ -105,5 +106,41 @@ describe('depth-based initialization', () => {
     expect(() => initPerPixel(scene, [0, 1], [scene.depths![0]], null)).toThrow(/1 depth maps for 2 views/);
     expect(() => initPerPixel(scene, [0], [new Float32Array(5)], null)).toThrow(/depth map of view 0 has 5 values/);
     expect(() => initPerPixel(scene, [0], [scene.depths![0]], null, { block: 0 })).toThrow(/block must be a positive integer/);
+  });
+
+  it('covisible random init: uniform where two or more views see, deterministic, inward rigs detected', () => {
+    // A ring of 8 cameras 4 units from the origin looking at it (OpenCV axes: z forward, y down).
+    const ring = Array.from({ length: 8 }, (_, k) => {
+      const a = (k / 8) * 2 * Math.PI;
+      const C = [4 * Math.cos(a), 0.5, 4 * Math.sin(a)];
+      const z = C.map((c) => -c / Math.hypot(...C));
+      const x = [z[2], 0, -z[0]].map((v, _i, arr) => v / Math.hypot(...arr));
+      const y = [z[1] * x[2] - z[2] * x[1], z[2] * x[0] - z[0] * x[2], z[0] * x[1] - z[1] * x[0]];
+      const c2w = [x[0], y[0], z[0], C[0], x[1], y[1], z[1], C[1], x[2], y[2], z[2], C[2], 0, 0, 0, 1];
+      return Camera.fromC2W(c2w, 50, 50, 32, 24, 64, 48, `ring${k}`);
+    });
+    expect(isInwardRig(ring)).toBe(true);
+    expect(isInwardRig([1, 2, 3].map((v) => scene.cameras[v]))).toBe(false); // the sample scene is forward-facing
+    const ringScene: Scene = { name: 'ring', cameras: ring, images: [], imageNames: [], background: [1, 1, 1], protocol: 'even' };
+    const views = [0, 1, 2, 3, 4, 5, 6, 7];
+    const a = initRandomCovisible(ringScene, views, 2000, 5);
+    expect(a.count).toBe(2000);
+    expect(Array.from(initRandomCovisible(ringScene, views, 2000, 5).means)).toEqual(Array.from(a.means));
+    let spread = 0;
+    for (let i = 0; i < a.count; i++) {
+      const X = a.means.subarray(i * 3, i * 3 + 3);
+      const seen = ring.filter((c) => {
+        const [u, v, z] = project(c, X);
+        return z > 0 && u >= 0 && v >= 0 && u <= c.width && v <= c.height;
+      }).length;
+      expect(seen).toBeGreaterThanOrEqual(4); // half of the 8 views by default
+      spread = Math.max(spread, Math.hypot(X[0], X[1], X[2]));
+    }
+    // Covisible points gather around the object the ring looks at, not near any one camera.
+    expect(spread).toBeLessThan(4);
+    const s = Math.exp(a.logScales[0]);
+    expect(s).toBeGreaterThan(0);
+    expect(Array.from(a.logScales).every((v) => v === a.logScales[0])).toBe(true);
+    expect(() => initRandomCovisible(ringScene, views, 0)).toThrow(/count/);
   });
 });

@@ -17,6 +17,15 @@ export interface Recipe {
    * (they cover what the depth prior missed: background, parts one view sees); 0 = none.
    */
   depthInitRandom: number;
+  /**
+   * Where random Gaussians (randomCount, depthInitRandom) are drawn: 'frusta' (each training view's
+   * frustum, uniform in inverse depth: the forward-facing baseline), 'covisible' (uniform in the volume
+   * two or more training views see, as 3DGS's box around a synthetic object), or 'auto': 'covisible'
+   * for an inward-facing rig (mean angle between optical axes > 25 degrees), else 'frusta'.
+   * Default 'frusta': on blender-lego (8 views, --cpu preset) 'covisible' scored 10.78 dB against 14.03
+   * (the box's random Gaussians stay as haze in the held-out views at that schedule).
+   */
+  randomVolume: 'auto' | 'frusta' | 'covisible';
   /** Depth prior used for init and the relative-depth loss. */
   depthPrior: 'none' | 'mvs';
   /** MVS plane hypotheses. */
@@ -74,6 +83,7 @@ export interface Recipe {
 /** Allowed values of the recipe's text settings (dotted paths). */
 export const RECIPE_CHOICES: Record<string, readonly string[]> = {
   init: ['random', 'perPixel', 'fused'],
+  randomVolume: ['auto', 'frusta', 'covisible'],
   depthPrior: ['none', 'mvs'],
   'strategy.kind': ['default', 'mcmc', 'none'],
 };

@@ -8,6 +8,7 @@ export const vanilla: Recipe = {
   randomCount: 20000,
   initBlock: 1,
   depthInitRandom: 0,
+  randomVolume: 'frusta',
   depthPrior: 'none',
   mvsHypotheses: 64,
   lr: {
