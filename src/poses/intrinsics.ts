@@ -34,7 +34,8 @@ export type IntrinsicsWithNote = IntrinsicsGuess & { note: string };
 
 /** Subset of exifr's parsed tags used here. */
 interface FocalTags {
-  FocalLengthIn35mmFilm?: number; FocalLength?: number; Model?: string;
+  /** exifr's name for EXIF tag 0xA405 FocalLengthIn35mmFilm. */
+  FocalLengthIn35mmFormat?: number; FocalLengthIn35mmFilm?: number; FocalLength?: number; Model?: string;
   FocalPlaneXResolution?: number; FocalPlaneResolutionUnit?: number | string; ExifImageWidth?: number; ExifImageHeight?: number;
 }
 
@@ -58,15 +59,16 @@ export async function intrinsicsFromExif(bytes: Uint8Array | undefined, width: n
   let why = 'no EXIF';
   if (bytes && bytes.length > 0) {
     try {
-      tags = (await exifr.parse(bytes, { tiff: true, exif: true, gps: false, xmp: false, icc: false, iptc: false, jfif: false, ihdr: false, translateValues: false, pick: ['FocalLengthIn35mmFilm', 'FocalLength', 'Model', 'FocalPlaneXResolution', 'FocalPlaneResolutionUnit', 'ExifImageWidth', 'ExifImageHeight'] })) as FocalTags | undefined;
+      tags = (await exifr.parse(bytes, { tiff: true, exif: true, gps: false, xmp: false, icc: false, iptc: false, jfif: false, ihdr: false, translateValues: false, pick: ['FocalLengthIn35mmFormat', 'FocalLengthIn35mmFilm', 'FocalLength', 'Model', 'FocalPlaneXResolution', 'FocalPlaneResolutionUnit', 'ExifImageWidth', 'ExifImageHeight'] })) as FocalTags | undefined;
       if (!tags) why = 'no EXIF';
     } catch (e) {
       why = `unreadable EXIF (${e instanceof Error ? e.message : String(e)})`;
     }
   }
   if (tags) {
-    if (positive(tags.FocalLengthIn35mmFilm)) {
-      return { focalPx: (tags.FocalLengthIn35mmFilm / 36) * longSide, cx, cy, source: 'exif-35mm', note: `FocalLengthIn35mmFilm ${tags.FocalLengthIn35mmFilm} mm (36 mm width convention)` };
+    const f35 = tags.FocalLengthIn35mmFormat ?? tags.FocalLengthIn35mmFilm;
+    if (positive(f35)) {
+      return { focalPx: (f35 / 36) * longSide, cx, cy, source: 'exif-35mm', note: `FocalLengthIn35mmFilm ${f35} mm (36 mm width convention)` };
     }
     if (positive(tags.FocalLength)) {
       let sensorMm: number | undefined;

@@ -1,0 +1,153 @@
+import type { Scene } from '../core/Scene';
+import { imageFromRGBA8 } from '../core/Image';
+import { decodeImage, fitLongSide, type RGBA8Image } from '../io/imageDecode';
+import { detectFeatures, type DetectedFeatures, type FeatureOptions } from './features';
+import { intrinsicsFromExif, type IntrinsicsWithNote } from './intrinsics';
+import { matchAllPairs, type MatchOptions } from './matching';
+import { reconstructFromMatches } from './reconstructFromMatches';
+import type { SfmOptions, SfmResult } from './types';
+
+/** A photo to pose: its file bytes (PNG/JPEG; EXIF read from them), or already decoded pixels. */
+export type PhotoInput = { name: string; bytes: Uint8Array } | { name: string; image: RGBA8Image; bytes?: Uint8Array };
+
+/** Options of estimatePoses. */
+export interface EstimatePosesOptions extends FeatureOptions, MatchOptions, Omit<SfmOptions, 'onProgress'> {
+  /** Fewer keypoints than this in a photo is an error naming it ("has no texture"). Default 30. */
+  minKeypoints?: number;
+  /** Shrink decoded photos so the long side is at most this many pixels before anything else (the poses then refer to that size). Default: full size. */
+  maxLongSide?: number;
+  /** Progress: stage 'decode' | 'intrinsics' | 'features' | 'matching' | 'sfm:<stage>' and a fraction in [0,1] of that stage. */
+  onProgress?: (stage: string, fraction: number) => void;
+}
+
+/** What estimatePoses returns: the SfM result, the initial intrinsics, the decoded photos and per-stage times. */
+export type EstimatedPoses = SfmResult & {
+  intrinsics: IntrinsicsWithNote[];
+  /** The decoded photos (8-bit RGBA, EXIF orientation applied, maxLongSide applied), index-aligned with cameras. */
+  images: RGBA8Image[];
+  names: string[];
+  /** Per-photo keypoint counts and per-pair putative match counts. */
+  stats: { keypoints: number[]; matches: { i: number; j: number; count: number }[]; timingsMs: Record<string, number> };
+};
+
+/** Area-average shrink of an RGBA8 image to w x h (alpha included). */
+function shrinkRGBA8(img: RGBA8Image, w: number, h: number): RGBA8Image {
+  if (w === img.width && h === img.height) return img;
+  const out = new Uint8Array(w * h * 4);
+  const sx = img.width / w, sy = img.height / h;
+  for (let y = 0; y < h; y++) {
+    const y0 = y * sy, y1 = y0 + sy;
+    for (let x = 0; x < w; x++) {
+      const x0 = x * sx, x1 = x0 + sx;
+      const acc = [0, 0, 0, 0];
+      let ws = 0;
+      for (let yy = Math.floor(y0); yy < Math.min(img.height, Math.ceil(y1)); yy++) {
+        const wy = Math.min(y1, yy + 1) - Math.max(y0, yy);
+        for (let xx = Math.floor(x0); xx < Math.min(img.width, Math.ceil(x1)); xx++) {
+          const wgt = wy * (Math.min(x1, xx + 1) - Math.max(x0, xx));
+          const s = (yy * img.width + xx) * 4;
+          for (let c = 0; c < 4; c++) acc[c] += img.rgba[s + c] * wgt;
+          ws += wgt;
+        }
+      }
+      for (let c = 0; c < 4; c++) out[(y * w + x) * 4 + c] = Math.round(acc[c] / ws);
+    }
+  }
+  return { width: w, height: h, rgba: out };
+}
+
+/**
+ * Estimates the poses of 2-10 unposed photos: decode (src/io/imageDecode: browser workers or
+ * jpeg-js/fast-png, EXIF orientation applied), initial intrinsics from EXIF (intrinsics.ts), AKAZE
+ * features (features.ts), mutual-NN + ratio matching of all pairs (matching.ts), then incremental
+ * structure from motion (reconstructFromMatches: essential-matrix RANSAC, triangulation, PnP, bundle
+ * adjustment). Cameras are OpenCV world-to-camera at the decoded (maxLongSide) size.
+ * Photos that cannot be registered are listed in `failures` with a reason naming them.
+ * @throws Error for fewer than 2 photos ("needs at least 2 photos, got 1: IMG_0412.jpg"), an
+ *   undecodable photo (the decoder's FormatError, naming it), a photo with fewer than minKeypoints
+ *   keypoints ("IMG_0412.jpg has no texture: 3 keypoints found (need 30)"), or whatever
+ *   reconstructFromMatches throws (no pair can start the reconstruction).
+ */
+export async function estimatePoses(photos: PhotoInput[], opts: EstimatePosesOptions = {}): Promise<EstimatedPoses> {
+  if (photos.length < 2) {
+    throw new Error(`estimatePoses needs at least 2 photos, got ${photos.length}${photos.length ? `: ${photos[0].name}` : ''}`);
+  }
+  const progress = opts.onProgress ?? (() => {});
+  const timings: Record<string, number> = {};
+  const time = async <T>(stage: string, f: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    try { return await f(); } finally { timings[stage] = (timings[stage] ?? 0) + performance.now() - t; }
+  };
+  const names = photos.map((p) => p.name);
+  const images = await time('decode', async () => {
+    const out: RGBA8Image[] = [];
+    for (const [k, p] of photos.entries()) {
+      progress('decode', k / photos.length);
+      let img = 'image' in p ? p.image : await decodeImage(p.name, p.bytes, undefined, opts.maxLongSide ? { fit: { maxLongSide: opts.maxLongSide } } : {});
+      const [w, h] = fitLongSide(img.width, img.height, opts.maxLongSide);
+      img = shrinkRGBA8({ width: img.width, height: img.height, rgba: img.rgba }, w, h);
+      out.push(img);
+    }
+    progress('decode', 1);
+    return out;
+  });
+  const intrinsics = await time('intrinsics', () => Promise.all(photos.map((p, k) => intrinsicsFromExif(p.bytes, images[k].width, images[k].height))));
+  progress('intrinsics', 1);
+  const minKeypoints = opts.minKeypoints ?? 30;
+  const features = await time('features', async () => {
+    const out: DetectedFeatures[] = [];
+    for (const [k, img] of images.entries()) {
+      progress('features', k / images.length);
+      const f = await detectFeatures(names[k], img, opts);
+      const n = f.xy.length / 2;
+      if (n < minKeypoints) throw new Error(`${names[k]} has no texture: ${n} keypoints found (need ${minKeypoints})`);
+      out.push(f);
+    }
+    progress('features', 1);
+    return out;
+  });
+  const matches = await time('matching', () => matchAllPairs(features, opts, (d, t) => progress('matching', d / t)));
+  const t0 = performance.now();
+  const sfmOpts: SfmOptions = { ...opts, onProgress: (stage, f) => progress(`sfm:${stage}`, f) };
+  const result = reconstructFromMatches(features, intrinsics, matches, sfmOpts);
+  timings.sfm = performance.now() - t0;
+  return {
+    ...result,
+    intrinsics,
+    images,
+    names,
+    stats: {
+      keypoints: features.map((f) => f.xy.length / 2),
+      matches: matches.map((m) => ({ i: m.i, j: m.j, count: m.idx.length / 2 })),
+      timingsMs: timings,
+    },
+  };
+}
+
+/**
+ * Builds a Scene (src/core/Scene) from estimated poses: the registered photos only, in input order,
+ * with their cameras, images (float RGB in [0,1], sRGB-encoded), names and the sparse points;
+ * protocol 'even', background black.
+ * @returns the scene and the photos left out (name + reason from SfmResult.failures)
+ * @throws Error when fewer than 2 photos were registered (the reasons are in the message)
+ */
+export function sceneFromPoses(est: EstimatedPoses, name = 'photos'): { scene: Scene; dropped: { name: string; reason: string }[] } {
+  const keep = est.cameras.map((c, k) => (c ? k : -1)).filter((k) => k >= 0);
+  const dropped = est.names
+    .map((n, k) => ({ k, name: n }))
+    .filter(({ k }) => !est.cameras[k])
+    .map(({ k, name: n }) => ({ name: n, reason: est.failures.find((f) => f.view === k)?.reason ?? `${n} could not be registered` }));
+  if (keep.length < 2) {
+    throw new Error(`only ${keep.length} of ${est.names.length} photos could be posed: ${dropped.map((d) => d.reason).join('; ')}`);
+  }
+  const scene: Scene = {
+    name,
+    cameras: keep.map((k) => est.cameras[k]!),
+    images: keep.map((k) => imageFromRGBA8(est.images[k].rgba, est.images[k].width, est.images[k].height)),
+    imageNames: keep.map((k) => est.names[k]),
+    points: est.points,
+    background: [0, 0, 0],
+    protocol: 'even',
+  };
+  return { scene, dropped };
+}
