@@ -1,0 +1,45 @@
+import { encode as encodePng } from 'fast-png';
+import { describe, expect, it } from 'vitest';
+import { Camera } from '../../src/core/Camera';
+import { memorySource } from '../../src/io/FileSource';
+import { loadScene } from '../../src/io/loadScene';
+import { colmapTextModel } from '../../src/poses/colmapText';
+
+describe('COLMAP text model', () => {
+  it('round trip: write -> our loader -> the same cameras (1e-9) and points', async () => {
+    const rot = (ax: number, ay: number) => {
+      const [ca, sa, cb, sb] = [Math.cos(ax), Math.sin(ax), Math.cos(ay), Math.sin(ay)];
+      return [cb, 0, sb, sa * sb, ca, -sa * cb, -ca * sb, sa, ca * cb];
+    };
+    const cams = [
+      new Camera(rot(0.1, -0.2), [0.3, -0.1, 2.5], 400.123456789, 400.123456789, 80.5, 60.25, 160, 120, 'a.png'),
+      new Camera(rot(-0.3, 0.7), [-1.2, 0.4, 3.1], 410.5, 398.25, 79.75, 61, 160, 120, 'b.png'),
+      new Camera(rot(2.9, 3.0), [0, 0, 1], 300, 300, 80, 60, 160, 120, 'c.png'),
+    ];
+    const points = { xyz: Float32Array.from([0.1, 0.2, 0.3, -1, 2, 5.5]), rgb: Float32Array.from([1, 0, 0.5, 0.2, 0.4, 0.6]) };
+    const files = colmapTextModel(cams, cams.map((c) => c.name), points);
+    expect(files['cameras.txt']).toMatch(/^1 SIMPLE_PINHOLE 160 120 /m);
+    expect(files['cameras.txt']).toMatch(/^2 PINHOLE 160 120 /m);
+    const png = encodePng({ width: 160, height: 120, data: new Uint8Array(160 * 120 * 3), channels: 3, depth: 8 });
+    const enc = new TextEncoder();
+    const src = memorySource('rt', {
+      'sparse/0/cameras.txt': enc.encode(files['cameras.txt']),
+      'sparse/0/images.txt': enc.encode(files['images.txt']),
+      'sparse/0/points3D.txt': enc.encode(files['points3D.txt']),
+      'images/a.png': png, 'images/b.png': png, 'images/c.png': png,
+    });
+    const scene = await loadScene(src);
+    expect(scene.imageNames).toEqual(['a.png', 'b.png', 'c.png']);
+    scene.cameras.forEach((c, k) => {
+      const e = cams[k];
+      for (let i = 0; i < 9; i++) expect(Math.abs(c.R[i] - e.R[i])).toBeLessThan(1e-9);
+      for (let i = 0; i < 3; i++) expect(Math.abs(c.t[i] - e.t[i])).toBeLessThan(1e-9);
+      for (const f of ['fx', 'fy', 'cx', 'cy', 'width', 'height'] as const) expect(Math.abs(c[f] - e[f])).toBeLessThan(1e-9);
+    });
+    expect(Array.from(scene.points!.xyz)).toEqual(Array.from(points.xyz));
+    for (let i = 0; i < 6; i++) expect(Math.abs(scene.points!.rgb[i] - points.rgb[i])).toBeLessThanOrEqual(0.5 / 255 + 1e-6);
+  });
+  it('refuses mismatched names', () => {
+    expect(() => colmapTextModel([], ['x.png'])).toThrow(/0 cameras but 1 names/);
+  });
+});
