@@ -7,7 +7,9 @@
 import { OrbitControls } from '@react-three/drei';
 import { Canvas, useFrame, useThree } from '@react-three/fiber';
 import { SparkRenderer, SplatMesh } from '@sparkjsdev/spark';
+import { SPARK_MATCH_OPTIONS, sparkObjectMatrix } from './sparkConventions';
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { SparsePoints } from './SparsePoints';
 import * as THREE from 'three';
 import type { OrbitControls as OrbitControlsImpl } from 'three-stdlib';
 import type { Scene } from '../core/Scene';
@@ -35,6 +37,7 @@ export function Viewer() {
   const scene = useStudio((s) => s.scene);
   const splatFile = useStudio((s) => s.splatFile);
   const cloud = useStudio((s) => s.cloud);
+  const trainState = useStudio((s) => s.train);
   const [up, setUp] = useState<[number, number, number]>([0, 1, 0]);
   const useSpark = !!splatFile && (gpuStatus !== 'ok' || !cloud);
   const [epoch, setEpoch] = useState(0);
@@ -160,6 +163,7 @@ export function Viewer() {
       >
         <Rig up={up} />
         {scene && <Frustums scene={scene} />}
+        {scene?.points && !cloud && trainState === 'idle' && <SparsePoints points={scene.points} />}
         {useSpark && splatFile && <SparkSplats file={splatFile} />}
       </Canvas>
     </div>
@@ -357,12 +361,20 @@ function SparkSplats({ file }: { file: { name: string; bytes: Uint8Array } }) {
     return () => clearInterval(id);
   }, [invalidate]);
   useEffect(() => {
-    const spark = new SparkRenderer({ renderer: gl });
-    const mesh = new SplatMesh({ fileBytes: file.bytes.slice().buffer, fileName: file.name });
+    // Same conventions as our rasterizer (src/app/sparkConventions.ts): dilation, cut-off, sort
+    // order, and our world's axes for formats Spark reads in other axes (SPZ).
+    const spark = new SparkRenderer({ renderer: gl, ...SPARK_MATCH_OPTIONS });
+    const mesh = new SplatMesh({ fileBytes: file.bytes.slice().buffer, fileName: file.name, extSplats: true });
+    const axes = sparkObjectMatrix(file.name);
+    if (axes) {
+      mesh.matrixAutoUpdate = false;
+      mesh.matrix.copy(axes);
+    }
     scene.add(spark);
     scene.add(mesh);
     void mesh.initialized.then(() => {
       const box = mesh.getBoundingBox?.(true) as THREE.Box3 | undefined;
+      if (axes) box?.applyMatrix4(axes);
       if (box && !box.isEmpty()) {
         const c = box.getCenter(new THREE.Vector3());
         const r = box.getSize(new THREE.Vector3()).length() / 2;

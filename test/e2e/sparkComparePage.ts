@@ -39,6 +39,11 @@ export interface CompareRequest {
   antialiased: boolean;
   /** SparkRenderer options (see sparkOptions in the test). */
   spark: Record<string, number | boolean>;
+  /**
+   * Deliberate slips in OUR render only, to show the comparison catches them: a principal-point
+   * shift in pixels, a sign on the SH bands above DC.
+   */
+  oursSlip?: { shift?: [number, number]; shRestSign?: number };
   /** Extra SplatMesh transform applied to Spark only, as a column-major 4x4 (axis convention of its reader). */
   sparkObjectMatrix?: number[];
 }
@@ -224,7 +229,19 @@ async function compare(req: CompareRequest): Promise<CompareResult> {
     zMax = Math.max(zMax, cam.R[6] * x + cam.R[7] * y + cam.R[8] * z + cam.t[2]);
   }
   const t0 = performance.now();
-  const a = await ours(req, cloud, cam);
+  let oursCam = cam;
+  let oursCloud = cloud;
+  if (req.oursSlip?.shift) {
+    const [dx, dy] = req.oursSlip.shift;
+    oursCam = new Camera(cam.R, cam.t, cam.fx, cam.fy, cam.cx + dx, cam.cy + dy, cam.width, cam.height, 'shifted');
+  }
+  if (req.oursSlip?.shRestSign !== undefined && cloud.shDegree > 0) {
+    const K = (cloud.shDegree + 1) ** 2;
+    const sh = cloud.sh.slice();
+    for (let i = 0; i < cloud.count; i++) for (let k = 3; k < K * 3; k++) sh[i * K * 3 + k] *= req.oursSlip.shRestSign;
+    oursCloud = { ...cloud, sh };
+  }
+  const a = await ours(req, oursCloud, oursCam);
   const t1 = performance.now();
   let b: Awaited<ReturnType<typeof spark>>;
   let sparkInput = 'original';
