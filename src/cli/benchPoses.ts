@@ -1,0 +1,159 @@
+/**
+ * `npm run bench:poses [-- --scenes fern,flower,lego] [--scene PATH] [--views LIST] [--max-long-side N]`
+ *
+ * Pose estimation from unposed photos, against ground truth, as JSON on stdout (progress on stderr).
+ * Each scene is loaded with its poses (LLFF images_8 at 504x378; Blender at 400x400 over white), the
+ * poses are hidden, and estimatePoses (src/poses) runs on the decoded photos of each case:
+ *   - `train`: the protocol's training views (LLFF 3 views, Blender 8 views; src/eval/protocol.ts),
+ *   - `all`: every view (LLFF scenes only; Blender's 100+ train frames are beyond the 3-10 photo scope),
+ *   - or the views of `--views` (comma-separated indices into the loaded scene) instead of both.
+ * The photos carry no EXIF (decoded pixels), so the focal starts from the 55-degree default and is
+ * refined by bundle adjustment. Reported per case: registered / failed photos with their reasons,
+ * rotation error after a Sim(3) alignment of the camera centres (Umeyama), relative rotation error,
+ * translation-direction error (degrees), focal error (%), reprojection RMS (pixels), point count,
+ * per-stage times (ms) and the total. Not yet reported: the held-out PSNR of training on estimated
+ * poses against ground-truth poses (issue 12 point 6's second half).
+ */
+import { parseArgs } from 'node:util';
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadScenePath } from '../io/nodeSource';
+import { splitForScene } from '../eval/protocol';
+import type { Scene } from '../core/Scene';
+import { estimatePoses, type PhotoInput } from '../poses/estimatePoses';
+import { poseErrors } from '../poses/sim3';
+
+const SCENES: Record<string, string> = { fern: 'llff-fern', flower: 'llff-flower', lego: 'blender-lego' };
+const ROOT = path.resolve('..', 'shared', 'data', 'scenes');
+
+const HELP = `npm run bench:poses -- [options]    (prints JSON: pose errors and times of estimatePoses vs ground truth)
+  --scenes LIST        fern, flower, lego (default all three; absent folders are reported as skipped)
+  --scene PATH         any LLFF / Blender / COLMAP folder with ground-truth poses (repeatable)
+  --views LIST         comma-separated view indices (into the loaded scene) instead of the train / all cases
+  --max-long-side N    long side of the loaded photos in pixels (default: LLFF 504, Blender 400, others 504)
+  -h, --help           this text`;
+
+/** Loaded photos as estimatePoses inputs: float sRGB-encoded RGB -> 8-bit RGBA, no EXIF. */
+function photosOf(scene: Scene, views: number[]): PhotoInput[] {
+  return views.map((v) => {
+    const im = scene.images[v];
+    const rgba = new Uint8Array(im.width * im.height * 4);
+    for (let p = 0; p < im.width * im.height; p++) {
+      for (let c = 0; c < 3; c++) rgba[p * 4 + c] = Math.round(Math.min(1, Math.max(0, im.data[p * 3 + c])) * 255);
+      rgba[p * 4 + 3] = 255;
+    }
+    return { name: scene.imageNames[v] ?? `view ${v}`, image: { width: im.width, height: im.height, rgba } };
+  });
+}
+
+const mean = (a: number[]) => (a.length ? a.reduce((x, y) => x + y, 0) / a.length : NaN);
+const max = (a: number[]) => (a.length ? Math.max(...a) : NaN);
+const r3 = (x: number) => Number(x.toFixed(3));
+
+async function runCase(scene: Scene, label: string, views: number[]) {
+  const t0 = performance.now();
+  let lastStage = '';
+  const est = await estimatePoses(photosOf(scene, views), {
+    onProgress: (stage) => {
+      if (stage !== lastStage) console.error(`[${scene.name}/${label}] ${stage}`);
+      lastStage = stage;
+    },
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const reg = views.map((_, k) => k).filter((k) => est.cameras[k]);
+  const out: Record<string, unknown> = {
+    case: label,
+    views,
+    names: views.map((v) => scene.imageNames[v]),
+    registered: reg.length,
+    failures: est.failures,
+    intrinsicsSource: est.intrinsics.map((i) => i.source),
+    keypoints: est.stats.keypoints,
+    rmsPx: r3(est.report.rmsPx),
+    points: est.report.points,
+    timingsMs: Object.fromEntries(Object.entries({ ...est.stats.timingsMs, ...est.report.timingsMs }).map(([k, v]) => [k, Math.round(v)])),
+    seconds: r3(seconds),
+  };
+  if (reg.length >= 2) {
+    const e = poseErrors(
+      reg.map((k) => ({ R: est.cameras[k]!.R, t: est.cameras[k]!.t, focal: est.cameras[k]!.fx })),
+      reg.map((k) => ({ R: scene.cameras[views[k]].R, t: scene.cameras[views[k]].t, focal: scene.cameras[views[k]].fx })),
+    );
+    Object.assign(out, {
+      rotationErrorDeg: { mean: r3(mean(e.rotationDeg)), max: r3(max(e.rotationDeg)) },
+      relativeRotationErrorDeg: { mean: r3(mean(e.relativeRotationDeg)), max: r3(max(e.relativeRotationDeg)) },
+      translationDirectionErrorDeg: { mean: r3(mean(e.translationDirectionDeg)), max: r3(max(e.translationDirectionDeg)) },
+      focalErrorPercent: { mean: r3(mean(e.focalErrorPercent)), max: r3(max(e.focalErrorPercent)) },
+      focalPx: { estimated: r3(est.cameras[reg[0]]!.fx), truth: r3(scene.cameras[views[reg[0]]].fx) },
+    });
+  }
+  return out;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      scenes: { type: 'string' },
+      scene: { type: 'string', multiple: true, default: [] },
+      views: { type: 'string' },
+      'max-long-side': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const named = (values.scenes ?? (values.scene.length ? '' : 'fern,flower,lego')).split(',').filter(Boolean);
+  for (const n of named) if (!SCENES[n]) throw new Error(`bench:poses: --scenes: unknown scene "${n}" (known: ${Object.keys(SCENES).join(', ')})`);
+  const views = values.views?.split(',').map((v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`bench:poses: --views: "${v}" is not a view index`);
+    return n;
+  });
+  const longSide = values['max-long-side'] !== undefined ? Number(values['max-long-side']) : undefined;
+  if (longSide !== undefined && !(Number.isInteger(longSide) && longSide >= 16)) throw new Error(`bench:poses: --max-long-side must be an integer >= 16, got ${values['max-long-side']}`);
+  const targets = [...named.map((n) => ({ key: n, dir: path.join(ROOT, SCENES[n]) })), ...values.scene.map((p) => ({ key: path.basename(p), dir: path.resolve(p) }))];
+  const results: Record<string, unknown> = {};
+  let failed = false;
+  for (const { key, dir } of targets) {
+    if (!fs.existsSync(dir)) {
+      results[key] = { skipped: `scene folder ${dir} is absent (see ../shared/data/README.md)` };
+      continue;
+    }
+    try {
+      const blender = fs.existsSync(path.join(dir, 'transforms_train.json'));
+      const llff = fs.existsSync(path.join(dir, 'poses_bounds.npy'));
+      const scene = await loadScenePath(dir, llff ? { downscale: 8, maxLongSide: longSide ?? 504 } : { maxLongSide: longSide ?? (blender ? 400 : 504) });
+      const cases: [string, number[]][] = views
+        ? [['views', views]]
+        : [['train', splitForScene(scene, scene.protocol === 'blender' ? 8 : 3).train], ...(scene.protocol === 'llff' ? [['all', scene.cameras.map((_, i) => i)] as [string, number[]]] : [])];
+      for (const v of cases[0][1]) if (v >= scene.cameras.length) throw new Error(`bench:poses: --views: view ${v} is out of range (${scene.cameras.length} views in ${dir})`);
+      const out = [];
+      for (const [label, vs] of cases) {
+        try {
+          out.push(await runCase(scene, label, vs));
+        } catch (e) {
+          failed = true;
+          out.push({ case: label, views: vs, error: (e as Error).message });
+          console.error(`[${key}/${label}] failed: ${(e as Error).message}`);
+        }
+      }
+      results[key] = { path: dir, protocol: scene.protocol, resolution: [scene.images[0].width, scene.images[0].height], cases: out };
+    } catch (e) {
+      failed = true;
+      results[key] = { path: dir, error: (e as Error).message };
+      console.error(`[${key}] failed: ${(e as Error).message}`);
+    }
+  }
+  console.log(JSON.stringify({ benchmark: 'poses', scenes: results }, null, 2));
+  return failed ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error((e as Error).message);
+    process.exit(2);
+  },
+);
