@@ -2,6 +2,8 @@
 // Only the first `active` floats of each row are updated. Elements whose index within a row is
 // below `split` use `lr`, the rest `lr_rest`
 // (so SH DC and higher bands can take different rates in one buffer, as 3DGS does).
+// With `decay` set (the logit-opacity group only), each opacity is then multiplied by it (the opacity
+// decay of Binocular3DGS, Han et al. NeurIPS 2024: Gaussians the loss does not hold up fade away).
 
 struct AdamParams {
   rows: u32,       // number of rows (live Gaussians) to update
@@ -15,7 +17,7 @@ struct AdamParams {
   eps: f32,
   bias1: f32,      // 1 - beta1^t
   bias2: f32,      // 1 - beta2^t
-  _pad2: f32,
+  decay: f32,      // opacity decay: in (0, 1) the updated logits become logit(decay * sigmoid(x)); else off
 };
 
 @group(0) @binding(0) var<uniform> P: AdamParams;
@@ -44,6 +46,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     let lr = select(P.lr_rest, P.lr, col < P.split);
     let mhat = mi / P.bias1;
     let vhat = vi / P.bias2;
-    param[e] = param[e] - lr * mhat / (sqrt(vhat) + P.eps);
+    var x = param[e] - lr * mhat / (sqrt(vhat) + P.eps);
+    if (P.decay > 0.0 && P.decay < 1.0) {
+      // logit(d sigmoid(x)) = x + log d - log(1 + (1 - d) e^x): no log of a vanishing opacity.
+      x = x + log(P.decay) - log(1.0 + (1.0 - P.decay) * exp(min(x, 80.0)));
+    }
+    param[e] = x;
   }
 }

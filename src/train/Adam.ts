@@ -20,7 +20,7 @@ export const DEFAULT_ADAM: AdamConfig = { beta1: 0.9, beta2: 0.999, eps: 1e-15 }
 const MAX_ROWS = 256 * 65535;
 
 /** Packs the AdamParams uniform of shaders/adam.wgsl (48 bytes). */
-function packAdamUniform(rows: number, width: number, split: number, active: number, lr: number, lrRest: number, c: AdamConfig, step: number): Float32Array {
+function packAdamUniform(rows: number, width: number, split: number, active: number, lr: number, lrRest: number, c: AdamConfig, step: number, decay = 1): Float32Array {
   const u = new ArrayBuffer(48);
   const ui = new Uint32Array(u);
   const uf = new Float32Array(u);
@@ -35,6 +35,7 @@ function packAdamUniform(rows: number, width: number, split: number, active: num
   uf[8] = c.eps;
   uf[9] = 1 - Math.pow(c.beta1, step);
   uf[10] = 1 - Math.pow(c.beta2, step);
+  uf[11] = decay;
   return uf;
 }
 
@@ -134,20 +135,25 @@ export class Adam {
    * @param params parameters, updated in place (first `params.count` Gaussians)
    * @param grads gradients of the same layout
    * @param lrs learning rate per group (0 freezes a group: it is skipped)
+   * @param opacityDecay after the update, each opacity is multiplied by this factor in (0, 1)
+   *   (Binocular3DGS's opacity decay; applied to the logits as logit(d * sigmoid(x))); 1 = off
+   * @throws Error when opacityDecay is not in (0, 1]
    */
-  record(encoder: GPUCommandEncoder, params: GaussianBuffers, grads: GaussianBuffers, lrs: LearningRates): void {
+  record(encoder: GPUCommandEncoder, params: GaussianBuffers, grads: GaussianBuffers, lrs: LearningRates, opacityDecay = 1): void {
+    if (!(opacityDecay > 0 && opacityDecay <= 1)) throw new Error(`Adam.record: opacityDecay must be in (0, 1], got ${opacityDecay}`);
     this.syncCapacity(params);
     this.step++;
     for (const g of PARAM_GROUPS) {
       const lr = lrs[g];
-      if (lr === 0 && !(g === 'sh' && lrs.shRest !== 0)) continue;
+      const decay = g === 'logitOpacities' ? opacityDecay : 1;
+      if (lr === 0 && !(g === 'sh' && lrs.shRest !== 0) && decay === 1) continue;
       const width = GROUP_WIDTH[g];
       // SH bands above the active degree never had a gradient (the degree only grows): skip them.
       const active = g === 'sh' ? 3 * (params.shDegree + 1) ** 2 : width;
       if (params.count === 0) continue;
       const split = g === 'sh' ? 3 : width;
       const lrRest = g === 'sh' ? lrs.shRest : lr;
-      writeBuffer(this.gpu.device, this.uniforms[g], packAdamUniform(params.count, width, split, active, lr, lrRest, this.config, this.step));
+      writeBuffer(this.gpu.device, this.uniforms[g], packAdamUniform(params.count, width, split, active, lr, lrRest, this.config, this.step, decay));
       const bind = bindEntries(
         this.gpu.device,
         this.pipeline,

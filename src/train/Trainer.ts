@@ -131,6 +131,7 @@ export class Trainer {
     for (const v of trainViews) if (!(v >= 0 && v < scene.cameras.length)) throw new Error(`Trainer: view ${v} is not in scene "${scene.name}" (${scene.cameras.length} views)`);
     if (init.cloud.count === 0) throw new Error('Trainer: the initial Gaussian cloud is empty');
     if (!(recipe.dropout >= 0 && recipe.dropout < 1)) throw new Error(`Trainer: recipe "${recipe.name}": dropout must be in [0, 1), got ${recipe.dropout}`);
+    if (!(recipe.opacityDecay > 0 && recipe.opacityDecay <= 1)) throw new Error(`Trainer: recipe "${recipe.name}": opacityDecay must be in (0, 1], got ${recipe.opacityDecay}`);
     const { width, height } = scene.images[trainViews[0]];
     for (const v of trainViews) {
       const img = scene.images[v];
@@ -260,7 +261,7 @@ export class Trainer {
       visibleCount: this.visibleCount,
     });
     const lrs = this.learningRates();
-    this.adam.record(enc, this.gaussians, this.grads, lrs);
+    this.adam.record(enc, this.gaussians, this.grads, lrs, this.recipe.opacityDecay);
     if (coherent && this.rays) this.rays.recordUpdate(enc, this.gaussians, this.grads, this.recipe.lr.rayDepth * this.sceneExtent);
     d.queue.submit([enc.finish()]);
     this.step++;

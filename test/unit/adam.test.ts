@@ -62,4 +62,31 @@ describe('Adam', () => {
       expect(got.every(Number.isFinite)).toBe(true);
     }
   });
+
+  it('opacity decay multiplies every opacity by the factor after the step, other groups untouched', async () => {
+    const gpu = await acquireGpu();
+    const n = 40;
+    const params = new GaussianBuffers(gpu.device, n);
+    const grads = new GaussianBuffers(gpu.device, n);
+    params.count = grads.count = n;
+    grads.clear();
+    // Logits from -30 (opacity ~1e-13) to 30 (opacity ~1 - 1e-13).
+    const logits = Float32Array.from({ length: n }, (_, i) => -30 + (60 * i) / (n - 1));
+    writeBuffer(gpu.device, params.buffers.logitOpacities, logits);
+    const means = rand(n * 3, 7);
+    writeBuffer(gpu.device, params.buffers.means, means);
+    const adam = await Adam.create(gpu, n);
+    const lrs: LearningRates = { means: 1e-2, logScales: 0, quats: 0, logitOpacities: 5e-2, sh: 0, shRest: 0 };
+    const enc = gpu.device.createCommandEncoder();
+    adam.record(enc, params, grads, lrs, 0.9); // zero gradients: Adam itself moves nothing
+    gpu.device.queue.submit([enc.finish()]);
+    const got = await readF32(gpu.device, params.buffers.logitOpacities, n);
+    const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+    for (let i = 0; i < n; i++) {
+      expect(Number.isFinite(got[i])).toBe(true);
+      expect(sigmoid(got[i]) / sigmoid(logits[i]), `logit ${logits[i]}`).toBeCloseTo(0.9, 4);
+    }
+    expect(Array.from(await readF32(gpu.device, params.buffers.means, n * 3))).toEqual(Array.from(means));
+    expect(() => adam.record(gpu.device.createCommandEncoder(), params, grads, lrs, 0)).toThrow(/opacityDecay/);
+  });
 });

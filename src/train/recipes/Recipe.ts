@@ -75,6 +75,11 @@ export interface Recipe {
    * a random subset is left out, the rest get opacity / (1 - rate); 0 = off. Evaluation renders all.
    */
   dropout: number;
+  /**
+   * Opacity decay (Binocular3DGS, Han et al. NeurIPS 2024): every step each opacity is multiplied by
+   * this factor after the optimizer step, so Gaussians the loss does not hold up (floaters) fade; 1 = off.
+   */
+  opacityDecay: number;
   /** Random background colour per step (only meaningful for scenes with transparency). */
   randomBackground: boolean;
   seed: number;

@@ -27,6 +27,7 @@ export const vanilla: Recipe = {
   loss: { lambdaSsim: 0.2, s3im: 0, depthTv: 0, relativeDepth: 0, relativeDepthGlobal: 0, relativeDepthPatch: 16, relativeDepthPatches: 64 },
   coherentSteps: 0,
   dropout: 0,
+  opacityDecay: 1,
   randomBackground: false,
   seed: 1,
 };
