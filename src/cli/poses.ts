@@ -1,0 +1,73 @@
+/**
+ * `npm run poses -- <folder> [--out dir] [--max-side PX] [--features-side PX]`: estimates the poses
+ * of the photos (PNG/JPEG) in <folder> (top level, else its images/ subfolder) and writes a COLMAP
+ * text model (cameras.txt, images.txt, points3D.txt) to `<out>/sparse/0/`. Default out: <folder>
+ * itself, so that `npm run reconstruct -- <folder>` then loads it as a COLMAP scene; the command
+ * refuses to overwrite an existing `sparse/0/` model (pass --out elsewhere or --force). Prints a JSON
+ * summary on stdout (per-photo intrinsics source, keypoints, pair matches, failures, timings).
+ */
+import { promises as fs } from 'node:fs';
+import { join, basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isImagePath } from '../io/imageDecode';
+import { writeFileAtomic } from '../io/nodeSource';
+import { colmapTextModel } from '../poses/colmapText';
+import { estimatePoses } from '../poses/estimatePoses';
+
+const USAGE = `usage: npm run poses -- <folder of photos> [--out DIR] [--max-side PX] [--features-side PX] [--force]
+  Estimates the poses of 2-10 unposed photos (PNG/JPEG in <folder>, else <folder>/images) and writes a
+  COLMAP text model to DIR/sparse/0/ (default DIR: <folder>, so 'npm run reconstruct -- <folder>' loads it).
+  --max-side PX       shrink photos so the long side is at most PX before estimating (cameras refer to that size)
+  --features-side PX  long side of the working image features are detected on (default 1280)
+  --force             overwrite an existing sparse/0 model
+  Prints a JSON summary on stdout.`;
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: process.argv.slice(2).filter((a) => a !== '--'),
+    allowPositionals: true,
+    options: { out: { type: 'string' }, 'max-side': { type: 'string' }, 'features-side': { type: 'string' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) { console.log(USAGE); return; }
+  if (positionals.length !== 1) throw new Error(`expected one folder of photos\n${USAGE}`);
+  const folder = positionals[0];
+  // Files or links to files (stat follows links).
+  const listImages = async (dir: string) => {
+    const entries = (await fs.readdir(dir).catch(() => [] as string[])).filter(isImagePath).sort();
+    const isFile = await Promise.all(entries.map(async (n) => (await fs.stat(join(dir, n)).catch(() => null))?.isFile() ?? false));
+    return entries.filter((_, k) => isFile[k]);
+  };
+  let imageDir = folder;
+  let names = await listImages(folder);
+  if (names.length === 0) { imageDir = join(folder, 'images'); names = await listImages(imageDir); }
+  if (names.length === 0) throw new Error(`${folder}: no PNG or JPEG photos found (looked in the folder and in images/)`);
+  const outRoot = values.out ?? folder;
+  const modelDir = join(outRoot, 'sparse', '0');
+  if (!values.force && (await fs.stat(join(modelDir, 'images.txt')).catch(() => null))) {
+    throw new Error(`${modelDir} already holds a COLMAP model; pass --force to overwrite or --out elsewhere`);
+  }
+  const intArg = (name: string, v?: string) => { if (v === undefined) return undefined; const n = Number(v); if (!(Number.isInteger(n) && n >= 16)) throw new Error(`--${name} must be an integer >= 16, got ${v}`); return n; };
+  const photos = await Promise.all(names.map(async (n) => ({ name: n, bytes: new Uint8Array(await fs.readFile(join(imageDir, n))) })));
+  let lastStage = '';
+  const est = await estimatePoses(photos, {
+    maxLongSide: intArg('max-side', values['max-side']),
+    workingLongSide: intArg('features-side', values['features-side']),
+    onProgress: (stage) => { if (stage !== lastStage) { lastStage = stage; process.stderr.write(`poses: ${stage}\n`); } },
+  });
+  const keep = est.cameras.map((c, k) => (c ? k : -1)).filter((k) => k >= 0);
+  if (keep.length < 2) throw new Error(`only ${keep.length} photo(s) could be posed: ${est.failures.map((f) => f.reason).join('; ')}`);
+  const files = colmapTextModel(keep.map((k) => est.cameras[k]!), keep.map((k) => est.names[k]), est.points);
+  await fs.mkdir(modelDir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) await writeFileAtomic(join(modelDir, name), new TextEncoder().encode(text));
+  // The COLMAP loader finds photos under images/ next to sparse/ (or by file name anywhere in the folder).
+  console.log(JSON.stringify({
+    folder: basename(folder), model: modelDir, photos: est.names.length, registered: keep.map((k) => est.names[k]),
+    failures: est.failures, intrinsics: est.intrinsics.map((g, k) => ({ name: est.names[k], source: g.source, focalPx: g.focalPx, note: g.note })),
+    keypoints: est.stats.keypoints, matches: est.stats.matches, report: est.report, timingsMs: est.stats.timingsMs,
+  }, null, 2));
+}
+
+main().catch((e: unknown) => {
+  console.error(`poses: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});
