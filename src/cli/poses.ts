@@ -9,7 +9,7 @@
 import { promises as fs } from 'node:fs';
 import { join, basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isImagePath } from '../io/imageDecode';
+import { readPhotoFolder } from '../io/photoFolder';
 import { writeFileAtomic } from '../io/nodeSource';
 import { colmapTextModel } from '../poses/colmapText';
 import { estimatePoses } from '../poses/estimatePoses';
@@ -31,23 +31,13 @@ async function main(): Promise<void> {
   if (values.help) { console.log(USAGE); return; }
   if (positionals.length !== 1) throw new Error(`expected one folder of photos\n${USAGE}`);
   const folder = positionals[0];
-  // Files or links to files (stat follows links).
-  const listImages = async (dir: string) => {
-    const entries = (await fs.readdir(dir).catch(() => [] as string[])).filter(isImagePath).sort();
-    const isFile = await Promise.all(entries.map(async (n) => (await fs.stat(join(dir, n)).catch(() => null))?.isFile() ?? false));
-    return entries.filter((_, k) => isFile[k]);
-  };
-  let imageDir = folder;
-  let names = await listImages(folder);
-  if (names.length === 0) { imageDir = join(folder, 'images'); names = await listImages(imageDir); }
-  if (names.length === 0) throw new Error(`${folder}: no PNG or JPEG photos found (looked in the folder and in images/)`);
+  const { photos } = await readPhotoFolder(folder);
   const outRoot = values.out ?? folder;
   const modelDir = join(outRoot, 'sparse', '0');
   if (!values.force && (await fs.stat(join(modelDir, 'images.txt')).catch(() => null))) {
     throw new Error(`${modelDir} already holds a COLMAP model; pass --force to overwrite or --out elsewhere`);
   }
   const intArg = (name: string, v?: string) => { if (v === undefined) return undefined; const n = Number(v); if (!(Number.isInteger(n) && n >= 16)) throw new Error(`--${name} must be an integer >= 16, got ${v}`); return n; };
-  const photos = await Promise.all(names.map(async (n) => ({ name: n, bytes: new Uint8Array(await fs.readFile(join(imageDir, n))) })));
   let lastStage = '';
   const est = await estimatePoses(photos, {
     maxLongSide: intArg('max-side', values['max-side']),

@@ -18,10 +18,18 @@ import { evaluateViews, sideBySide } from '../eval/evaluate';
 import { splitForScene } from '../eval/protocol';
 import { WRITABLE_SPLAT_EXTENSIONS, writeSplatFile } from '../io/splatFile';
 import { loadScenePath, writeFileAtomic } from '../io/nodeSource';
+import { FormatError } from '../io/FormatError';
+import { readPhotoFolder } from '../io/photoFolder';
+import { estimatePoses, sceneFromPoses } from '../poses/estimatePoses';
+// A pure Scene helper (no DOM in it): the studio trains at a size the same way.
+import { sceneAtSize } from '../app/sceneUtils';
 import { renderSampleScene } from '../../scenes/sampleScene';
 import { encodePng } from './pngWrite';
 
 const USAGE = `usage: npm run reconstruct -- [scene-folder-or-zip] [options]
+  A folder of plain photos (no poses file) gets its poses estimated first (src/poses), at 504 px or
+  --max-side if larger; training then uses --max-side (default 504). All photos train when there are
+  no more of them than --views (nothing is held out then).
   --views N         training views (default 3)
   --recipe NAME     ${Object.keys(RECIPES).join(' | ')} (default sparse)
   --iters N         optimizer steps (default: the recipe's)
@@ -35,6 +43,30 @@ const USAGE = `usage: npm run reconstruct -- [scene-folder-or-zip] [options]
   --seed N          random seed
   --lpips FILE      score held-out views with LPIPS too (an ONNX LPIPS model you supply)
 ${ADAPTER_USAGE}`;
+
+/**
+ * A scene from a folder of plain photos: their poses estimated (estimatePoses), the unregistered ones
+ * named on stderr and left out.
+ * @throws Error naming the folder when it has no photos, or estimatePoses' errors naming a photo
+ */
+/** Long side (pixels) poses are estimated at, at least: smaller photos give too few features. */
+const POSE_LONG_SIDE = 504;
+
+async function sceneFromPhotoFolder(folder: string, maxLongSide: number): Promise<Scene> {
+  const { photos } = await readPhotoFolder(folder);
+  console.log(`${folder}: no poses file; estimating the poses of ${photos.length} photos`);
+  let lastStage = '';
+  const est = await estimatePoses(photos, {
+    maxLongSide,
+    onProgress: (stage) => {
+      if (stage !== lastStage) console.error(`poses: ${(lastStage = stage)}`);
+    },
+  });
+  const { scene, dropped } = sceneFromPoses(est, path.basename(path.resolve(folder)));
+  for (const d of dropped) console.error(`poses: left out ${d.name}: ${d.reason}`);
+  console.log(`poses: ${scene.cameras.length} of ${photos.length} photos posed, reprojection RMS ${est.report.rmsPx.toFixed(2)} px, ${est.report.points} points`);
+  return scene;
+}
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -66,7 +98,7 @@ async function main(): Promise<void> {
   if (values.iters) overrides.push(`iterations=${intArg('iters', values.iters)}`);
   if (values.seed) overrides.push(`seed=${intArg('seed', values.seed, 0)}`);
   recipe = applyOverrides(recipe, overrides);
-  const views = intArg('views', values.views)!;
+  let views = intArg('views', values.views)!;
   const logEvery = intArg('log-every', values['log-every'])!;
   const sampleSize = sizeArg('size', values.size!);
   // Check where the results go before any training, so a typo cannot waste a run.
@@ -88,7 +120,15 @@ async function main(): Promise<void> {
   let scene: Scene;
   const scenePath = positionals[0];
   if (scenePath && scenePath !== 'sample') {
-    scene = await loadScenePath(scenePath, { downscale: intArg('scale', values.scale), maxLongSide: intArg('max-side', values['max-side']) });
+    try {
+      scene = await loadScenePath(scenePath, { downscale: intArg('scale', values.scale), maxLongSide: intArg('max-side', values['max-side']) });
+    } catch (e) {
+      if (!(e instanceof FormatError && e.field === 'scene' && /no scene found/.test(e.message))) throw e;
+      const side = intArg('max-side', values['max-side']) ?? POSE_LONG_SIDE;
+      scene = await sceneFromPhotoFolder(scenePath, Math.max(side, POSE_LONG_SIDE));
+      if (side < POSE_LONG_SIDE) scene = sceneAtSize(scene, side);
+      if (scene.cameras.length <= views) views = scene.cameras.length;
+    }
   } else {
     scene = await renderSampleScene(gpu, { width: sampleSize[0], height: sampleSize[1] });
   }
@@ -179,7 +219,7 @@ async function main(): Promise<void> {
   const reportPath = `${base}.report.json`;
   await writeFileAtomic(reportPath, new TextEncoder().encode(JSON.stringify(report, null, 2)));
   console.log(
-    `held-out PSNR ${ev.meanPsnr.toFixed(2)} dB, SSIM ${ev.meanSsim.toFixed(3)} over ${split.test.length} views; ` +
+    (split.test.length ? `held-out PSNR ${ev.meanPsnr.toFixed(2)} dB, SSIM ${ev.meanSsim.toFixed(3)} over ${split.test.length} views; ` : 'no held-out views (every view trained); ') +
       `${cloud.count} Gaussians; train ${(run.timingsMs.train / 1000).toFixed(1)} s\nmodel: ${written.join(', ')}\nreport: ${reportPath}\nrenders: ${renderDir}`,
   );
   trainer.destroy();
