@@ -8,8 +8,8 @@ import type { IntrinsicsGuess, PairMatches, SfmOptions, SfmResult, ViewFeatures 
 
 /** Fewest essential inliers for a pair to count as overlapping (also the initial pair's minimum). */
 const MIN_PAIR_INLIERS = 30;
-/** Fewest median parallax (degrees) of the initial pair. */
-const MIN_INIT_PARALLAX_DEG = 1;
+/** Fewest median parallax (degrees) of the initial pair (0.5: LLFF fern views 10 and 19 have 0.72; identical photos < 0.01). */
+const MIN_INIT_PARALLAX_DEG = 0.5;
 /** Parallax (degrees) above which more parallax no longer improves the initial-pair score. */
 const GOOD_INIT_PARALLAX_DEG = 5;
 /** Fewest 2D-3D inliers to register a view by PnP. */
@@ -89,7 +89,7 @@ class DisjointSets {
  *    and pose recovery; pairs with < 30 inliers are dropped;
  * 2. tracks: union-find over the verified matches; a track with two keypoints in one photo is dropped;
  * 3. initial pair: most inliers weighted by parallax (score = inliers * min(1, parallax / 5 deg),
- *    median parallax >= 1 deg required); its first view is the world frame, |t| = 1;
+ *    median parallax >= 0.5 deg required); its first view is the world frame, |t| = 1;
  * 4. triangulation (DLT + reprojection/parallax/cheirality checks), bundle adjustment;
  * 5. the remaining photos, most 2D-3D matches first: PnP RANSAC, new points, bundle adjustment;
  * 6. final bundle adjustment (focal refined when opts.refineFocal and >= 3 photos are registered),

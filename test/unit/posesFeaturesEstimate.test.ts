@@ -31,7 +31,7 @@ describe('estimatePoses bad inputs', () => {
 });
 
 describe.skipIf(!haveFern)('estimatePoses on fern, 3 LLFF training views at 504x378', () => {
-  it('recovers the ground-truth relative rotations (target < 1 degree, measured < 2)', async () => {
+  it('recovers the ground-truth relative rotations within 1 degree (measured 0.45)', async () => {
     const gt = await loadScenePath(FERN, { downscale: 8 });
     const { train } = llffSplit(gt.cameras.length, 3);
     const photos = train.map((k) => ({ name: gt.imageNames[k], bytes: new Uint8Array(readFileSync(resolve(FERN, 'images_8', gt.imageNames[k]))) }));
@@ -51,10 +51,10 @@ describe.skipIf(!haveFern)('estimatePoses on fern, 3 LLFF training views at 504x
     }));
     // Relative rotations need no alignment; the absolute error after the centre-based Sim(3) of 3 nearly
     // collinear forward-facing cameras also carries the alignment's own error (logged above).
-    // Target (issue 12): < 1 degree (0.5 for bench:poses). NOT MET yet: measured 1.88 / 1.87 / 0.22
-    // degrees for pairs 0-1 / 0-2 / 1-2 (IMG_4027 shares only ~130 putative AKAZE matches at 504 px with
-    // each other view). This bound guards against regressions until the features improve.
-    expect(Math.max(...err.relativeRotationDeg)).toBeLessThan(3);
+    // Target (issue 12): 0.5 degrees. Measured with AKAZE threshold 1e-4 and the EXIF focal: 0.43 / 0.45 /
+    // 0.10 degrees for pairs 0-1 / 0-2 / 1-2 (1.9 / 1.9 / 0.2 at threshold 3e-4); the bound leaves a margin
+    // for run-to-run RANSAC differences.
+    expect(Math.max(...err.relativeRotationDeg)).toBeLessThan(1);
     const { scene, dropped } = sceneFromPoses(est, 'fern');
     expect(dropped).toEqual([]);
     expect(scene.cameras.length).toBe(3);
