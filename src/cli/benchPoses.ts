@@ -7,8 +7,8 @@
  *   - `train`: the protocol's training views (LLFF 3 views, Blender 8 views; src/eval/protocol.ts),
  *   - `all`: every view (LLFF scenes only; Blender's 100+ train frames are beyond the 3-10 photo scope),
  *   - or the views of `--views` (comma-separated indices into the loaded scene) instead of both.
- * The photos carry no EXIF (decoded pixels), so the focal starts from the 55-degree default and is
- * refined by bundle adjustment. Reported per case: registered / failed photos with their reasons,
+ * LLFF photos at their images_8 size carry their files' EXIF (the focal from FocalLengthIn35mmFormat);
+ * the others (decoded pixels, or resized) start from the 55-degree default; bundle adjustment refines it. Reported per case: registered / failed photos with their reasons,
  * rotation error after a Sim(3) alignment of the camera centres (Umeyama), relative rotation error,
  * translation-direction error (degrees), focal error (%), reprojection RMS (pixels), point count,
  * per-stage times (ms) and the total. Not yet reported: the held-out PSNR of training on estimated
@@ -33,8 +33,11 @@ const HELP = `npm run bench:poses -- [options]    (prints JSON: pose errors and 
   --max-long-side N    long side of the loaded photos in pixels (default: LLFF 504, Blender 400, others 504)
   -h, --help           this text`;
 
-/** Loaded photos as estimatePoses inputs: float sRGB-encoded RGB -> 8-bit RGBA, no EXIF. */
-function photosOf(scene: Scene, views: number[]): PhotoInput[] {
+/**
+ * Loaded photos as estimatePoses inputs: float sRGB-encoded RGB -> 8-bit RGBA, with the file's bytes
+ * (for its EXIF focal) when `exifDir` holds a file of that name and size (LLFF's images_8).
+ */
+function photosOf(scene: Scene, views: number[], exifDir?: string): PhotoInput[] {
   return views.map((v) => {
     const im = scene.images[v];
     const rgba = new Uint8Array(im.width * im.height * 4);
@@ -42,7 +45,10 @@ function photosOf(scene: Scene, views: number[]): PhotoInput[] {
       for (let c = 0; c < 3; c++) rgba[p * 4 + c] = Math.round(Math.min(1, Math.max(0, im.data[p * 3 + c])) * 255);
       rgba[p * 4 + 3] = 255;
     }
-    return { name: scene.imageNames[v] ?? `view ${v}`, image: { width: im.width, height: im.height, rgba } };
+    const name = scene.imageNames[v] ?? `view ${v}`;
+    const file = exifDir ? path.join(exifDir, name) : '';
+    const bytes = file && fs.existsSync(file) ? new Uint8Array(fs.readFileSync(file)) : undefined;
+    return { name, image: { width: im.width, height: im.height, rgba }, bytes };
   });
 }
 
@@ -50,10 +56,10 @@ const mean = (a: number[]) => (a.length ? a.reduce((x, y) => x + y, 0) / a.lengt
 const max = (a: number[]) => (a.length ? Math.max(...a) : NaN);
 const r3 = (x: number) => Number(x.toFixed(3));
 
-async function runCase(scene: Scene, label: string, views: number[]) {
+async function runCase(scene: Scene, label: string, views: number[], exifDir?: string) {
   const t0 = performance.now();
   let lastStage = '';
-  const est = await estimatePoses(photosOf(scene, views), {
+  const est = await estimatePoses(photosOf(scene, views, exifDir), {
     onProgress: (stage) => {
       if (stage !== lastStage) console.error(`[${scene.name}/${label}] ${stage}`);
       lastStage = stage;
@@ -132,7 +138,7 @@ async function main(): Promise<number> {
       const out = [];
       for (const [label, vs] of cases) {
         try {
-          out.push(await runCase(scene, label, vs));
+          out.push(await runCase(scene, label, vs, llff && !longSide ? path.join(dir, 'images_8') : undefined));
         } catch (e) {
           failed = true;
           out.push({ case: label, views: vs, error: (e as Error).message });
