@@ -12,6 +12,8 @@ const MIN_PAIR_INLIERS = 30;
 const MIN_INIT_PARALLAX_DEG = 0.5;
 /** Parallax (degrees) above which more parallax no longer improves the initial-pair score. */
 const GOOD_INIT_PARALLAX_DEG = 5;
+/** Fewest triangulated points of the initial pair (lego's 8 views gave a wrong 2-view start with 15). */
+const MIN_INIT_POINTS = 30;
 /** Fewest 2D-3D inliers to register a view by PnP. */
 const MIN_PNP_INLIERS = 12;
 /** Reprojection threshold (pixels) of PnP inliers and of observations kept in bundle adjustment. */
@@ -319,7 +321,13 @@ export function reconstructFromMatches(
     return report;
   };
 
-  triangulateNewTracks();
+  const initialPoints = triangulateNewTracks();
+  if (initialPoints < MIN_INIT_POINTS) {
+    // A start this thin (a wide-baseline pair's few surviving matches) gives a wrong reconstruction.
+    throw new Error(
+      `${names[initial.i]} and ${names[initial.j]}, the best-matching pair, give only ${initialPoints} reliable 3D points (need ${MIN_INIT_POINTS}): the photos overlap too little, or their baseline is too wide for the features`,
+    );
+  }
   runBundle(false, 20);
   timings.initialPairMs = now() - tInit;
 
