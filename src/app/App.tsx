@@ -89,7 +89,7 @@ function Toolbar() {
         type="file"
         multiple
         hidden
-        accept=".ply,.splat,.spz,.sog,.glb,.ksplat,.webp,.zip,.png,.jpg,.jpeg,.npy,.json,.txt,.bin"
+        accept=".ply,.splat,.spz,.sog,.glb,.ksplat,.webp,.zip,.png,.jpg,.jpeg,.heic,.heif,.npy,.json,.txt,.bin"
         data-testid="file-input"
         onChange={(e) => (pick(e.target.files), (e.target.value = ''))}
       />
@@ -172,7 +172,7 @@ function Studio() {
         <div className="gpu-line" data-testid="gpu-status" data-status={gpuStatus}>
           {gpuStatus === 'ok' ? `WebGPU: ${gpuMessage}` : gpuMessage}
         </div>
-        {loading && <div className="load-hint">Loading {loading.label}: {loading.text}</div>}
+        {loading && <div className="load-hint">{loading.verb ?? 'Loading'} {loading.label}: {loading.text}</div>}
         {over && <div className="drop-hint">Drop photos + poses, a folder, a .zip, or a splat file</div>}
       </div>
       <TrainingPanel />

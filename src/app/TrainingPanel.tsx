@@ -32,7 +32,7 @@ export function TrainingPanel() {
       {loading && (
         <div className="loading" data-testid="load-progress" data-fraction={loading.fraction.toFixed(3)}>
           <p className="hint">
-            Loading <b>{loading.label}</b>…
+            {loading.verb ?? 'Loading'} <b>{loading.label}</b>…
           </p>
           <progress max={1} value={loading.fraction} />
           <div className="load-stage" data-testid="load-progress-text">
@@ -40,7 +40,7 @@ export function TrainingPanel() {
           </div>
         </div>
       )}
-      {!scene && !loading && s.gpuStatus === 'ok' && <p className="hint">Drop posed photos (a folder or .zip) to reconstruct, or a splat file to view.</p>}
+      {!scene && !loading && s.gpuStatus === 'ok' && <p className="hint">Drop photos to reconstruct (a folder or .zip; 2-20 plain photos get their poses estimated), or a splat file to view.</p>}
       {scene && (
         <>
           <p className="hint">

@@ -38,6 +38,8 @@ const SPLAT_EXT = /\.(ply|splat|spz|ksplat|sog|glb)$/i;
 /** An unbundled SOG: its meta.json (the WebP textures come beside it). */
 const SOG_META = /(^|[._-])meta\.json$/i;
 const IMAGE_EXT = /\.(png|jpe?g)$/i;
+/** Photos the pose estimator takes (photoPoses.PHOTO_EXT; HEIC/HEIF where the browser decodes it). */
+const PHOTO_EXT = /\.(png|jpe?g|heic|heif)$/i;
 
 function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -197,6 +199,9 @@ function stem(fileName: string): string {
  */
 export async function openFiles(files: File[]): Promise<void> {
   if (!files.length) return;
+  const token = ++openToken;
+  poseAbort?.abort(); // a newer drop replaces a pose estimation still running
+  poseAbort = null;
   const parts = await loadParts();
   const label = files.length === 1 ? files[0].name : `${files.length} files`;
   st().set({ busy: `Opening ${label}` });
@@ -234,12 +239,19 @@ export async function openFiles(files: File[]): Promise<void> {
       source = parts.zipSource(files[0].name, bytes);
       name = stem(files[0].name);
     } else {
-      if (!files.some((f) => IMAGE_EXT.test(f.name))) {
+      if (!files.some((f) => IMAGE_EXT.test(f.name) || PHOTO_EXT.test(f.name))) {
         throw new Error(`${label}: no photos (.png, .jpg) or splat file (.ply, .splat, .spz, .sog, .glb, .ksplat) among the dropped files`);
       }
       const top = topFolder(files);
       source = parts.fileListSource(files, top || label);
       name = top || 'scene';
+    }
+    // Plain photos (no poses file anywhere, no inner zip): estimate their poses.
+    const src = source as PhotoSource;
+    const paths = src.list();
+    if (parts.detectScene && !parts.detectScene(paths) && !paths.some((p) => /\.zip$/i.test(p)) && paths.some((p) => PHOTO_EXT.test(p))) {
+      await openPhotos(src, paths.filter((p) => PHOTO_EXT.test(p)), name, label, token);
+      return;
     }
     let shown = 0;
     const onProgress = (p: { text: string; fraction: number; done: number; total: number }) => {
@@ -253,10 +265,57 @@ export async function openFiles(files: File[]): Promise<void> {
     await setScene(scene);
     st().notify('info', `Loaded ${scene.name}: ${scene.cameras.length} posed photos (${scene.images[0]?.width}x${scene.images[0]?.height}).`);
   } catch (e) {
+    if (token !== openToken) return; // replaced by a newer drop: say nothing about this one
     const msg = errText(e);
     st().notify('error', msg.includes(label) || files.some((f) => msg.includes(f.name)) ? `Could not open: ${msg}` : `Could not open ${label}: ${msg}`);
   } finally {
-    st().set({ busy: '', loading: null });
+    if (token === openToken) st().set({ busy: '', loading: null });
+  }
+}
+
+/** The FileSource shape (src/io/FileSource) the photo path reads. */
+interface PhotoSource { name: string; list(): string[]; read(path: string): Promise<Uint8Array> }
+
+/** Bumped by each openFiles; an older one that ends late leaves the state alone. */
+let openToken = 0;
+/** Aborts the pose estimation in flight (a newer drop replaces it). */
+let poseAbort: AbortController | null = null;
+
+/**
+ * Plain photos without a poses file: estimates their poses (photoPoses.ts, OpenCV.js and the
+ * structure-from-motion worker, imported on first use), then shows the posed photos, their
+ * cameras and sparse points, ready to train. The previous scene stays until the new one is
+ * complete: a failure changes nothing but the notice (thrown, shown by openFiles).
+ * @throws Error naming the photo at fault (see photoPoses.estimateScene)
+ */
+async function openPhotos(source: PhotoSource, paths: string[], name: string, label: string, token: number): Promise<void> {
+  const photoLabel = `${paths.length} photo${paths.length === 1 ? '' : 's'}`;
+  const show = (text: string, fraction: number) => st().set({ loading: { label: photoLabel, text, fraction, verb: 'Estimating the poses of' } });
+  show('Starting', 0);
+  const { estimateScene } = await import('./photoPoses');
+  const abort = new AbortController();
+  poseAbort = abort;
+  let shown = 0;
+  let lastText = '';
+  let lastFraction = 0;
+  try {
+    const photos = [...paths].sort().map((p) => ({ name: p.split('/').pop() || p, read: () => source.read(p) }));
+    const { scene, dropped, summary } = await estimateScene(photos, name === 'scene' ? 'photos' : name, (p) => {
+      const now = performance.now();
+      if (p.text === lastText && now - shown < 50) return; // a new stage at once, else at most ~20 updates a second
+      shown = now;
+      lastText = p.text;
+      lastFraction = Math.max(lastFraction, p.fraction); // the bar never moves back
+      if (token === openToken) show(p.text, lastFraction);
+    }, abort.signal);
+    if (token !== openToken) return;
+    await setScene(scene);
+    st().notify('info', summary);
+    if (dropped.length) {
+      st().notify('info', `Left out ${dropped.length} of ${paths.length} photos that could not be posed (${label}): ${dropped.map((d) => d.reason).join('; ')}`);
+    }
+  } finally {
+    if (poseAbort === abort) poseAbort = null;
   }
 }
 

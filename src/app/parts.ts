@@ -78,6 +78,8 @@ export interface Parts {
   loadScene?: (src: unknown, opts?: Record<string, unknown>) => Promise<Scene>;
   fileListSource?: (files: File[], name?: string) => unknown;
   zipSource?: (name: string, bytes: Uint8Array) => unknown;
+  /** Finds a poses file (LLFF, Blender / nerfstudio, COLMAP) among relative paths; undefined when none (src/io/loadScene). */
+  detectScene?: (paths: string[]) => unknown;
   /** Starts the image-decoding workers ahead of a load (src/io/browserImageDecode). */
   warmImageDecoders?: () => void;
   readSplatFile?: (name: string, bytes: Uint8Array) => GaussianCloud | Promise<GaussianCloud>;
@@ -111,6 +113,7 @@ const WANTED: Record<keyof Parts, string> = {
   loadScene: 'io',
   fileListSource: 'io',
   zipSource: 'io',
+  detectScene: 'io',
   warmImageDecoders: 'io',
   readSplatFile: 'io',
   writeSplatFile: 'io',

@@ -60,8 +60,9 @@ export interface StudioState {
   /**
    * A scene being loaded (files read, unzipped, decoded, undistorted): what, the stage line
    * ("Decoding 23/67") and the fraction done. The panel shows this instead of the previous scene.
+   * `verb` replaces "Loading" in the heading ("Estimating the poses of" for plain photos).
    */
-  loading: { label: string; text: string; fraction: number } | null;
+  loading: { label: string; text: string; fraction: number; verb?: string } | null;
   gpuStatus: 'pending' | 'ok' | 'none' | 'lost';
   gpuMessage: string;
   page: 'studio' | 'avatar';
