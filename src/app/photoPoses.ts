@@ -6,7 +6,7 @@
  */
 import { Camera } from '../core/Camera';
 import type { Scene } from '../core/Scene';
-import { decodeImage, type RGBA8Image } from '../io/imageDecode';
+import { decodeImage, readImageHeader, type RGBA8Image } from '../io/imageDecode';
 import type { EstimatedPoses, EstimatePosesOptions } from '../poses/estimatePoses';
 import { sceneFromPoses } from '../poses/estimatePoses';
 
@@ -165,7 +165,8 @@ export interface PhotoSceneResult {
  * @param photos 2..MAX_POSE_PHOTOS photos (PNG, JPEG; HEIC/HEIF where the browser decodes it)
  * @param name the scene's name
  * @param onProgress the panel's line and the overall fraction in [0,1]
- * @throws Error naming the photo: one photo only, too many photos, an undecodable photo, a photo
+ * @throws Error naming the photo: one photo only (or, for one file that is no PNG/JPEG, the
+ *   FormatError saying so), too many photos, an undecodable photo, a photo
  *   without texture, photos that share too few matches or were taken from one spot, fewer than 2
  *   photos posed; AbortError when `signal` aborts.
  */
@@ -177,6 +178,8 @@ export async function estimateScene(
 ): Promise<PhotoSceneResult> {
   const n = photos.length;
   if (n === 1) {
+    // A file that is no photo at all says so first (readImageHeader names it).
+    if (!/\.(heic|heif)$/i.test(photos[0].name)) readImageHeader(photos[0].name, await photos[0].read());
     throw new Error(
       `${photos[0].name}: no poses file, and poses cannot be estimated from one photo. Add 2-${MAX_POSE_PHOTOS} photos of the same scene taken from different spots, or its poses file (poses_bounds.npy, transforms.json or a COLMAP model)`,
     );

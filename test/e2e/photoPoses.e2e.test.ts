@@ -71,7 +71,14 @@ describe.skipIf(!hasFern)('plain photos: pose estimation in the studio (e2e)', (
     await recordLoadProgress();
     const t0 = Date.now();
     await page.locator('[data-testid=file-input]').setInputFiles(TRAIN.map((n) => resolve(IMAGES, n)));
-    const text = await lastNotice('info', 'Estimated the poses', 150_000);
+    const text = await lastNotice('info', 'Estimated the poses', 150_000).catch(async (e: Error) => {
+      // Say where it stopped: the progress shown and the notices.
+      const state = await page.evaluate(() => ({
+        seen: (window as any).__loadSeen.seen,
+        notices: [...document.querySelectorAll('[data-testid^=notice-]')].map((n) => n.textContent),
+      }));
+      throw new Error(`${e.message}\nprogress: ${JSON.stringify(state.seen)}\nnotices: ${JSON.stringify(state.notices)}`);
+    });
     const seconds = (Date.now() - t0) / 1000;
     console.log(`pose estimation in the studio: ${seconds.toFixed(1)} s; ${text}`);
     expect(text).toContain('3 of 3 photos');

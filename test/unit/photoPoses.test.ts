@@ -25,8 +25,12 @@ describe('studio pose-estimation progress (photoPoses.poseProgress)', () => {
   });
 
   it('refuses one photo and too many photos with a message naming them', async () => {
-    const one = [{ name: 'IMG_0412.jpg', read: async () => new Uint8Array(0) }];
-    await expect(estimateScene(one, 'x', () => {})).rejects.toThrow(/IMG_0412\.jpg: no poses file, and poses cannot be estimated from one photo/);
+    const png = new Uint8Array(24);
+    png.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 8, 0, 0, 0, 8]);
+    const one = [{ name: 'IMG_0412.png', read: async () => png }];
+    await expect(estimateScene(one, 'x', () => {})).rejects.toThrow(/IMG_0412\.png: no poses file, and poses cannot be estimated from one photo/);
+    const notImage = [{ name: 'a.png', read: async () => new TextEncoder().encode('not a png') }];
+    await expect(estimateScene(notImage, 'x', () => {})).rejects.toThrow(/a\.png.*not a PNG or JPEG/);
     const many = Array.from({ length: 21 }, (_, i) => ({ name: `p${i}.jpg`, read: async () => new Uint8Array(0) }));
     await expect(estimateScene(many, 'x', () => {})).rejects.toThrow(/21 photos and no poses file/);
   });
