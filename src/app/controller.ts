@@ -250,7 +250,7 @@ export async function openFiles(files: File[]): Promise<void> {
     const src = source as PhotoSource;
     const paths = src.list();
     if (parts.detectScene && !parts.detectScene(paths) && !paths.some((p) => /\.zip$/i.test(p)) && paths.some((p) => PHOTO_EXT.test(p))) {
-      await openPhotos(src, paths.filter((p) => PHOTO_EXT.test(p)), name, label, token);
+      await openPhotos(src, paths.filter((p) => PHOTO_EXT.test(p)), name, token);
       return;
     }
     let shown = 0;
@@ -288,7 +288,7 @@ let poseAbort: AbortController | null = null;
  * complete: a failure changes nothing but the notice (thrown, shown by openFiles).
  * @throws Error naming the photo at fault (see photoPoses.estimateScene)
  */
-async function openPhotos(source: PhotoSource, paths: string[], name: string, label: string, token: number): Promise<void> {
+async function openPhotos(source: PhotoSource, paths: string[], name: string, token: number): Promise<void> {
   const photoLabel = `${paths.length} photo${paths.length === 1 ? '' : 's'}`;
   const show = (text: string, fraction: number) => st().set({ loading: { label: photoLabel, text, fraction, verb: 'Estimating the poses of' } });
   show('Starting', 0);
@@ -312,7 +312,7 @@ async function openPhotos(source: PhotoSource, paths: string[], name: string, la
     await setScene(scene);
     st().notify('info', summary);
     if (dropped.length) {
-      st().notify('info', `Left out ${dropped.length} of ${paths.length} photos that could not be posed (${label}): ${dropped.map((d) => d.reason).join('; ')}`);
+      st().notify('info', `Left out ${dropped.length} of ${paths.length} photos that could not be posed: ${dropped.map((d) => d.reason).join('; ')}`);
     }
   } finally {
     if (poseAbort === abort) poseAbort = null;

@@ -2,8 +2,8 @@
  * Plain photos into the studio (issue 12 point 4): the 3 LLFF training views of fern picked WITHOUT
  * their poses file (read in place from ../shared/data) get their poses estimated in the page (OpenCV.js
  * + our structure from motion, in a Web Worker) with a progress bar; the scene shows 3 cameras and
- * the sparse points and trains. Two identical photos give a plain error naming a photo and leave the
- * previous scene in place. Screenshots: test-results/e2e/poses-*.png.
+ * the sparse points and trains. A photo of another scene (flower) is named and left out; two identical
+ * photos give a plain error naming a photo and leave the previous scene in place. Screenshots: test-results/e2e/poses-*.png.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -14,6 +14,9 @@ import { DATA, REPO, shot, startStudio, watchConsole, type Studio } from './harn
 
 const IMAGES = resolve(DATA, 'scenes/llff-fern/images_8');
 const hasFern = existsSync(resolve(IMAGES, 'IMG_4026.png'));
+/** A photo of another scene (LLFF flower), which shares no matches with fern's. */
+const FLOWER_PHOTO = resolve(DATA, 'scenes/llff-flower/images_8/image000.png');
+const hasFlower = existsSync(FLOWER_PHOTO);
 const hasTrainer = existsSync(resolve(REPO, 'src/train/Trainer.ts')) && existsSync(resolve(REPO, 'src/splat/GaussianRasterizer.ts'));
 /** fern's 20 images, sorted; the LLFF 3-view protocol's training views (1, 10, 19). */
 const FERN_NAMES = Array.from({ length: 20 }, (_, i) => `IMG_${4026 + i}.png`);
@@ -99,6 +102,19 @@ describe.skipIf(!hasFern)('plain photos: pose estimation in the studio (e2e)', (
     expect(centres[3]).toBeNull();
     await page.waitForTimeout(500);
     await shot(page, 'poses-01-fern-estimated');
+  });
+
+  it.skipIf(!hasFlower)('names a photo of another scene that could not be posed, and goes on with the rest', async () => {
+    await recordLoadProgress();
+    await page.locator('[data-testid=file-input]').setInputFiles([...TRAIN.map((n) => resolve(IMAGES, n)), FLOWER_PHOTO]);
+    const text = await lastNotice('info', 'Estimated the poses of 3 of 4 photos', 150_000);
+    console.log(`with a photo of another scene: ${text}`);
+    const left = await lastNotice('info', 'Left out', 10_000);
+    console.log(`unrelated photo: ${left}`);
+    expect(left).toMatch(/Left out 1 of 4 photos/);
+    expect(left).toContain('image000.png');
+    expect(await page.locator('[data-testid^=thumb-]').count()).toBe(3);
+    for (let i = 0; i < 3; i++) expect(await page.locator(`[data-testid=thumb-${i}]`).getAttribute('title')).toContain(TRAIN[i]);
   });
 
   it('names a photo when two identical photos are dropped, and keeps the previous scene', async () => {
