@@ -86,7 +86,7 @@ async function decodeWithBrowser(name: string, bytes: Uint8Array, maxLongSide: n
   try {
     bitmap = await createImageBitmap(new Blob([bytes as BlobPart], { type: /\.heif$/i.test(name) ? 'image/heif' : 'image/heic' }));
   } catch {
-    throw new Error(`${name}: this browser cannot decode HEIC/HEIF photos; convert it to JPEG (or open the studio in Safari)`);
+    throw new Error(`${name} could not be decoded: this browser has no HEIC/HEIF decoder (Safari has one) or the file is damaged; convert it to JPEG`);
   }
   const s = Math.min(1, maxLongSide / Math.max(bitmap.width, bitmap.height));
   const w = Math.max(1, Math.round(bitmap.width * s));

@@ -135,6 +135,17 @@ describe.skipIf(!hasFern)('plain photos: pose estimation in the studio (e2e)', (
     await shot(page, 'poses-02-identical-error');
   });
 
+  it('names a HEIC photo this browser cannot decode (Chromium has no HEIC decoder)', async () => {
+    const junk = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic'), Buffer.alloc(64)]);
+    await page.locator('[data-testid=file-input]').setInputFiles([
+      { name: 'IMG_0500.HEIC', mimeType: 'image/heic', buffer: junk },
+      { name: 'IMG_0501.HEIC', mimeType: 'image/heic', buffer: junk },
+    ]);
+    const text = await lastNotice('error', 'IMG_0500.HEIC', 60_000);
+    expect(text).toMatch(/could not be decoded.*HEIC/);
+    expect(await page.locator('[data-testid^=thumb-]').count()).toBe(3);
+  });
+
   it.skipIf(!hasTrainer)('trains on the estimated poses (training starts)', async () => {
     await page.locator('[data-testid=recipe]').selectOption('vanilla');
     await page.locator('[data-testid=iterations]').fill('8');
