@@ -25,6 +25,8 @@ const TRAIN = llffSplit(FERN_NAMES.length, 3).train.map((i) => FERN_NAMES[i]);
 let studio: Studio;
 let page: Page;
 let errors: string[];
+/** Every URL the page (and its workers) requested. */
+const requests: string[] = [];
 
 async function lastNotice(kind: 'info' | 'error', contains: string, timeout = 60_000): Promise<string> {
   const loc = page.locator(`[data-testid=notice-${kind}]`, { hasText: contains }).last();
@@ -56,6 +58,7 @@ describe.skipIf(!hasFern)('plain photos: pose estimation in the studio (e2e)', (
     studio = await startStudio();
     page = await studio.browser.newPage({ viewport: { width: 1100, height: 700 } });
     errors = watchConsole(page);
+    page.on('request', (r) => requests.push(r.url()));
     if (process.env.SPARSESPLAT_E2E_DEBUG) {
       page.on('console', (m) => console.log('console', m.type(), m.text().slice(0, 300)));
       page.on('worker', (w) => console.log('worker', w.url()));
@@ -71,6 +74,9 @@ describe.skipIf(!hasFern)('plain photos: pose estimation in the studio (e2e)', (
 
   it('estimates the poses of fern\'s 3 training photos (no poses file) with progress, and shows 3 cameras', async () => {
     expect(TRAIN).toEqual(['IMG_4027.png', 'IMG_4036.png', 'IMG_4045.png']);
+    // OpenCV.js is not part of the studio's first load: it comes with the first photos.
+    await page.waitForTimeout(1000);
+    expect(requests.filter((u) => /opencv/i.test(u))).toEqual([]);
     await recordLoadProgress();
     const t0 = Date.now();
     await page.locator('[data-testid=file-input]').setInputFiles(TRAIN.map((n) => resolve(IMAGES, n)));
@@ -85,6 +91,7 @@ describe.skipIf(!hasFern)('plain photos: pose estimation in the studio (e2e)', (
     const seconds = (Date.now() - t0) / 1000;
     console.log(`pose estimation in the studio: ${seconds.toFixed(1)} s; ${text}`);
     expect(text).toContain('3 of 3 photos');
+    expect(requests.some((u) => /opencv/i.test(u)), 'opencv.js loaded for the photos').toBe(true);
     const seen = (await page.evaluate(() => (window as any).__loadSeen.seen)) as { text: string; fraction: string; heading: string }[];
     console.log('progress shown:', seen.map((s) => `${s.text} (${s.fraction})`).join(' | '));
     expect(seen.length).toBeGreaterThan(2);
