@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     onProgress: (stage) => { if (stage !== lastStage) { lastStage = stage; process.stderr.write(`poses: ${stage}\n`); } },
   });
   const keep = est.cameras.map((c, k) => (c ? k : -1)).filter((k) => k >= 0);
+  for (const f of est.failures) process.stderr.write(`poses: left out ${f.name}: ${f.reason}\n`);
   if (keep.length < 2) throw new Error(`only ${keep.length} photo(s) could be posed: ${est.failures.map((f) => f.reason).join('; ')}`);
   const files = colmapTextModel(keep.map((k) => est.cameras[k]!), keep.map((k) => est.names[k]), est.points);
   await fs.mkdir(modelDir, { recursive: true });

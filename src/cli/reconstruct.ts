@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import fs from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { acquireGpu, describeAdapter } from '../gpu/device';
 import { ADAPTER_OPTION, ADAPTER_USAGE, applyAdapterArg, intArg, sizeArg } from './args';
@@ -33,7 +34,8 @@ const USAGE = `usage: npm run reconstruct -- [scene-folder-or-zip] [options]
   --views N         training views (default 3)
   --recipe NAME     ${Object.keys(RECIPES).join(' | ')} (default sparse)
   --iters N         optimizer steps (default: the recipe's)
-  --scale N         LLFF image downscale folder images_N (default 8)
+  --scale N         image downscale: LLFF images_N, COLMAP images_N or images/ shrunk by N (default: 8 for
+                    LLFF folders and zips, 1 for other folders)
   --max-side PX     downscale images to this long side
   --size WxH        sample scene size (default 252x189)
   --out FILE        model path (.ply; default out/<scene>-<recipe>.ply)
@@ -75,7 +77,7 @@ async function main(): Promise<void> {
       views: { type: 'string', default: '3' },
       recipe: { type: 'string', default: 'sparse' },
       iters: { type: 'string' },
-      scale: { type: 'string', default: '8' },
+      scale: { type: 'string' },
       'max-side': { type: 'string' },
       size: { type: 'string', default: '252x189' },
       out: { type: 'string' },
@@ -121,7 +123,10 @@ async function main(): Promise<void> {
   const scenePath = positionals[0];
   if (scenePath && scenePath !== 'sample') {
     try {
-      scene = await loadScenePath(scenePath, { downscale: intArg('scale', values.scale), maxLongSide: intArg('max-side', values['max-side']) });
+      // LLFF's protocol size is images_8; a COLMAP model (from `npm run poses`, say) keeps its photos' size.
+      const llffOrZip = scenePath.toLowerCase().endsWith('.zip') || existsSync(path.join(scenePath, 'poses_bounds.npy'));
+      const downscale = values.scale !== undefined ? intArg('scale', values.scale) : llffOrZip ? 8 : undefined;
+      scene = await loadScenePath(scenePath, { downscale, maxLongSide: intArg('max-side', values['max-side']) });
     } catch (e) {
       if (!(e instanceof FormatError && e.field === 'scene' && /no scene found/.test(e.message))) throw e;
       const side = intArg('max-side', values['max-side']) ?? POSE_LONG_SIDE;

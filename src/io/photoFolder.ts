@@ -14,9 +14,12 @@ export interface PhotoFolder {
 /**
  * Reads the PNG/JPEG photos at the top level of `folder`, else in its `images/` subfolder, sorted by
  * name; symlinks to files are followed.
- * @throws Error naming the folder when neither place holds a photo
+ * @throws Error naming the folder when it does not exist, is not a folder, or neither place holds a photo
  */
 export async function readPhotoFolder(folder: string): Promise<PhotoFolder> {
+  const st = await fs.stat(folder).catch(() => null);
+  if (!st) throw new Error(`${folder}: folder not found`);
+  if (!st.isDirectory()) throw new Error(`${folder}: not a folder`);
   const list = async (dir: string) => {
     const entries = (await fs.readdir(dir).catch(() => [] as string[])).filter(isImagePath).sort();
     const isFile = await Promise.all(entries.map(async (n) => (await fs.stat(join(dir, n)).catch(() => null))?.isFile() ?? false));

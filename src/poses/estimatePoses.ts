@@ -70,7 +70,7 @@ function shrinkRGBA8(img: RGBA8Image, w: number, h: number): RGBA8Image {
  */
 export async function estimatePoses(photos: PhotoInput[], opts: EstimatePosesOptions = {}): Promise<EstimatedPoses> {
   if (photos.length < 2) {
-    throw new Error(`estimatePoses needs at least 2 photos, got ${photos.length}${photos.length ? `: ${photos[0].name}` : ''}`);
+    throw new Error(`pose estimation needs at least 2 photos, got ${photos.length}${photos.length ? `: ${photos[0].name}` : ''}`);
   }
   const progress = opts.onProgress ?? (() => {});
   const timings: Record<string, number> = {};

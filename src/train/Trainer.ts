@@ -129,7 +129,13 @@ export class Trainer {
   static async create(gpu: GpuContext, scene: Scene, trainViews: number[], recipe: Recipe, init: TrainerInit): Promise<Trainer> {
     if (trainViews.length === 0) throw new Error('Trainer: no training views');
     for (const v of trainViews) if (!(v >= 0 && v < scene.cameras.length)) throw new Error(`Trainer: view ${v} is not in scene "${scene.name}" (${scene.cameras.length} views)`);
-    if (init.cloud.count === 0) throw new Error('Trainer: the initial Gaussian cloud is empty');
+    if (init.cloud.count === 0) {
+      throw new Error(
+        recipe.init === 'random'
+          ? 'Trainer: the initial Gaussian cloud is empty (randomCount is 0)'
+          : `Trainer: the initial Gaussian cloud is empty: the depth prior found no confident pixel in the training views (too little overlap or texture); use --recipe vanilla, or add random Gaussians with --set depthInitRandom=5000`,
+      );
+    }
     if (!(recipe.dropout >= 0 && recipe.dropout < 1)) throw new Error(`Trainer: recipe "${recipe.name}": dropout must be in [0, 1), got ${recipe.dropout}`);
     if (!(recipe.opacityDecay > 0 && recipe.opacityDecay <= 1)) throw new Error(`Trainer: recipe "${recipe.name}": opacityDecay must be in (0, 1], got ${recipe.opacityDecay}`);
     const { width, height } = scene.images[trainViews[0]];

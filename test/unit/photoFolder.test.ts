@@ -24,5 +24,7 @@ describe('readPhotoFolder', () => {
 
     const empty = mkdtempSync(join(tmpdir(), 'photos-'));
     await expect(readPhotoFolder(empty)).rejects.toThrow(new RegExp(`${empty}: no PNG or JPEG photos`));
+    await expect(readPhotoFolder(join(empty, 'nope'))).rejects.toThrow(/nope: folder not found/);
+    await expect(readPhotoFolder(join(top, 'notes.txt'))).rejects.toThrow(/notes\.txt: not a folder/);
   });
 });

@@ -18,6 +18,12 @@ describe('recipes', () => {
     expect(() => applyOverrides(r, ['strategy.kind=nope'])).toThrow(/unknown value "nope" \(default \| mcmc \| none\)/);
     expect(() => applyOverrides(r, ['init=grid'])).toThrow(/random \| perPixel \| fused/);
     expect(() => applyOverrides(r, ['randomBackground=yes'])).toThrow(/true or false/);
+    // Ranges are checked when the override is read, before any work.
+    expect(() => applyOverrides(r, ['opacityDecay=0'])).toThrow(/opacityDecay=0": must be in \(0, 1\]/);
+    expect(() => applyOverrides(r, ['opacityDecay=1.5'])).toThrow(/must be in \(0, 1\]/);
+    expect(applyOverrides(r, ['opacityDecay=1']).opacityDecay).toBe(1);
+    expect(() => applyOverrides(r, ['dropout=1'])).toThrow(/dropout=1": must be in \[0, 1\)/);
+    expect(applyOverrides(r, ['dropout=0']).dropout).toBe(0);
     expect(() => applyOverrides(r, ['lr'])).toThrow(/key=value/);
     expect(() => getRecipe('nope')).toThrow(/vanilla, sparse/);
   });

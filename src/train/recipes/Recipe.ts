@@ -93,10 +93,16 @@ export const RECIPE_CHOICES: Record<string, readonly string[]> = {
   'strategy.kind': ['default', 'mcmc', 'none'],
 };
 
+/** Allowed ranges of numeric settings checked when overridden: [min, max], each bound inclusive unless marked open. */
+export const RECIPE_RANGES: Record<string, { min: number; max: number; minOpen?: boolean; maxOpen?: boolean }> = {
+  dropout: { min: 0, max: 1, maxOpen: true },
+  opacityDecay: { min: 0, max: 1, minOpen: true },
+};
+
 /**
  * Applies `key=value` overrides (dotted paths, e.g. "loss.s3im=0.1", "strategy.kind=mcmc") to a copy of `recipe`.
- * @throws Error naming the key when it does not exist, the value has the wrong type, or a text
- *   setting gets a value outside RECIPE_CHOICES.
+ * @throws Error naming the key when it does not exist, the value has the wrong type, a text
+ *   setting gets a value outside RECIPE_CHOICES, or a number falls outside RECIPE_RANGES.
  */
 export function applyOverrides(recipe: Recipe, overrides: string[]): Recipe {
   const out = structuredClone(recipe);
@@ -116,6 +122,10 @@ export function applyOverrides(recipe: Recipe, overrides: string[]): Recipe {
     if (typeof cur === 'number') {
       const v = Number(raw);
       if (!Number.isFinite(v)) throw new Error(`override "${o}": "${raw}" is not a finite number`);
+      const r = RECIPE_RANGES[path.join('.')];
+      if (r && (v < r.min || v > r.max || (r.minOpen && v === r.min) || (r.maxOpen && v === r.max))) {
+        throw new Error(`override "${o}": must be in ${r.minOpen ? '(' : '['}${r.min}, ${r.max}${r.maxOpen ? ')' : ']'}`);
+      }
       obj[last] = v;
     } else if (typeof cur === 'boolean') {
       if (raw !== 'true' && raw !== 'false') throw new Error(`override "${o}": expected true or false`);
