@@ -4,7 +4,7 @@ import { vanilla } from './vanilla';
 /**
  * Our sparse-view default: per-pixel Gaussians from MVS depth (CoherentGS), a coherent phase along
  * the pixel rays with depth TV, relative depth guidance (RDG-GS) and S3IM, then free optimization
- * with gentle densification.
+ * with gentle densification, and opacity decay (Binocular3DGS) throughout.
  */
 export const sparse: Recipe = {
   ...vanilla,
@@ -18,4 +18,6 @@ export const sparse: Recipe = {
   strategy: { ...vanilla.strategy, kind: 'default', refineStart: 1000, growGrad2d: 0.0004, resetEvery: 0, maxGaussians: 300_000 },
   loss: { lambdaSsim: 0.2, s3im: 0.1, depthTv: 0.05, relativeDepth: 0.05, relativeDepthGlobal: 0.5, relativeDepthPatch: 16, relativeDepthPatches: 64 },
   coherentSteps: 500,
+  // Binocular3DGS's opacity decay: full protocol, fern 19.94 -> 21.11 dB (SSIM 0.667 -> 0.716), see README.
+  opacityDecay: 0.995,
 };
