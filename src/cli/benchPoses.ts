@@ -20,6 +20,7 @@ import path from 'node:path';
 import { loadScenePath } from '../io/nodeSource';
 import { splitForScene } from '../eval/protocol';
 import type { Scene } from '../core/Scene';
+import { imageToRGBA8 } from '../core/Image';
 import { estimatePoses, type PhotoInput } from '../poses/estimatePoses';
 import { poseErrors } from '../poses/sim3';
 
@@ -40,11 +41,7 @@ const HELP = `npm run bench:poses -- [options]    (prints JSON: pose errors and 
 function photosOf(scene: Scene, views: number[], exifDir?: string): PhotoInput[] {
   return views.map((v) => {
     const im = scene.images[v];
-    const rgba = new Uint8Array(im.width * im.height * 4);
-    for (let p = 0; p < im.width * im.height; p++) {
-      for (let c = 0; c < 3; c++) rgba[p * 4 + c] = Math.round(Math.min(1, Math.max(0, im.data[p * 3 + c])) * 255);
-      rgba[p * 4 + 3] = 255;
-    }
+    const rgba = imageToRGBA8(im);
     const name = scene.imageNames[v] ?? `view ${v}`;
     const file = exifDir ? path.join(exifDir, name) : '';
     const bytes = file && fs.existsSync(file) ? new Uint8Array(fs.readFileSync(file)) : undefined;

@@ -1,6 +1,7 @@
 import type { Scene } from '../core/Scene';
 import { imageFromRGBA8 } from '../core/Image';
 import { decodeImage, fitLongSide, type RGBA8Image } from '../io/imageDecode';
+import { resizeRGBA8 } from '../io/imageWorkerProtocol';
 import { detectFeatures, type DetectedFeatures, type FeatureOptions } from './features';
 import { intrinsicsFromExif, type IntrinsicsWithNote } from './intrinsics';
 import { matchAllPairs, type MatchOptions } from './matching';
@@ -29,32 +30,6 @@ export type EstimatedPoses = SfmResult & {
   /** Per-photo keypoint counts and per-pair putative match counts. */
   stats: { keypoints: number[]; matches: { i: number; j: number; count: number }[]; timingsMs: Record<string, number> };
 };
-
-/** Area-average shrink of an RGBA8 image to w x h (alpha included). */
-function shrinkRGBA8(img: RGBA8Image, w: number, h: number): RGBA8Image {
-  if (w === img.width && h === img.height) return img;
-  const out = new Uint8Array(w * h * 4);
-  const sx = img.width / w, sy = img.height / h;
-  for (let y = 0; y < h; y++) {
-    const y0 = y * sy, y1 = y0 + sy;
-    for (let x = 0; x < w; x++) {
-      const x0 = x * sx, x1 = x0 + sx;
-      const acc = [0, 0, 0, 0];
-      let ws = 0;
-      for (let yy = Math.floor(y0); yy < Math.min(img.height, Math.ceil(y1)); yy++) {
-        const wy = Math.min(y1, yy + 1) - Math.max(y0, yy);
-        for (let xx = Math.floor(x0); xx < Math.min(img.width, Math.ceil(x1)); xx++) {
-          const wgt = wy * (Math.min(x1, xx + 1) - Math.max(x0, xx));
-          const s = (yy * img.width + xx) * 4;
-          for (let c = 0; c < 4; c++) acc[c] += img.rgba[s + c] * wgt;
-          ws += wgt;
-        }
-      }
-      for (let c = 0; c < 4; c++) out[(y * w + x) * 4 + c] = Math.round(acc[c] / ws);
-    }
-  }
-  return { width: w, height: h, rgba: out };
-}
 
 /**
  * Estimates the poses of 2-10 unposed photos: decode (src/io/imageDecode: browser workers or
@@ -85,7 +60,8 @@ export async function estimatePoses(photos: PhotoInput[], opts: EstimatePosesOpt
       progress('decode', k / photos.length);
       let img = 'image' in p ? p.image : await decodeImage(p.name, p.bytes, undefined, opts.maxLongSide ? { fit: { maxLongSide: opts.maxLongSide } } : {});
       const [w, h] = fitLongSide(img.width, img.height, opts.maxLongSide);
-      img = shrinkRGBA8({ width: img.width, height: img.height, rgba: img.rgba }, w, h);
+      // The decoders shrink where they can; the rest is the loader's area-average resize.
+      img = { width: w, height: h, rgba: resizeRGBA8(img.rgba, img.width, img.height, w, h) };
       out.push(img);
     }
     progress('decode', 1);
