@@ -8,6 +8,8 @@
  *   of transforms_train.json, test = every 8th frame of transforms_test.json, 400x400, RGBA photos
  *   composited over white; training renders and evaluation renders use the same white background
  *   (Scene.background).
+ * - Blender wide baseline (`lego-wide`): blender-lego's 3 most spread-out training frames (about 120
+ *   degrees apart), the same 25 test frames, 400x400 over white.
  * `--scene PATH` runs any LLFF or Blender folder (or zip) under its protocol; other formats get an
  * even split. Absent scene folders are reported as skipped; a scene that fails is reported with its
  * error and the run goes on (exit status 1 at the end).
@@ -29,7 +31,7 @@ import { applyOverrides, getRecipe } from '../train/recipes';
 import { runReconstruction } from '../train/runReconstruction';
 import { Lpips } from '../eval/lpips';
 import { evaluateViews } from '../eval/evaluate';
-import { splitForScene } from '../eval/protocol';
+import { blenderWideSplit, splitForScene } from '../eval/protocol';
 import { zipSource, type FileSource } from '../io/FileSource';
 import { detectScene, loadScene } from '../io/loadScene';
 import { nodeDirSource } from '../io/nodeSource';
@@ -61,9 +63,19 @@ async function openSource(p: string): Promise<FileSource> {
   return st.isDirectory() ? nodeDirSource(p) : zipSource(p, new Uint8Array(await fsp.readFile(p)));
 }
 
-/** Loads a scene at its protocol's settings: the format decides the protocol, the loaded scene confirms it. */
-async function loadForProtocol(p: string, plan: QualityPlan): Promise<{ scene: Scene; protocol: QualityProtocol }> {
+/**
+ * Loads a scene at its protocol's settings: the format decides the protocol (unless `override` names
+ * one), the loaded scene confirms it.
+ * @throws Error when the override needs another format than the scene has (blenderWide: a Blender scene).
+ */
+async function loadForProtocol(p: string, plan: QualityPlan, override?: QualityProtocol['id']): Promise<{ scene: Scene; protocol: QualityProtocol }> {
   const src = await openSource(p);
+  if (override) {
+    const protocol = PROTOCOLS[override];
+    const scene = await loadScene(src, loadOptionsFor(protocol, plan));
+    if (override === 'blenderWide' && scene.protocol !== 'blender') throw new Error(`${p}: the ${override} protocol needs a Blender scene (transforms_*.json), found a ${scene.protocol} one`);
+    return { scene, protocol };
+  }
   let protocol = protocolFor(detectScene(src.list())?.format);
   let scene = await loadScene(src, loadOptionsFor(protocol, plan));
   // A zip inside the source, say: detection saw nothing, the loader found the scene.
@@ -87,16 +99,16 @@ async function main(): Promise<number> {
   let gpu: GpuContext | undefined;
   let failed = false;
   const scenes: Record<string, SceneReport> = {};
-  for (const { key, path: scenePath } of plan.scenes) {
+  for (const { key, path: scenePath, protocol: protocolOverride } of plan.scenes) {
     if (!fs.existsSync(scenePath)) {
       scenes[key] = { path: scenePath, skipped: `scene folder ${scenePath} is absent (see ../shared/data/README.md)` };
       console.error(`[${key}] skipped: ${scenePath} is absent`);
       continue;
     }
     try {
-      const { scene, protocol } = await loadForProtocol(scenePath, plan);
+      const { scene, protocol } = await loadForProtocol(scenePath, plan, protocolOverride);
       const views = plan.views ?? protocol.views;
-      const split = splitForScene(scene, views);
+      const split = protocol.id === 'blenderWide' ? blenderWideSplit(scene, views) : splitForScene(scene, views);
       const entry: SceneReport & { results: Record<string, RecipeResult> } = {
         path: scenePath,
         name: scene.name,

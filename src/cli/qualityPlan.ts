@@ -12,14 +12,17 @@ import type { ViewScore } from '../eval/evaluate';
 import { ADAPTER_OPTION, ADAPTER_USAGE, intArg, sizeArg } from './args';
 
 /** Short scene names of `--scenes` -> folder names under the scenes root (../shared/data/scenes). */
-export const SCENE_FOLDERS: Record<string, string> = { fern: 'llff-fern', flower: 'llff-flower', lego: 'blender-lego' };
+export const SCENE_FOLDERS: Record<string, string> = { fern: 'llff-fern', flower: 'llff-flower', lego: 'blender-lego', 'lego-wide': 'blender-lego' };
+
+/** Short names that run their folder under another protocol than its format's. */
+export const SCENE_PROTOCOLS: Record<string, QualityProtocol['id']> = { 'lego-wide': 'blenderWide' };
 
 /** Default scenes root, relative to the working directory (the repository root under npm run). */
 export const DEFAULT_SCENES_ROOT = path.join('..', 'shared', 'data', 'scenes');
 
 /** A sparse-view protocol as the benchmark runs it. */
 export interface QualityProtocol {
-  id: 'llff' | 'blender' | 'even';
+  id: 'llff' | 'blender' | 'blenderWide' | 'even';
   /** Training views. */
   views: number;
   /** Resolution (WxH) the protocol scores at, and that of the `--cpu` preset. */
@@ -49,6 +52,14 @@ export const PROTOCOLS: Record<QualityProtocol['id'], QualityProtocol> = {
     cpuSize: [200, 200],
     background: [1, 1, 1],
     description: 'Blender 8-view (DietNeRF/FreeNeRF): train ids [2, 16, 26, 55, 73, 76, 86, 93] of transforms_train.json; test = every 8th frame of transforms_test.json (r_0, r_8, ..., r_192); 400x400 (800/2); RGBA over white',
+  },
+  blenderWide: {
+    id: 'blenderWide',
+    views: 3,
+    size: [400, 400],
+    cpuSize: [200, 200],
+    background: [1, 1, 1],
+    description: 'Blender wide baseline (issue 11): the 3 frames of transforms_train.json whose directions from the origin are most spread out (largest smallest pairwise angle; lego: r_0, r_10, r_95, about 120 degrees apart), test = every 8th frame of transforms_test.json; 400x400; RGBA over white',
   },
   even: {
     id: 'even',
@@ -108,6 +119,8 @@ export interface PlannedScene {
   /** Key in the JSON's `scenes` (the short name, or the folder name of a --scene path). */
   key: string;
   path: string;
+  /** Protocol to run under instead of the one the scene's format implies (SCENE_PROTOCOLS). */
+  protocol?: QualityProtocol['id'];
 }
 
 /** The parsed command line. */
@@ -157,17 +170,17 @@ export function parseQualityArgs(argv: string[]): QualityPlan {
   if (values.scenes !== undefined && names.length === 0) throw new Error('--scenes: expected a comma-separated list of scene names');
   const scenes: PlannedScene[] = [];
   const used = new Set<string>();
-  const add = (key: string, p: string) => {
+  const add = (key: string, p: string, protocol?: QualityProtocol['id']) => {
     let k = key;
     for (let i = 2; used.has(k); i++) k = `${key}-${i}`;
     used.add(k);
-    scenes.push({ key: k, path: p });
+    scenes.push(protocol ? { key: k, path: p, protocol } : { key: k, path: p });
   };
   for (const n of names) {
     // Either the short name or the folder name itself (llff-fern).
     const short = SCENE_FOLDERS[n] ? n : Object.keys(SCENE_FOLDERS).find((k) => SCENE_FOLDERS[k] === n);
     if (!short) throw new Error(`--scenes: unknown scene "${n}" (known: ${Object.keys(SCENE_FOLDERS).join(', ')}; use --scene PATH for any folder)`);
-    add(short, path.resolve(values['scenes-root']!, SCENE_FOLDERS[short]));
+    add(short, path.resolve(values['scenes-root']!, SCENE_FOLDERS[short]), SCENE_PROTOCOLS[short]);
   }
   for (const p of paths) add(path.basename(p.replace(/[/\\]+$/, '')).replace(/\.zip$/i, '') || p, path.resolve(p));
   const recipes = list(values.recipes!);

@@ -113,3 +113,69 @@ export function splitForScene(scene: Scene, k: number): Split {
   }
   return evenSplit(n, k);
 }
+
+/**
+ * The k directions (from `target`) that are most spread out: exhaustively for k <= 3 (the triple whose
+ * smallest pairwise angle is largest; lego's 100 training frames give 161,700 triples), then greedy
+ * farthest-point for each further view. Ties keep the first in index order, so the choice is
+ * deterministic.
+ * @param centres camera centres, world units, one [x, y, z] per candidate
+ * @param target point the cameras look at (Blender scenes: the origin)
+ * @returns indices into `centres`, ascending
+ * @throws Error when k is not in [1, centres.length] or a centre coincides with the target.
+ */
+export function widestViewIds(centres: ArrayLike<readonly number[]>, k: number, target: readonly number[] = [0, 0, 0]): number[] {
+  const n = centres.length;
+  if (!(Number.isInteger(k) && k >= 1 && k <= n)) throw new Error(`widestViewIds: k=${k} must be in [1, ${n}]`);
+  const dirs = Array.from({ length: n }, (_, i) => {
+    const d = [0, 1, 2].map((a) => centres[i][a] - target[a]);
+    const l = Math.hypot(d[0], d[1], d[2]);
+    if (!(l > 0)) throw new Error(`widestViewIds: camera ${i} sits on the target point`);
+    return d.map((x) => x / l);
+  });
+  // Cosine of the angle: smaller cosine = wider. TIE: rounding must not break ties out of index order.
+  const TIE = 1e-12;
+  const cos = (a: number, b: number) => dirs[a][0] * dirs[b][0] + dirs[a][1] * dirs[b][1] + dirs[a][2] * dirs[b][2];
+  let chosen: number[] = [0];
+  if (k >= 2) {
+    let best = Infinity;
+    for (let a = 0; a < n; a++) {
+      for (let b = a + 1; b < n; b++) {
+        const ab = cos(a, b);
+        if (k === 2) {
+          if (ab < best - TIE) [best, chosen] = [ab, [a, b]];
+          continue;
+        }
+        for (let c = b + 1; c < n; c++) {
+          const worst = Math.max(ab, cos(a, c), cos(b, c));
+          if (worst < best - TIE) [best, chosen] = [worst, [a, b, c]];
+        }
+      }
+    }
+  }
+  while (chosen.length < k) {
+    let pick = -1;
+    let pickCos = Infinity;
+    for (let i = 0; i < n; i++) {
+      if (chosen.includes(i)) continue;
+      const nearest = Math.max(...chosen.map((j) => cos(i, j)));
+      if (nearest < pickCos - TIE) [pick, pickCos] = [i, nearest];
+    }
+    chosen.push(pick);
+  }
+  return chosen.sort((a, b) => a - b);
+}
+
+/**
+ * Wide-baseline Blender split (issue 11: an object seen from k sides): train = the k training frames
+ * whose viewing directions from the origin are most spread out (widestViewIds; lego, k = 3: frames 0,
+ * 10 and 95, azimuths 91, -149 and -27 degrees, 114-122 degrees apart), test = every 8th test frame as
+ * in the 8-view protocol.
+ * @throws Error when the scene has no Blender source splits, or as blenderSplit.
+ */
+export function blenderWideSplit(scene: Scene, k: number): Split {
+  if (!scene.imageSplits) throw new Error(`blenderWideSplit: scene "${scene.name}" has no train/test source splits (not a Blender scene?)`);
+  const trainFrames = scene.imageSplits.flatMap((s, i) => (s === 'train' ? [i] : []));
+  const ids = widestViewIds(trainFrames.map((i) => scene.cameras[i].center), k);
+  return blenderSplit(scene.imageSplits, ids, scene.imageNames);
+}

@@ -14,6 +14,7 @@ describe('bench:quality arguments', () => {
       { key: 'fern', path: path.join(root, 'llff-fern') },
       { key: 'flower', path: path.join(root, 'llff-flower') },
       { key: 'lego', path: path.join(root, 'blender-lego') },
+      { key: 'lego-wide', path: path.join(root, 'blender-lego'), protocol: 'blenderWide' },
     ]);
     expect(p.recipes).toEqual(['vanilla', 'sparse']);
     expect(p).toMatchObject({ help: false, cpu: false, size: undefined, views: undefined, iters: undefined, overrides: [] });
@@ -25,7 +26,7 @@ describe('bench:quality arguments', () => {
     expect(parseQualityArgs(['--scenes', 'lego, fern']).scenes.map((s) => s.key)).toEqual(['lego', 'fern']);
     expect(parseQualityArgs(['--scenes', 'llff-flower']).scenes).toEqual([{ key: 'flower', path: path.join(root, SCENE_FOLDERS.flower) }]);
     expect(parseQualityArgs(['--scenes', 'lego', '--scenes-root', '/data']).scenes[0].path).toBe(path.resolve('/data', 'blender-lego'));
-    expect(() => parseQualityArgs(['--scenes', 'fern,trex'])).toThrow(/unknown scene "trex".*fern, flower, lego/);
+    expect(() => parseQualityArgs(['--scenes', 'fern,trex'])).toThrow(/unknown scene "trex".*fern, flower, lego, lego-wide/);
     expect(() => parseQualityArgs(['--scenes', ','])).toThrow(/--scenes/);
     // --scene alone runs only that path; with --scenes both; keys stay unique.
     expect(parseQualityArgs(['--scene', '/x/my-room/']).scenes).toEqual([{ key: 'my-room', path: path.resolve('/x/my-room') }]);

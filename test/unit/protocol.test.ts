@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BLENDER_8_VIEW_IDS, blenderSplit, blenderTestFrames, evenSplit, frameNumber, linspaceIndices, llffSplit, splitForScene } from '../../src/eval/protocol';
+import { BLENDER_8_VIEW_IDS, blenderSplit, blenderTestFrames, evenSplit, frameNumber, linspaceIndices, llffSplit, splitForScene, widestViewIds } from '../../src/eval/protocol';
 import type { Scene } from '../../src/core/Scene';
 
 describe('sparse-view protocol splits', () => {
@@ -67,5 +67,26 @@ describe('sparse-view protocol splits', () => {
     expect(splitForScene(scene('blender', 125, sp), 4).train).toEqual([0, 33, 66, 99]);
     // Names r_100 .. r_124 for the test frames: the multiples of 8 among them.
     expect(splitForScene(scene('blender', 125, sp), 8).test).toEqual([104, 112, 120]);
+  });
+
+  it('widestViewIds: 120 degrees apart on a ring, the max-min angle of a brute-force search elsewhere', () => {
+    const ring = Array.from({ length: 12 }, (_, i) => [Math.cos((i * Math.PI) / 6) * 4, Math.sin((i * Math.PI) / 6) * 4, 1]);
+    expect(widestViewIds(ring, 3)).toEqual([0, 4, 8]);
+    expect(widestViewIds(ring, 2)).toEqual([0, 6]);
+    expect(widestViewIds(ring, 1)).toEqual([0]);
+    // Random centres: the triple's smallest pairwise angle equals the best over all triples.
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+    const pts = Array.from({ length: 15 }, () => [rnd(), rnd(), Math.abs(rnd()) + 0.1]);
+    const ang = (a: number[], b: number[]) => Math.acos((a[0] * b[0] + a[1] * b[1] + a[2] * b[2]) / (Math.hypot(...a) * Math.hypot(...b)));
+    const minAngle = (t: number[]) => Math.min(ang(pts[t[0]], pts[t[1]]), ang(pts[t[0]], pts[t[2]]), ang(pts[t[1]], pts[t[2]]));
+    let best = 0;
+    for (let a = 0; a < 15; a++) for (let b = a + 1; b < 15; b++) for (let c = b + 1; c < 15; c++) best = Math.max(best, minAngle([a, b, c]));
+    expect(minAngle(widestViewIds(pts, 3))).toBeCloseTo(best, 12);
+    // k = 4 keeps the best triple and adds the view farthest from it.
+    const four = widestViewIds(pts, 4);
+    expect(four).toEqual(expect.arrayContaining(widestViewIds(pts, 3)));
+    expect(() => widestViewIds(pts, 0)).toThrow(/k=0/);
+    expect(() => widestViewIds([[0, 0, 0], [1, 0, 0]], 2)).toThrow(/camera 0 sits on the target/);
   });
 });
