@@ -20,11 +20,12 @@ import { L1SsimLoss } from './losses/L1SsimLoss';
 import { S3imLoss } from './losses/S3imLoss';
 import { DepthTvLoss } from './losses/DepthTvLoss';
 import { RelativeDepthLoss } from './losses/RelativeDepthLoss';
+import { BinocularLoss, shiftedCamera } from './losses/BinocularLoss';
 import { RandomBackground } from './RandomBackground';
 
 /** Loss slots in the per-step loss buffer (weighted values, read at intervals). */
-const SLOT = { l1ssim: 0, s3im: 1, relDepth: 2, tv0: 3 } as const;
 const LOSS_SLOTS = 64;
+const SLOT = { l1ssim: 0, s3im: 1, relDepth: 2, tv0: 3, binocular: LOSS_SLOTS - 1 } as const;
 
 /** What the trainer starts from. */
 export interface TrainerInit {
@@ -96,6 +97,7 @@ export class Trainer {
     init: TrainerInit,
     rays: RayBinding | null,
     private readonly randomBackground: RandomBackground | null,
+    private readonly binocular: BinocularPair | null,
   ) {
     const d = gpu.device;
     const cloud = init.cloud;
@@ -159,7 +161,8 @@ export class Trainer {
       throw new Error(`Trainer: randomBackground needs images with transparency; scene "${scene.name}" has none (set randomBackground=false)`);
     }
     const randomBackground = recipe.randomBackground ? await RandomBackground.create(gpu, width * height) : null;
-    return new Trainer(gpu, scene, trainViews, recipe, rasterizer, adam, losses, init, rays, randomBackground);
+    const binocular = L.binocular > 0 ? await BinocularPair.create(gpu, width, height, medianDepth(init.cloud, trainViews.map((v) => scene.cameras[v])), recipe.seed) : null;
+    return new Trainer(gpu, scene, trainViews, recipe, rasterizer, adam, losses, init, rays, randomBackground, binocular);
   }
 
   /** Whether the coherent phase (Gaussians bound to their rays) is active at the next step. */
@@ -250,6 +253,20 @@ export class Trainer {
       });
       useDepth = true;
     }
+    const pair = this.binocular && this.step >= L.binocularStart ? this.binocular : null;
+    if (pair) {
+      // Binocular3DGS: baseline uniform in +-max (their |b| ~ U(0, max) with a random sign).
+      const baseline = (2 * pair.rng.next() - 1) * L.binocularDisparity * pair.medianDepth / cam.fx;
+      const shifted = pair.rasterizer.forward(enc, this.gaussians, shiftedCamera(cam, baseline), { background: bg });
+      enc.clearBuffer(pair.gradRgb);
+      enc.clearBuffer(pair.gradAlpha);
+      pair.loss.record(enc, {
+        width, height, renderDepth: out.depth, renderAlpha: out.alpha, shifted: shifted.rgb, target, fxBaseline: cam.fx * baseline,
+        gradShifted: pair.gradRgb, gradDepth: this.gradDepth, gradAlpha: pair.gradAlpha,
+        weight: L.binocular, lossOut: this.lossBuf, lossSlot: SLOT.binocular,
+      });
+      useDepth = true;
+    }
     const coherent = this.coherent;
     if (coherent && this.rays) {
       this.rays.recordGridGather(enc);
@@ -257,15 +274,17 @@ export class Trainer {
         this.rays.grids.forEach((g, gi) => {
           this.losses.tv!.record(enc, {
             width: g.width, height: g.height, depth: g.t, valid: g.valid, gradDepth: g.grad,
-            weight: L.depthTv / this.rays!.grids.length, lossOut: this.lossBuf, lossSlot: Math.min(LOSS_SLOTS - 1, SLOT.tv0 + gi),
+            weight: L.depthTv / this.rays!.grids.length, lossOut: this.lossBuf, lossSlot: Math.min(LOSS_SLOTS - 2, SLOT.tv0 + gi),
           });
         });
       }
     }
-    this.rasterizer.backward(enc, this.gradRgb, null, useDepth ? this.gradDepth : null, this.grads, {
+    this.rasterizer.backward(enc, this.gradRgb, pair ? pair.gradAlpha : null, useDepth ? this.gradDepth : null, this.grads, {
       mean2dGradNorm: this.mean2dGradNorm,
       visibleCount: this.visibleCount,
     });
+    // The shifted view's gradients add to the same parameters; densification statistics stay the training views'.
+    if (pair) pair.rasterizer.backward(enc, pair.gradRgb, null, null, this.grads);
     const lrs = this.learningRates();
     this.adam.record(enc, this.gaussians, this.grads, lrs, this.recipe.opacityDecay);
     if (coherent && this.rays) this.rays.recordUpdate(enc, this.gaussians, this.grads, this.recipe.lr.rayDepth * this.sceneExtent);
@@ -328,7 +347,8 @@ export class Trainer {
     }
     // Intersection buffers have a fixed capacity (no per-step readback); check and grow once per batch.
     const cap = await this.rasterizer.syncCapacity();
-    if (cap.overflowed) this.overflows++;
+    const capShifted = this.binocular ? await this.binocular.rasterizer.syncCapacity() : undefined;
+    if (cap.overflowed || capShifted?.overflowed) this.overflows++;
     const stats = await this.lastStats();
     stats.itPerSec = ran / Math.max(1e-6, (performance.now() - t0) / 1000);
     if (refine) stats.refine = refine;
@@ -383,7 +403,63 @@ export class Trainer {
     for (const b of this.priors) b?.destroy();
     for (const b of this.alphas ?? []) b.destroy();
     this.randomBackground?.destroy();
+    this.binocular?.destroy();
   }
+}
+
+/** What the binocular loss needs besides the training render: a second rasterizer (its own buffers, so both renders' backward passes can run in one step), its gradient images, and the scene's median depth. */
+class BinocularPair {
+  private constructor(
+    readonly rasterizer: GaussianRasterizer,
+    readonly loss: BinocularLoss,
+    /** [H][W][3] dL/d(shifted render). */
+    readonly gradRgb: GPUBuffer,
+    /** [H][W] dL/d(training render's alpha). */
+    readonly gradAlpha: GPUBuffer,
+    /** Median camera z (world units) of the initial Gaussians in the training views: sets the baseline's scale. */
+    readonly medianDepth: number,
+    /** Baselines have their own stream, so turning the loss on leaves the sequence of training views as it was. */
+    readonly rng: Random,
+  ) {}
+
+  static async create(gpu: GpuContext, width: number, height: number, medianDepth: number, seed: number): Promise<BinocularPair> {
+    const d = gpu.device;
+    return new BinocularPair(
+      await GaussianRasterizer.create(gpu),
+      await BinocularLoss.create(gpu),
+      createStorageBuffer(d, width * height * 3 * 4, 'binocular.gradRgb'),
+      createStorageBuffer(d, width * height * 4, 'binocular.gradAlpha'),
+      medianDepth,
+      new Random((seed ^ 0x9e3779b9) >>> 0),
+    );
+  }
+
+  destroy(): void {
+    this.rasterizer.destroy();
+    this.loss.destroy();
+    this.gradRgb.destroy();
+    this.gradAlpha.destroy();
+  }
+}
+
+/**
+ * Median camera z (world units) of the cloud's means in front of the cameras, over up to 4096
+ * evenly strided Gaussians per camera; 1 when none is in front.
+ */
+export function medianDepth(cloud: GaussianCloud, cameras: Camera[]): number {
+  const zs: number[] = [];
+  const stride = Math.max(1, Math.floor(cloud.count / 4096));
+  for (const cam of cameras) {
+    const R = cam.R;
+    for (let i = 0; i < cloud.count; i += stride) {
+      const [x, y, z] = [cloud.means[3 * i], cloud.means[3 * i + 1], cloud.means[3 * i + 2]];
+      const zc = R[6] * x + R[7] * y + R[8] * z + cam.t[2];
+      if (zc > 0) zs.push(zc);
+    }
+  }
+  if (zs.length === 0) return 1;
+  zs.sort((a, b) => a - b);
+  return zs[zs.length >> 1];
 }
 
 /** 3DGS scene extent: 1.1 x the largest distance of a camera centre from their mean (at least a small floor). */

@@ -273,3 +273,53 @@ export function relativeDepthLossRef(
   const globalLoss = term(all, opts.weight * opts.globalWeight, true);
   return { loss: opts.weight * (patchLoss + opts.globalWeight * globalLoss), grad };
 }
+
+/**
+ * Binocular self-consistency (Binocular3DGS eq. 5), float64: see BinocularLoss for the definition.
+ * depth, alpha: [H][W] of the training render (depth = sum_i w_i z_i); shifted, target: [H][W][3].
+ * @returns loss, and its gradients w.r.t. shifted ([H][W][3]), depth and alpha ([H][W])
+ */
+export function binocularLossRef(
+  depth: Arr,
+  alpha: Arr,
+  shifted: Arr,
+  target: Arr,
+  width: number,
+  height: number,
+  fxBaseline: number,
+  weight: number,
+  alphaMin: number,
+): { loss: number; gradShifted: Float64Array; gradDepth: Float64Array; gradAlpha: Float64Array } {
+  const n = width * height;
+  const scale = weight / (3 * n);
+  const gradShifted = new Float64Array(3 * n);
+  const gradDepth = new Float64Array(n);
+  const gradAlpha = new Float64Array(n);
+  let loss = 0;
+  for (let p = 0; p < n; p++) {
+    const a = alpha[p];
+    if (!(a > alphaMin)) continue;
+    const z = depth[p] / a;
+    if (!(z > 0)) continue;
+    const xs = (p % width) - fxBaseline / z;
+    const x0 = Math.floor(xs);
+    if (!(x0 >= 0 && x0 + 1 <= width - 1)) continue;
+    const f = xs - x0;
+    const i0 = p - (p % width) + x0;
+    let gx = 0;
+    for (let c = 0; c < 3; c++) {
+      const c0 = shifted[3 * i0 + c];
+      const c1 = shifted[3 * i0 + 3 + c];
+      const diff = (1 - f) * c0 + f * c1 - target[3 * p + c];
+      loss += Math.abs(diff);
+      const r = scale * Math.sign(diff);
+      gradShifted[3 * i0 + c] += r * (1 - f);
+      gradShifted[3 * i0 + 3 + c] += r * f;
+      gx += r * (c1 - c0);
+    }
+    // xs = x - fxBaseline * a / depth
+    gradDepth[p] += (gx * fxBaseline * a) / (depth[p] * depth[p]);
+    gradAlpha[p] -= (gx * fxBaseline) / depth[p];
+  }
+  return { loss: scale * loss, gradShifted, gradDepth, gradAlpha };
+}

@@ -67,6 +67,19 @@ export interface Recipe {
     relativeDepthGlobal: number;
     relativeDepthPatch: number;
     relativeDepthPatches: number;
+    /**
+     * Binocular self-consistency weight (Binocular3DGS, Han et al. NeurIPS 2024): each step from
+     * binocularStart also renders a camera shifted sideways and warps it back into the training view
+     * with the rendered depth, L1 against the photo; 0 = off (no second render).
+     */
+    binocular: number;
+    /**
+     * Largest disparity of the shifted camera, pixels at the scene's median depth: the baseline is
+     * uniform in +-binocularDisparity * medianDepth / fx per step.
+     */
+    binocularDisparity: number;
+    /** Step from which the binocular loss runs (Binocular3DGS: 2/3 of the schedule on LLFF). */
+    binocularStart: number;
   };
   /** Steps during which per-pixel Gaussians move only along their pixel ray (CoherentGS). */
   coherentSteps: number;
@@ -97,6 +110,9 @@ export const RECIPE_CHOICES: Record<string, readonly string[]> = {
 export const RECIPE_RANGES: Record<string, { min: number; max: number; minOpen?: boolean; maxOpen?: boolean }> = {
   dropout: { min: 0, max: 1, maxOpen: true },
   opacityDecay: { min: 0, max: 1, minOpen: true },
+  'loss.binocular': { min: 0, max: 100 },
+  'loss.binocularDisparity': { min: 0, max: 256, minOpen: true },
+  'loss.binocularStart': { min: 0, max: 1e9 },
 };
 
 /**

@@ -16,7 +16,7 @@ export const sparse: Recipe = {
   shDegreeEvery: 1000,
   maxShDegree: 1,
   strategy: { ...vanilla.strategy, kind: 'default', refineStart: 1000, growGrad2d: 0.0004, resetEvery: 0, maxGaussians: 300_000 },
-  loss: { lambdaSsim: 0.2, s3im: 0.1, depthTv: 0.05, relativeDepth: 0.05, relativeDepthGlobal: 0.5, relativeDepthPatch: 16, relativeDepthPatches: 64 },
+  loss: { lambdaSsim: 0.2, s3im: 0.1, depthTv: 0.05, relativeDepth: 0.05, relativeDepthGlobal: 0.5, relativeDepthPatch: 16, relativeDepthPatches: 64, binocular: 0, binocularDisparity: 8, binocularStart: 2000 },
   coherentSteps: 500,
   // Binocular3DGS's opacity decay: full protocol, fern 19.94 -> 21.11 dB (SSIM 0.667 -> 0.716), see README.
   opacityDecay: 0.995,
