@@ -8,8 +8,11 @@
  *   - `all`: every view (LLFF scenes only; Blender's 100+ train frames are beyond the 3-10 photo scope),
  *   - or the views of `--views` (comma-separated indices into the loaded scene) instead of both.
  * LLFF photos at their images_8 size carry their files' EXIF (the focal from FocalLengthIn35mmFormat);
- * the others (decoded pixels, or resized) start from the 55-degree default; bundle adjustment refines it. Reported per case: registered / failed photos with their reasons,
- * rotation error after a Sim(3) alignment of the camera centres (Umeyama), relative rotation error,
+ * the others (decoded pixels, or resized) start from the 55-degree default; bundle adjustment refines it
+ * with a soft prior towards the initial focal (--focal-sigma). Reported per case: registered / failed photos with their reasons,
+ * rotation error after a Sim(3) alignment of the full poses (sim3.ts alignPoses: rotation = chordal
+ * mean of the cameras' alignment rotations, scale and offset from the centres), and again after the
+ * centre-only Umeyama alignment (`centreAligned`), relative rotation error,
  * translation-direction error (degrees), focal error (%), reprojection RMS (pixels), point count,
  * per-stage times (ms) and the total. Not yet reported: the held-out PSNR of training on estimated
  * poses against ground-truth poses (issue 12 point 6's second half).
@@ -23,6 +26,8 @@ import type { Scene } from '../core/Scene';
 import { imageToRGBA8 } from '../core/Image';
 import { estimatePoses, type PhotoInput } from '../poses/estimatePoses';
 import { poseErrors } from '../poses/sim3';
+import { FOCAL_PRIOR_SIGMA } from '../poses/reconstructFromMatches';
+import type { SfmOptions } from '../poses/types';
 
 const SCENES: Record<string, string> = { fern: 'llff-fern', flower: 'llff-flower', lego: 'blender-lego' };
 const ROOT = path.resolve('..', 'shared', 'data', 'scenes');
@@ -32,6 +37,8 @@ const HELP = `npm run bench:poses -- [options]    (prints JSON: pose errors and 
   --scene PATH         any LLFF / Blender / COLMAP folder with ground-truth poses (repeatable)
   --views LIST         comma-separated view indices (into the loaded scene) instead of the train / all cases
   --max-long-side N    long side of the loaded photos in pixels (default: LLFF 504, Blender 400, others 504)
+  --focal-sigma K,F    bundle adjustment's focal prior, relative sigma of log f for an EXIF focal (K) and the
+                       55-degree fallback (F); "inf" leaves it free, 0 holds it fixed (default ${FOCAL_PRIOR_SIGMA.known},${FOCAL_PRIOR_SIGMA.fallback})
   -h, --help           this text`;
 
 /**
@@ -53,10 +60,11 @@ const mean = (a: number[]) => (a.length ? a.reduce((x, y) => x + y, 0) / a.lengt
 const max = (a: number[]) => (a.length ? Math.max(...a) : NaN);
 const r3 = (x: number) => Number(x.toFixed(3));
 
-async function runCase(scene: Scene, label: string, views: number[], exifDir?: string) {
+async function runCase(scene: Scene, label: string, views: number[], exifDir: string | undefined, sfm: SfmOptions) {
   const t0 = performance.now();
   let lastStage = '';
   const est = await estimatePoses(photosOf(scene, views, exifDir), {
+    ...sfm,
     onProgress: (stage) => {
       if (stage !== lastStage) console.error(`[${scene.name}/${label}] ${stage}`);
       lastStage = stage;
@@ -71,6 +79,7 @@ async function runCase(scene: Scene, label: string, views: number[], exifDir?: s
     registered: reg.length,
     failures: est.failures,
     intrinsicsSource: est.intrinsics.map((i) => i.source),
+    initialFocalPx: r3(est.intrinsics[0].focalPx),
     keypoints: est.stats.keypoints,
     rmsPx: r3(est.report.rmsPx),
     points: est.report.points,
@@ -83,9 +92,19 @@ async function runCase(scene: Scene, label: string, views: number[], exifDir?: s
       reg.map((k) => ({ R: scene.cameras[views[k]].R, t: scene.cameras[views[k]].t, focal: scene.cameras[views[k]].fx })),
     );
     Object.assign(out, {
+      alignment: 'pose (sim3.ts alignPoses: chordal mean of the camera rotations, scale and offset from the centres)',
       rotationErrorDeg: { mean: r3(mean(e.rotationDeg)), max: r3(max(e.rotationDeg)) },
       relativeRotationErrorDeg: { mean: r3(mean(e.relativeRotationDeg)), max: r3(max(e.relativeRotationDeg)) },
       translationDirectionErrorDeg: { mean: r3(mean(e.translationDirectionDeg)), max: r3(max(e.translationDirectionDeg)) },
+      centreErrorRelative: { mean: r3(mean(e.centerErrorRelative)), max: r3(max(e.centerErrorRelative)) },
+      centreAligned: e.centreAligned
+        ? {
+            alignment: 'camera centres only (sim3.ts umeyama)',
+            rotationErrorDeg: { mean: r3(mean(e.centreAligned.rotationDeg)), max: r3(max(e.centreAligned.rotationDeg)) },
+            translationDirectionErrorDeg: { mean: r3(mean(e.centreAligned.translationDirectionDeg)), max: r3(max(e.centreAligned.translationDirectionDeg)) },
+            centreErrorRelative: { mean: r3(mean(e.centreAligned.centerErrorRelative)), max: r3(max(e.centreAligned.centerErrorRelative)) },
+          }
+        : null,
       focalErrorPercent: { mean: r3(mean(e.focalErrorPercent)), max: r3(max(e.focalErrorPercent)) },
       focalPx: { estimated: r3(est.cameras[reg[0]]!.fx), truth: r3(scene.cameras[views[reg[0]]].fx) },
     });
@@ -100,6 +119,7 @@ async function main(): Promise<number> {
       scene: { type: 'string', multiple: true, default: [] },
       views: { type: 'string' },
       'max-long-side': { type: 'string' },
+      'focal-sigma': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -116,6 +136,12 @@ async function main(): Promise<number> {
   });
   const longSide = values['max-long-side'] !== undefined ? Number(values['max-long-side']) : undefined;
   if (longSide !== undefined && !(Number.isInteger(longSide) && longSide >= 16)) throw new Error(`bench:poses: --max-long-side must be an integer >= 16, got ${values['max-long-side']}`);
+  let focalPriorSigma = { ...FOCAL_PRIOR_SIGMA };
+  if (values['focal-sigma'] !== undefined) {
+    const parts = values['focal-sigma'].split(',').map((x) => (x.trim().toLowerCase() === 'inf' ? Infinity : Number(x)));
+    if (parts.length !== 2 || !parts.every((x) => x >= 0)) throw new Error(`bench:poses: --focal-sigma needs two numbers >= 0 or "inf" (EXIF,fallback), got ${values['focal-sigma']}`);
+    focalPriorSigma = { known: parts[0], fallback: parts[1] };
+  }
   const targets = [...named.map((n) => ({ key: n, dir: path.join(ROOT, SCENES[n]) })), ...values.scene.map((p) => ({ key: path.basename(p), dir: path.resolve(p) }))];
   const results: Record<string, unknown> = {};
   let failed = false;
@@ -135,7 +161,7 @@ async function main(): Promise<number> {
       const out = [];
       for (const [label, vs] of cases) {
         try {
-          out.push(await runCase(scene, label, vs, llff && !longSide ? path.join(dir, 'images_8') : undefined));
+          out.push(await runCase(scene, label, vs, llff && !longSide ? path.join(dir, 'images_8') : undefined, { focalPriorSigma }));
         } catch (e) {
           failed = true;
           out.push({ case: label, views: vs, error: (e as Error).message });
@@ -149,7 +175,8 @@ async function main(): Promise<number> {
       console.error(`[${key}] failed: ${(e as Error).message}`);
     }
   }
-  console.log(JSON.stringify({ benchmark: 'poses', scenes: results }, null, 2));
+  const settings = { focalPriorSigma: { known: String(focalPriorSigma.known), fallback: String(focalPriorSigma.fallback) } };
+  console.log(JSON.stringify({ benchmark: 'poses', settings, scenes: results }, null, 2));
   return failed ? 1 : 0;
 }
 

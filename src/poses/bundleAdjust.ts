@@ -52,6 +52,13 @@ export interface BundleOptions {
   huberPx?: number;
   /** Most LM iterations (default 30). */
   maxIterations?: number;
+  /**
+   * Soft prior on the focals (ignored when refineFocal is false): per focal group the residual
+   * log(f / prior[g]) / sigmaLog[g], added to the cost as its square (no Huber), i.e. in the units of
+   * a 1-pixel reprojection residual. sigmaLog is a relative standard deviation (0.05: about 5%);
+   * Infinity (or omitting the option) leaves that focal free.
+   */
+  focalPrior?: { focals: ArrayLike<number>; sigmaLog: ArrayLike<number> };
 }
 
 /** What bundleAdjust did. */
@@ -71,9 +78,29 @@ function huber(e: number, delta: number): number {
   return e <= delta ? e * e : 2 * delta * e - delta * delta;
 }
 
-/** Robust cost and RMS of a problem state (observations behind a camera cost as a 1000 px error). */
-function evaluate(p: BundleProblem, huberPx: number): { cost: number; rms: number } {
+/** A focal prior checked against the problem: per group prior focal (pixels) and log-sigma (> 0, Infinity = none). */
+interface CheckedFocalPrior {
+  focals: Float64Array;
+  sigmaLog: Float64Array;
+}
+
+/** Cost of the focal prior: sum_g (log(f_g / prior_g) / sigma_g)^2 over groups with a finite sigma. */
+function focalPriorCost(focals: ArrayLike<number>, prior: CheckedFocalPrior | null): number {
+  if (!prior) return 0;
   let cost = 0;
+  for (let g = 0; g < focals.length; g++) {
+    if (!Number.isFinite(prior.sigmaLog[g])) continue;
+    cost += (Math.log(focals[g] / prior.focals[g]) / prior.sigmaLog[g]) ** 2;
+  }
+  return cost;
+}
+
+/**
+ * Robust cost and RMS of a problem state (observations behind a camera cost as a 1000 px error).
+ * The cost includes the focal prior when one is given; the RMS is over the observations only.
+ */
+function evaluate(p: BundleProblem, huberPx: number, prior: CheckedFocalPrior | null = null): { cost: number; rms: number } {
+  let cost = focalPriorCost(p.focals, prior);
   let sq = 0;
   const K = p.obsCamera.length;
   for (let k = 0; k < K; k++) {
@@ -89,8 +116,12 @@ function evaluate(p: BundleProblem, huberPx: number): { cost: number; rms: numbe
 
 /**
  * Runs Levenberg-Marquardt bundle adjustment on `problem` in place (see the file comment).
- * @returns the RMS and robust cost before and after
- * @throws Error when an observation names a missing camera or point, or the arrays disagree in size
+ * With opts.focalPrior, each focal group g also has the residual log(f_g / prior_g) / sigma_g
+ * (Jacobian 1 / (f_g sigma_g)), a Gaussian prior on log f (MAP estimate; Hartley & Zisserman A6.3
+ * adds priors to LM as extra residual rows the same way).
+ * @returns the RMS and robust cost (with the prior's term) before and after
+ * @throws Error when an observation names a missing camera or point, the arrays disagree in size,
+ *   or the focal prior has the wrong length, a non-positive focal or a non-positive sigma
  */
 export function bundleAdjust(problem: BundleProblem, opts: BundleOptions = {}): BundleReport {
   const { cameras, focals, points, obsCamera, obsPoint, obsXy } = problem;
@@ -109,6 +140,18 @@ export function bundleAdjust(problem: BundleProblem, opts: BundleOptions = {}): 
   const refineFocal = opts.refineFocal ?? true;
   const fixedCamera = opts.fixedCamera ?? 0;
   const scaleCamera = opts.scaleCamera ?? (nc > 1 ? 1 : -1);
+  let prior: CheckedFocalPrior | null = null;
+  if (opts.focalPrior && refineFocal) {
+    const { focals: pf, sigmaLog } = opts.focalPrior;
+    if (pf.length !== focals.length || sigmaLog.length !== focals.length) {
+      throw new Error(`bundleAdjust: focalPrior needs ${focals.length} focals and sigmas (one per focal group), got ${pf.length} and ${sigmaLog.length}`);
+    }
+    for (let g = 0; g < focals.length; g++) {
+      if (!(pf[g] > 0 && Number.isFinite(pf[g]))) throw new Error(`bundleAdjust: focalPrior focal ${g} must be a positive number of pixels (got ${pf[g]})`);
+      if (!(sigmaLog[g] > 0)) throw new Error(`bundleAdjust: focalPrior sigmaLog ${g} must be > 0 (Infinity for none), got ${sigmaLog[g]}`);
+    }
+    prior = { focals: Float64Array.from(pf), sigmaLog: Float64Array.from(sigmaLog) };
+  }
 
   // reduced-system layout: 6 per camera, then one per focal group
   const dim = 6 * nc + focals.length;
@@ -133,7 +176,7 @@ export function bundleAdjust(problem: BundleProblem, opts: BundleOptions = {}): 
   const fill = pointStart.slice(0, np);
   for (let k = 0; k < K; k++) byPoint[fill[obsPoint[k]]++] = k;
 
-  const start = evaluate(problem, huberPx);
+  const start = evaluate(problem, huberPx, prior);
   let cost = start.cost;
   let lambda = 1e-4;
   let accepted = 0;
@@ -190,6 +233,18 @@ export function bundleAdjust(problem: BundleProblem, opts: BundleOptions = {}): 
       for (let a = 0; a < 3; a++) {
         bp[3 * i + a] -= w * (Jp[a] * r[0] + Jp[3 + a] * r[1]);
         for (let b = 0; b < 3; b++) V[9 * i + a * 3 + b] += w * (Jp[a] * Jp[b] + Jp[3 + a] * Jp[3 + b]);
+      }
+    }
+
+    // focal prior rows: r_g = log(f_g / prior_g) / sigma_g, dr/df = 1 / (f_g sigma_g)
+    if (prior) {
+      for (let g = 0; g < focals.length; g++) {
+        const col = 6 * nc + g;
+        if (fixed[col] || !Number.isFinite(prior.sigmaLog[g])) continue;
+        const r = Math.log(focals[g] / prior.focals[g]) / prior.sigmaLog[g];
+        const J = 1 / (focals[g] * prior.sigmaLog[g]);
+        U[col * dim + col] += J * J;
+        bc[col] -= J * r;
       }
     }
 
@@ -269,7 +324,7 @@ export function bundleAdjust(problem: BundleProblem, opts: BundleOptions = {}): 
         focals: focals.map((f, g) => Math.max(f + dc[6 * nc + g], 1e-3)),
         points: points.map((x, q) => x + dp[q]),
       };
-      const trialCost = evaluate(trial, huberPx).cost;
+      const trialCost = evaluate(trial, huberPx, prior).cost;
       if (trialCost < cost) {
         const relative = (cost - trialCost) / Math.max(cost, 1e-300);
         cameras.forEach((cam, c) => {
@@ -289,7 +344,7 @@ export function bundleAdjust(problem: BundleProblem, opts: BundleOptions = {}): 
     }
     if (!stepTaken) break;
   }
-  const end = evaluate(problem, huberPx);
+  const end = evaluate(problem, huberPx, prior);
   return { initialRmsPx: start.rms, finalRmsPx: end.rms, initialCost: start.cost, finalCost: end.cost, iterations: accepted };
 }
 

@@ -16,6 +16,11 @@ const GOOD_INIT_PARALLAX_DEG = 5;
 const MIN_INIT_POINTS = 30;
 /** Fewest 2D-3D inliers to register a view by PnP. */
 const MIN_PNP_INLIERS = 12;
+/**
+ * Default focal prior of bundle adjustment (SfmOptions.focalPriorSigma): relative sigma of log f for
+ * a focal from EXIF (`known`) and for the 55-degree fallback (`fallback`). Measured with bench:poses.
+ */
+export const FOCAL_PRIOR_SIGMA = { known: 0.02, fallback: 0.3 };
 /** Reprojection threshold (pixels) of PnP inliers and of observations kept in bundle adjustment. */
 const OBSERVATION_THRESHOLD_PX = 4;
 
@@ -94,7 +99,8 @@ class DisjointSets {
  *    median parallax >= 0.5 deg required); its first view is the world frame, |t| = 1;
  * 4. triangulation (DLT + reprojection/parallax/cheirality checks), bundle adjustment;
  * 5. the remaining photos, most 2D-3D matches first: PnP RANSAC, new points, bundle adjustment;
- * 6. final bundle adjustment (focal refined when opts.refineFocal and >= 3 photos are registered),
+ * 6. final bundle adjustment (focal refined when opts.refineFocal and >= 3 photos are registered,
+ *    with a soft prior towards the initial focal: opts.focalPriorSigma, default FOCAL_PRIOR_SIGMA),
  *    points reprojecting worse than 4 px dropped;
  * 7. scale: the median distance of the camera centres to the points' per-axis median is 1.
  * Every loop is bounded. Photos that cannot be registered are listed in `failures` and the rest go on.
@@ -245,6 +251,13 @@ export function reconstructFromMatches(
 
   // reconstruction state
   const focalGroups = sharedFocal ? [median(intrinsics.map((g) => g.focalPx))] : intrinsics.map((g) => g.focalPx);
+  // focal prior per group: the initial focal, with the sigma of its photos' intrinsics source
+  const sigmaKnown = opts.focalPriorSigma?.known ?? FOCAL_PRIOR_SIGMA.known;
+  const sigmaFallback = opts.focalPriorSigma?.fallback ?? FOCAL_PRIOR_SIGMA.fallback;
+  const sigmaOf = (g: IntrinsicsGuess): number => (g.source === 'default-55deg' ? sigmaFallback : sigmaKnown);
+  const priorFocals = Float64Array.from(focalGroups);
+  const priorSigma = Float64Array.from(sharedFocal ? [Math.max(...intrinsics.map(sigmaOf))] : intrinsics.map(sigmaOf));
+  if (![...priorSigma].every((s) => s >= 0)) throw new Error(`pose estimation: focalPriorSigma must be >= 0 (0 = fixed, Infinity = free), got ${JSON.stringify(opts.focalPriorSigma)}`);
   const focalIndex = (v: number): number => (sharedFocal ? 0 : v);
   const cams: (PinholeCamera | null)[] = new Array(n).fill(null);
   const cameraOf = (v: number): PinholeCamera => {
@@ -307,10 +320,14 @@ export function reconstructFromMatches(
       obsPoint: Uint32Array.from(obsPoint),
       obsXy: Float64Array.from(obsXy),
     };
+    const groupIds = sharedFocal ? [0] : reg;
+    const sigmas = groupIds.map((g) => priorSigma[g]);
     const report = bundleAdjust(problem, {
       fixedCamera: slot.get(initial!.i)!,
       scaleCamera: slot.get(initial!.j)!,
-      refineFocal: withFocal,
+      // sigma 0 holds a focal fixed (all groups share the flag, so any 0 fixes all)
+      refineFocal: withFocal && sigmas.every((s) => s > 0),
+      focalPrior: { focals: groupIds.map((g) => priorFocals[g]), sigmaLog: sigmas },
       huberPx: Math.max(1, thresholdPx),
       maxIterations: iterations,
     });

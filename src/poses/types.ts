@@ -14,7 +14,25 @@ export interface PairMatches { i: number; j: number; idx: Uint32Array }
 export interface IntrinsicsGuess { focalPx: number; cx: number; cy: number; source: 'exif-35mm' | 'exif-sensor' | 'default-55deg' | 'given' }
 
 /** Options of reconstructFromMatches. */
-export interface SfmOptions { sharedFocal?: boolean /* default true */; refineFocal?: boolean /* default true */; ransacIters?: number; ransacThresholdPx?: number /* default 1.5 */; seed?: number; onProgress?: (stage: string, fraction: number) => void }
+export interface SfmOptions {
+  /** One focal for all photos (default true). */
+  sharedFocal?: boolean;
+  /** Refine the focal in bundle adjustment (default true). */
+  refineFocal?: boolean;
+  /**
+   * Focal prior of bundle adjustment by intrinsics source (IntrinsicsGuess.source), as a relative
+   * standard deviation of log f (bundleAdjust's focalPrior, in units of a 1-pixel residual):
+   * `known` for 'exif-35mm' / 'exif-sensor' / 'given', `fallback` for 'default-55deg'. A shared focal
+   * takes the largest sigma among its photos. Infinity leaves the focal free; 0 holds it fixed.
+   * Default FOCAL_PRIOR_SIGMA (reconstructFromMatches.ts).
+   */
+  focalPriorSigma?: { known?: number; fallback?: number };
+  ransacIters?: number;
+  /** Sampson threshold of essential-matrix RANSAC, pixels (default 1.5). */
+  ransacThresholdPx?: number;
+  seed?: number;
+  onProgress?: (stage: string, fraction: number) => void;
+}
 
 /** Output of reconstructFromMatches. */
 export interface SfmResult {
