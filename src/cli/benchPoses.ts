@@ -24,8 +24,17 @@ import { loadScenePath } from '../io/nodeSource';
 import { splitForScene } from '../eval/protocol';
 import type { Scene } from '../core/Scene';
 import { imageToRGBA8 } from '../core/Image';
-import { estimatePoses, type PhotoInput } from '../poses/estimatePoses';
-import { poseErrors } from '../poses/sim3';
+import { Camera } from '../core/Camera';
+import { clampImage } from '../core/Image';
+import { estimatePoses, sceneFromPoses, type EstimatedPoses, type PhotoInput } from '../poses/estimatePoses';
+import { alignPoses, poseErrors, poseInEstimateFrame } from '../poses/sim3';
+import { acquireGpu, describeAdapter, type GpuContext } from '../gpu/device';
+import { applyOverrides, getRecipe } from '../train/recipes';
+import type { Recipe } from '../train/recipes/Recipe';
+import { runReconstruction } from '../train/runReconstruction';
+import { psnr, ssim } from '../eval/metrics';
+import { downsampleImage, registerView, type RegisterViewOptions } from '../eval/registerView';
+import { CPU_PRESET } from './qualityPlan';
 import { FOCAL_PRIOR_SIGMA } from '../poses/reconstructFromMatches';
 import type { SfmOptions } from '../poses/types';
 
@@ -39,6 +48,14 @@ const HELP = `npm run bench:poses -- [options]    (prints JSON: pose errors and 
   --max-long-side N    long side of the loaded photos in pixels (default: LLFF 504, Blender 400, others 504)
   --focal-sigma K,F    bundle adjustment's focal prior, relative sigma of log f for an EXIF focal (K) and the
                        55-degree fallback (F); "inf" leaves it free, 0 holds it fixed (default ${FOCAL_PRIOR_SIGMA.known},${FOCAL_PRIOR_SIGMA.fallback})
+  --psnr               also train the sparse recipe on the ground-truth poses and on the estimated poses
+                       (the case's photos), register each held-out view (LLFF: index % 8 == 0) to each
+                       model (initial pose: the ground truth, through alignPoses for the estimate; then
+                       photometric refinement with the model frozen, src/eval/registerView.ts) and report
+                       both held-out PSNR / SSIM and the gap (estimated - ground truth)
+  --quick              with --psnr: the short preset, bench:quality's --cpu (training at half size,
+                       ${CPU_PRESET.iters} steps, ${CPU_PRESET.set.join(' ')})
+  --iters N            with --psnr: training steps (default: the recipe's, or the preset's)
   -h, --help           this text`;
 
 /**
@@ -60,7 +77,7 @@ const mean = (a: number[]) => (a.length ? a.reduce((x, y) => x + y, 0) / a.lengt
 const max = (a: number[]) => (a.length ? Math.max(...a) : NaN);
 const r3 = (x: number) => Number(x.toFixed(3));
 
-async function runCase(scene: Scene, label: string, views: number[], exifDir: string | undefined, sfm: SfmOptions) {
+async function runCase(scene: Scene, label: string, views: number[], exifDir: string | undefined, sfm: SfmOptions, psnrWith?: { gpu: () => Promise<GpuContext>; plan: PsnrPlan; testViews: number[] }) {
   const t0 = performance.now();
   let lastStage = '';
   const est = await estimatePoses(photosOf(scene, views, exifDir), {
@@ -109,7 +126,122 @@ async function runCase(scene: Scene, label: string, views: number[], exifDir: st
       focalPx: { estimated: r3(est.cameras[reg[0]]!.fx), truth: r3(scene.cameras[views[reg[0]]].fx) },
     });
   }
+  if (psnrWith) {
+    const tests = psnrWith.testViews.filter((v) => !views.includes(v));
+    out.heldOut = await psnrComparison(await psnrWith.gpu(), scene, views, tests, est, psnrWith.plan);
+  }
   return out;
+}
+
+/** Settings of the --psnr comparison. */
+interface PsnrPlan {
+  recipe: Recipe;
+  /** Integer factor the photos and cameras are shrunk by for training and scoring (1: loaded size). */
+  shrink: number;
+  register: RegisterViewOptions;
+  preset: string;
+}
+
+/** A scene at 1/k size: cameras resized (intrinsics scale), images box-filtered; depth bounds kept. */
+function shrinkScene(scene: Scene, k: number): Scene {
+  if (k === 1) return scene;
+  const images = scene.images.map((im) => downsampleImage(im, k));
+  const cameras = scene.cameras.map((c, i) => {
+    const r = c.resized(images[i].width, images[i].height);
+    // downsampleImage crops to a multiple of k: the principal point scales by exactly 1/k
+    return new Camera(c.R, c.t, c.fx / k, c.fy / k, c.cx / k, c.cy / k, r.width, r.height, c.name);
+  });
+  const { depths: _d, alphas: _a, ...rest } = scene;
+  return { ...rest, cameras, images };
+}
+
+/**
+ * Trains `plan.recipe` on `train` views of `scene`, then registers and scores each test camera
+ * against its photo: PSNR / SSIM at the initial pose and after registerView, and the pose change.
+ */
+async function trainAndScore(gpu: GpuContext, tag: string, scene: Scene, train: number[], tests: { name: string; camera: Camera; photo: Scene['images'][number] }[], plan: PsnrPlan) {
+  const t0 = performance.now();
+  const run = await runReconstruction(gpu, scene, train, plan.recipe, {
+    logEvery: 50,
+    onProgress: (st) => console.error(`[${tag}] step ${st.step}/${plan.recipe.iterations} loss ${st.loss.toFixed(4)} psnr ${st.psnr.toFixed(2)} n=${st.count} ${st.itPerSec.toFixed(1)} it/s`),
+  });
+  const trainSeconds = (performance.now() - t0) / 1000;
+  const render = async (c: Camera) => {
+    const r = await run.trainer.render(c);
+    return { image: r.image, depth: r.depth };
+  };
+  const views = [];
+  for (const t of tests) {
+    const before = clampImage((await render(t.camera)).image);
+    const reg = await registerView(render, t.photo, t.camera, plan.register);
+    const after = clampImage((await render(reg.camera)).image);
+    const v = {
+      name: t.name,
+      psnrInitial: r3(psnr(before, t.photo)),
+      psnr: r3(psnr(after, t.photo)),
+      ssim: r3(ssim(after, t.photo)),
+      registration: { iterations: reg.iterations, renders: reg.renders, seconds: r3(reg.ms / 1000), rotationChangeDeg: r3(reg.rotationChangeDeg), mseInitial: reg.initialMse, mseFinal: reg.finalMse },
+    };
+    console.error(`[${tag}] ${t.name}: PSNR ${v.psnrInitial} -> ${v.psnr} dB after registration (${reg.iterations} steps, ${reg.renders} renders, ${v.registration.seconds} s, rotated ${v.registration.rotationChangeDeg} deg)`);
+    views.push(v);
+  }
+  const out = {
+    psnr: r3(mean(views.map((v) => v.psnr))),
+    ssim: r3(mean(views.map((v) => v.ssim))),
+    psnrBeforeRegistration: r3(mean(views.map((v) => v.psnrInitial))),
+    trainSeconds: r3(trainSeconds),
+    registrationSeconds: r3(views.reduce((a, v) => a + v.registration.seconds, 0)),
+    iterations: run.trainer.step,
+    gaussians: run.trainer.gaussians.count,
+    interrupted: run.interrupted,
+    perView: views,
+  };
+  run.trainer.destroy();
+  return out;
+}
+
+/**
+ * Issue 12's held-out comparison: the recipe trained on the ground-truth poses of the case's views
+ * and on the estimated ones (sceneFromPoses), each test view registered to each model from its
+ * ground-truth pose (mapped into the estimate's frame by alignPoses on the training cameras, with the
+ * estimated focal), then scored.
+ * @throws Error when a case photo was not registered (the comparison needs all of them)
+ */
+async function psnrComparison(gpu: GpuContext, scene: Scene, views: number[], testViews: number[], est: EstimatedPoses, plan: PsnrPlan) {
+  if (est.cameras.some((c) => !c)) throw new Error('bench:poses --psnr: every photo of the case must be registered');
+  const k = plan.shrink;
+  const gt = shrinkScene(scene, k);
+  const gtTests = testViews.map((v) => ({ name: scene.imageNames[v], camera: gt.cameras[v], photo: gt.images[v] }));
+  const gtResult = await trainAndScore(gpu, `${scene.name}/gt-poses`, gt, views, gtTests, plan);
+  const estScene = shrinkScene(sceneFromPoses(est, `${scene.name}-estimated`).scene, k);
+  const S = alignPoses(
+    est.cameras.map((c) => ({ R: c!.R, t: c!.t })),
+    views.map((v) => ({ R: scene.cameras[v].R, t: scene.cameras[v].t })),
+  );
+  const f = estScene.cameras[0].fx;
+  const estTests = testViews.map((v) => {
+    const g = gt.cameras[v];
+    const p = poseInEstimateFrame(g, S);
+    return { name: scene.imageNames[v], camera: new Camera(p.R, p.t, f, f, g.cx, g.cy, g.width, g.height, g.name), photo: gt.images[v] };
+  });
+  const estResult = await trainAndScore(gpu, `${scene.name}/estimated-poses`, estScene, estScene.cameras.map((_, i) => i), estTests, plan);
+  // how far registration moved the estimate's test cameras from the aligned ground truth
+  const testRotationChangeDeg = estResult.perView.map((v) => v.registration.rotationChangeDeg);
+  return {
+    preset: plan.preset,
+    recipe: plan.recipe.name,
+    resolution: [gt.images[0].width, gt.images[0].height],
+    testViews,
+    testNames: testViews.map((v) => scene.imageNames[v]),
+    groundTruthPoses: gtResult,
+    estimatedPoses: estResult,
+    gapDb: r3(estResult.psnr - gtResult.psnr),
+    gapBeforeRegistrationDb: r3(estResult.psnrBeforeRegistration - gtResult.psnrBeforeRegistration),
+    testRotationChangeDeg,
+    alignmentScale: r3(S.scale),
+    focalPx: { estimated: r3(f), truth: r3(gt.cameras[views[0]].fx) },
+    registration: plan.register,
+  };
 }
 
 async function main(): Promise<number> {
@@ -120,6 +252,9 @@ async function main(): Promise<number> {
       views: { type: 'string' },
       'max-long-side': { type: 'string' },
       'focal-sigma': { type: 'string' },
+      psnr: { type: 'boolean' },
+      quick: { type: 'boolean' },
+      iters: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -142,6 +277,24 @@ async function main(): Promise<number> {
     if (parts.length !== 2 || !parts.every((x) => x >= 0)) throw new Error(`bench:poses: --focal-sigma needs two numbers >= 0 or "inf" (EXIF,fallback), got ${values['focal-sigma']}`);
     focalPriorSigma = { known: parts[0], fallback: parts[1] };
   }
+  const iters = values.iters !== undefined ? Number(values.iters) : values.quick ? Number(CPU_PRESET.iters) : undefined;
+  if (iters !== undefined && !(Number.isInteger(iters) && iters >= 1)) throw new Error(`bench:poses: --iters must be a positive integer, got ${values.iters}`);
+  const psnrPlan: PsnrPlan | undefined = values.psnr
+    ? {
+        recipe: applyOverrides(getRecipe('sparse'), [...(values.quick ? CPU_PRESET.set : []), ...(iters !== undefined ? [`iterations=${iters}`] : [])]),
+        shrink: values.quick ? 2 : 1,
+        register: {},
+        preset: values.quick ? `quick (bench:quality --cpu: half size, ${iters} steps, ${CPU_PRESET.set.join(' ')})` : `full protocol${iters !== undefined ? `, ${iters} steps` : ''}`,
+      }
+    : undefined;
+  let gpuContext: GpuContext | undefined;
+  const gpu = async (): Promise<GpuContext> => {
+    if (!gpuContext) {
+      gpuContext = await acquireGpu();
+      console.error(`adapter: ${describeAdapter(gpuContext)}`);
+    }
+    return gpuContext;
+  };
   const targets = [...named.map((n) => ({ key: n, dir: path.join(ROOT, SCENES[n]) })), ...values.scene.map((p) => ({ key: path.basename(p), dir: path.resolve(p) }))];
   const results: Record<string, unknown> = {};
   let failed = false;
@@ -161,7 +314,9 @@ async function main(): Promise<number> {
       const out = [];
       for (const [label, vs] of cases) {
         try {
-          out.push(await runCase(scene, label, vs, llff && !longSide ? path.join(dir, 'images_8') : undefined, { focalPriorSigma }));
+          const testViews = splitForScene(scene, scene.protocol === 'blender' ? 8 : 3).test;
+          const psnrWith = psnrPlan && (label === 'train' || label === 'views') ? { gpu, plan: psnrPlan, testViews } : undefined;
+          out.push(await runCase(scene, label, vs, llff && !longSide ? path.join(dir, 'images_8') : undefined, { focalPriorSigma }, psnrWith));
         } catch (e) {
           failed = true;
           out.push({ case: label, views: vs, error: (e as Error).message });
@@ -175,7 +330,7 @@ async function main(): Promise<number> {
       console.error(`[${key}] failed: ${(e as Error).message}`);
     }
   }
-  const settings = { focalPriorSigma: { known: String(focalPriorSigma.known), fallback: String(focalPriorSigma.fallback) } };
+  const settings = { focalPriorSigma: { known: String(focalPriorSigma.known), fallback: String(focalPriorSigma.fallback) }, psnr: psnrPlan ? psnrPlan.preset : false, adapter: gpuContext?.adapterName ?? null };
   console.log(JSON.stringify({ benchmark: 'poses', settings, scenes: results }, null, 2));
   return failed ? 1 : 0;
 }
