@@ -1,5 +1,7 @@
 import { Matrix4, Quaternion, Vector3 } from 'three';
 import { type CharacterDef, type HumanMeasurements, jointIndex, makeHuman, restDistance, restOf } from './Character';
+import type { MotionLibrary } from './MotionLibrary';
+import { type MatchedBody, MotionMatcher, type MotionMatcherOptions } from './MotionMatcher';
 import { solveTwoBoneIk } from './TwoBoneIk';
 import type { HeadPointKind, SkeletonPose, ThreePointFrame } from './types';
 
@@ -55,6 +57,22 @@ export interface BodyEstimatorOptions {
   stepLead?: number;
   /** A controller that has not moved for this long (s) is treated as put down: the arm hangs (default 2). */
   staleAfter?: number;
+  /**
+   * Motion library for data-driven legs and pelvis (MotionMatcher); without it the procedural
+   * stepping rig runs.
+   */
+  library?: MotionLibrary;
+  /** Options of the MotionMatcher (with library). */
+  match?: MotionMatcherOptions;
+  /** With library: lock a foot where it touched down while its blended contact label is > 0.5 (default true). */
+  footLock?: boolean;
+}
+
+interface LockState {
+  locked: boolean;
+  spot: Vector3;
+  /** Offset (locked spot - prediction) fading out after release, metres. */
+  fade: Vector3;
 }
 
 /**
@@ -83,13 +101,22 @@ export class BodyEstimator {
   private feet: FootState[] = [];
   private started = false;
   private hands: Partial<Record<'l' | 'r', { last: Vector3; since: number; w: number; t?: number }>> = {};
-  private readonly o: Required<Omit<BodyEstimatorOptions, 'heightM' | 'measurements'>> & { heightM?: number; measurements?: HumanMeasurements };
+  private readonly o: Required<Omit<BodyEstimatorOptions, 'heightM' | 'measurements' | 'library' | 'match'>> & { heightM?: number; measurements?: HumanMeasurements };
+  private readonly matcher: MotionMatcher | null;
+  private locks: LockState[] = [];
 
   constructor(
     readonly headPoint: HeadPointKind,
     options: BodyEstimatorOptions = {},
   ) {
-    this.o = { pelvisTau: 0.08, yawTau: 0.25, stepThreshold: 0.07, stepDuration: 0.25, stepLead: 0.2, staleAfter: 2, ...options };
+    const { library, match, ...rest } = options;
+    this.o = { pelvisTau: 0.08, yawTau: 0.25, stepThreshold: 0.07, stepDuration: 0.25, stepLead: 0.2, staleAfter: 2, footLock: true, ...rest };
+    this.matcher = library ? new MotionMatcher(library, match) : null;
+  }
+
+  /** True when the legs come from a motion library. */
+  get dataDriven(): boolean {
+    return this.matcher !== null;
   }
 
   /** Calibrated user height in metres (0 before the first frame). */
@@ -102,6 +129,8 @@ export class BodyEstimator {
     this.started = false;
     this.def = null;
     this.hands = {};
+    this.matcher?.reset();
+    this.locks = [];
   }
 
   private headJoint(f: ThreePointFrame): Vector3 {
@@ -144,7 +173,7 @@ export class BodyEstimator {
         this.height = restOf(this.def, 'head').y / 0.9;
       } else {
         this.height = this.o.heightM ?? Math.min(2.2, Math.max(1.2, f.head.position.y / ratio));
-        this.def = makeHuman(this.height);
+        this.def = makeHuman(this.matcher ? this.matcher.library.measurementsFor(this.height) : this.height);
       }
     }
     const def = this.def!;
@@ -155,9 +184,16 @@ export class BodyEstimator {
     const headJ = this.headJoint(f);
     // body yaw: low-passed head yaw
     const headFwd = new Vector3(0, 0, -1).applyQuaternion(hq);
-    const headYaw = yawFromForward(headFwd, this.bodyYaw);
-    if (!this.started) this.bodyYaw.copy(headYaw);
-    else this.bodyYaw.slerp(headYaw, 1 - Math.exp(-dt / this.o.yawTau));
+    const m = this.matcher ? this.matcher.update(f.time, headJ, f.left.position, f.right.position, hq, H) : null;
+    if (m) {
+      // facing from the matched hips: forward = up x (right hip - left hip)
+      const hipRight = m.joints.rHip.clone().sub(m.joints.lHip).setY(0);
+      this.bodyYaw.copy(yawFromForward(new Vector3().crossVectors(UP, hipRight), this.bodyYaw));
+    } else {
+      const headYaw = yawFromForward(headFwd, this.bodyYaw);
+      if (!this.started) this.bodyYaw.copy(headYaw);
+      else this.bodyYaw.slerp(headYaw, 1 - Math.exp(-dt / this.o.yawTau));
+    }
     const yaw = this.bodyYaw;
     const fwd = new Vector3(0, 0, -1).applyQuaternion(yaw);
     const right = new Vector3(1, 0, 0).applyQuaternion(yaw);
@@ -173,7 +209,12 @@ export class BodyEstimator {
     const torsoDir = new Vector3(0, 1, 0).multiplyScalar(Math.cos(lean)).addScaledVector(fwd, Math.sin(lean));
     const pelvisTarget = neck.clone().addScaledVector(torsoDir, -torsoLen);
     pelvisTarget.y = Math.max(0.15 * H, pelvisTarget.y);
-    if (!this.started) {
+    if (m) {
+      const prev = this.pelvis.clone();
+      this.pelvis.copy(m.joints.pelvis);
+      if (!this.started) this.pelvisVel.set(0, 0, 0);
+      else this.pelvisVel.lerp(this.pelvis.clone().sub(prev).divideScalar(dt), 1 - Math.exp(-dt / 0.1));
+    } else if (!this.started) {
       this.pelvis.copy(pelvisTarget);
       this.pelvisVel.set(0, 0, 0);
     } else {
@@ -186,7 +227,7 @@ export class BodyEstimator {
     const I = (n: string): number => jointIndex(def, n);
     P[I('pelvis')].copy(this.pelvis);
     const u = neck.clone().sub(this.pelvis).normalize();
-    const torso = frameFromUpRight(u, right);
+    const torso = frameFromUpRight(u, m ? m.joints.rShoulder.clone().sub(m.joints.lShoulder) : right);
     const restPelvis = restOf(def, 'pelvis');
     for (const n of ['spine', 'chest']) P[I(n)].copy(this.pelvis).addScaledVector(u, restDistance(def, 'pelvis', n));
     P[I('neck')].copy(neck);
@@ -201,9 +242,15 @@ export class BodyEstimator {
       const l2 = restDistance(def, side + 'Elbow', side + 'Wrist');
       const out = side === 'l' ? -1 : 1;
       const pole = new Vector3(0.5 * out, -1, 0.4).applyQuaternion(torso);
+      if (m) pole.multiplyScalar(0.05 * H).add(m.joints[side === 'l' ? 'lElbow' : 'rElbow']).sub(sh);
       const ik = solveTwoBoneIk(sh, hand, l1, l2, pole);
       P[I(side + 'Elbow')].copy(ik.mid);
       P[I(side + 'Wrist')].copy(ik.end);
+    }
+    if (m) {
+      const legs = this.matchedLegs(m, P, dt);
+      this.started = true;
+      return { positions: P, yaw: yaw.clone(), torso, head: hq, contacts: legs.contacts, footYaw: legs.footYaw };
     }
     // legs
     const pelvisRot = yaw; // pelvis keeps the body yaw, no lean (hips stay level)
@@ -274,5 +321,57 @@ export class BodyEstimator {
     }
     this.started = true;
     return { positions: P, yaw: yaw.clone(), torso, head: hq, contacts, footYaw };
+  }
+
+  /**
+   * Legs from a motion match: hips rigid with the pelvis (template offsets, body yaw), the ankle
+   * target is the matched ankle, locked (footLock) where the foot touched down while the matched
+   * contact label is > 0.5 (released when the prediction moves 0.08 h away, the offset then fading
+   * with a 0.1 s time constant); two-bone IK with the knee pole toward the matched knee; the toe
+   * rigid with the foot yaw taken from the matched ankle->toe direction. Writes P (metres).
+   */
+  private matchedLegs(m: MatchedBody, P: Vector3[], dt: number): { contacts: [boolean, boolean]; footYaw: [Quaternion, Quaternion] } {
+    const def = this.def!;
+    const H = this.height;
+    const I = (n: string): number => jointIndex(def, n);
+    const restPelvis = restOf(def, 'pelvis');
+    const contacts: [boolean, boolean] = [false, false];
+    const footYaw: [Quaternion, Quaternion] = [this.bodyYaw.clone(), this.bodyYaw.clone()];
+    if (this.locks.length !== 2) this.locks = [0, 1].map(() => ({ locked: false, spot: new Vector3(), fade: new Vector3() }));
+    (['l', 'r'] as const).forEach((side, k) => {
+      const ankleM = m.joints[side === 'l' ? 'lAnkle' : 'rAnkle'];
+      const kneeM = m.joints[side === 'l' ? 'lKnee' : 'rKnee'];
+      const toeM = m.joints[side === 'l' ? 'lToe' : 'rToe'];
+      const hip = P[I(side + 'Hip')].copy(this.pelvis).add(restOf(def, side + 'Hip').sub(restPelvis).applyQuaternion(this.bodyYaw));
+      const target = ankleM.clone();
+      const st = this.locks[k];
+      const planted = m.contacts[k] > 0.5;
+      contacts[k] = planted;
+      if (this.o.footLock) {
+        if (planted && (!st.locked || st.spot.distanceTo(ankleM.clone().setY(st.spot.y)) > 0.08 * H)) {
+          st.locked = true;
+          st.spot.copy(ankleM).add(st.fade.setY(0));
+          st.fade.set(0, 0, 0);
+        } else if (!planted && st.locked) {
+          st.locked = false;
+          st.fade.copy(st.spot).sub(ankleM).setY(0);
+        }
+        if (st.locked) target.set(st.spot.x, ankleM.y, st.spot.z);
+        else {
+          st.fade.multiplyScalar(Math.exp(-dt / 0.1));
+          target.add(st.fade);
+        }
+      }
+      const l1 = restDistance(def, side + 'Hip', side + 'Knee');
+      const l2 = restDistance(def, side + 'Knee', side + 'Ankle');
+      const pole = kneeM.clone().sub(hip).addScaledVector(new Vector3(0, 0, -1).applyQuaternion(this.bodyYaw), 0.02 * H);
+      const ik = solveTwoBoneIk(hip, target, l1, l2, pole);
+      P[I(side + 'Knee')].copy(ik.mid);
+      P[I(side + 'Ankle')].copy(ik.end);
+      const fy = yawFromForward(toeM.clone().sub(ankleM), this.bodyYaw);
+      footYaw[k] = fy;
+      P[I(side + 'Toe')].copy(ik.end).add(restOf(def, side + 'Toe').sub(restOf(def, side + 'Ankle')).applyQuaternion(fy));
+    });
+    return { contacts, footYaw };
   }
 }

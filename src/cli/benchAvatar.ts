@@ -1,23 +1,34 @@
 /**
  * Avatar retargeting benchmark: `npm run bench:avatar -- [--max-seconds S] [--noise M] [--latency S]
- * [--rate HZ] [--no-physics] [--clips substr,...] [--md docs/avatar-bench.md]`.
+ * [--rate HZ] [--no-physics] [--procedural] [--clips substr,...] [--dir FOLDER] [--md FILE]`.
  * CPU only (no WebGPU): `--adapter` is accepted like in the other CLIs and has no effect; the JSON says
  * `"adapter": "none (CPU only)"`.
- * For every BVH clip in ../shared/data/motion/bvh (Bandai Namco, CMU): three points (head and wrist
- * joints) at --rate Hz (default 60) -> BodyEstimator -> Retargeter -> PhysicsTracker for the human,
- * dino and mouse; prints one JSON object (per clip and character) and, with --md, writes a markdown
- * table; the Quest 2 recording is added without MPJPE (no ground truth). MPJPE of the estimated human against the clip's skeleton (14 joints, BvhSource
- * correspondence), world frame and pelvis-relative, for two body models: anthropometric from the
- * head height alone, and the subject's own segment lengths measured on the clip.
+ * Test clips: every BVH clip in ../shared/data/motion/bvh (Bandai Namco, CMU), or with --dir every
+ * .bvh under FOLDER (recursive). Legs and pelvis come from a MotionLibrary: leave-one-clip-out over
+ * the shared clips (the clip under test is never in its library); with --dir the library is all
+ * shared clips (a --dir clip that is itself a shared clip is left out of the library).
+ * --procedural runs the pipeline with the procedural stepping rig instead (the old estimator).
+ * Pipeline per clip: three points (head and wrist joints) at --rate Hz (default 60) -> BodyEstimator
+ * -> Retargeter -> PhysicsTracker for the human, dino and mouse; prints one JSON object (per clip,
+ * per character, and summaries) and, with --md, writes markdown tables. The Quest 2 recording is
+ * added without MPJPE (no ground truth; library: all shared clips). MPJPE of the estimated human
+ * against the clip's skeleton (14 joints, BvhSource correspondence), world frame, pelvis-relative and
+ * legs, for two body models: lengths from the head height alone, and the subject's own segment
+ * lengths measured on the clip; plus the procedural rig's MPJPE (lengths from head height) for
+ * comparison, and jitter (mean |third time derivative| of the 14 joints, m/s^3) of the estimate
+ * and of the ground truth.
  */
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import type { Vector3 } from 'three';
 import { AvatarRig, type CharacterStats } from '../avatar/AvatarRig';
 import { BodyEstimator } from '../avatar/BodyEstimator';
-import { loadBvhFile } from '../avatar/BvhClip';
+import { type BvhClip, loadBvhFile } from '../avatar/BvhClip';
 import { BvhSource } from '../avatar/BvhSource';
 import { makeCharacters } from '../avatar/Character';
+import { jointIndex } from '../avatar/Character';
 import { MPJPE_JOINTS, mpjpe } from '../avatar/metrics';
+import { type ClipMotion, MotionLibrary, extractClipMotion } from '../avatar/MotionLibrary';
 import { initPhysics } from '../avatar/PhysicsTracker';
 import { QuestCsvSource } from '../avatar/QuestCsvSource';
 import { takeAdapterArg } from './args';
@@ -41,6 +52,44 @@ function num(name: string, def: number): number {
 const r1 = (v: number): number => Math.round(v * 10) / 10;
 const r2 = (v: number): number => Math.round(v * 100) / 100;
 
+/** All .bvh files under a folder (recursive), sorted. */
+function bvhFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir).sort()) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...bvhFiles(p));
+    else if (e.toLowerCase().endsWith('.bvh')) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Jitter of a joint trajectory set: mean over frames and joints of |third finite difference| * rate^3
+ * (m/s^3), the measure of AvatarPoser / AGRoL. Keeps the last three frames per joint.
+ */
+class JitterMeter {
+  private hist: Vector3[][] = [];
+  private sum = 0;
+  private n = 0;
+  constructor(private readonly rateHz: number) {}
+  add(points: Vector3[]): void {
+    this.hist.push(points.map((p) => p.clone()));
+    if (this.hist.length > 4) this.hist.shift();
+    if (this.hist.length < 4) return;
+    const [a, b, c, d] = this.hist;
+    for (let j = 0; j < points.length; j++) {
+      const x = d[j].x - 3 * c[j].x + 3 * b[j].x - a[j].x;
+      const y = d[j].y - 3 * c[j].y + 3 * b[j].y - a[j].y;
+      const z = d[j].z - 3 * c[j].z + 3 * b[j].z - a[j].z;
+      this.sum += Math.hypot(x, y, z) * this.rateHz ** 3;
+      this.n++;
+    }
+  }
+  get value(): number {
+    return this.n ? this.sum / this.n : 0;
+  }
+}
+
 async function main(): Promise<void> {
   takeAdapterArg(process.argv.slice(2)); // validated, unused: nothing here runs on WebGPU
   console.error(`adapter: ${NO_ADAPTER}`);
@@ -55,86 +104,186 @@ async function main(): Promise<void> {
   const latencyS = num('--latency', 0);
   const rateHz = num('--rate', 60);
   const physics = !process.argv.includes('--no-physics');
+  const procedural = process.argv.includes('--procedural');
   const filter = arg('--clips')?.split(',');
+  const testDir = arg('--dir');
+  if (testDir !== undefined && !existsSync(resolve(testDir))) throw new Error(`bench:avatar: --dir ${testDir}: no such folder`);
   if (physics) await initPhysics();
-  const files: string[] = [];
+  // the library: every shared clip
+  const shared: string[] = [];
   for (const ds of ['bandai', 'cmu']) {
     const d = join(dir, ds);
-    if (!existsSync(d)) continue;
-    for (const f of readdirSync(d).sort()) if (f.endsWith('.bvh') && (!filter || filter.some((s) => f.includes(s)))) files.push(join(d, f));
+    if (existsSync(d)) shared.push(...bvhFiles(d));
   }
-  const clips: unknown[] = [];
   const t0 = performance.now();
-  for (const file of files) {
-    const clip = await loadBvhFile(file);
+  const sharedClips = new Map<string, BvhClip>();
+  const motion: ClipMotion[] = [];
+  for (const f of shared) {
+    const c = await loadBvhFile(f);
+    sharedClips.set(f, c);
+    motion.push(extractClipMotion(c, { rateHz }));
+  }
+  const libraryS = (performance.now() - t0) / 1000;
+  const libraryWithout = (file: string | null): MotionLibrary => new MotionLibrary(motion.filter((m) => m.name !== file));
+  const tests = (testDir !== undefined ? bvhFiles(resolve(testDir)) : shared).filter((f) => !filter || filter.some((x) => f.includes(x)));
+  const label = (f: string): string => (testDir !== undefined ? relative(resolve(testDir), f) : relative(dir, f));
+  const clips: Rec[] = [];
+  for (const file of tests) {
+    const clip = sharedClips.get(file) ?? (await loadBvhFile(file));
     const src = new BvhSource(clip, { rateHz, noiseM, latencyS, maxSeconds });
+    const lib = libraryWithout(sharedClips.has(file) ? file : null);
     const chars = makeCharacters();
-    const rig = new AvatarRig(src.headPoint, chars);
+    const rig = new AvatarRig(src.headPoint, chars, { estimator: procedural ? {} : { library: lib } });
     await rig.enablePhysics(physics);
-    const subject = new BodyEstimator(src.headPoint, { measurements: src.measureSubject() });
-    const acc = { aw: 0, ar: 0, al: 0, sw: 0, sr: 0, sl: 0 };
+    const subject = new BodyEstimator(src.headPoint, { measurements: src.measureSubject(), ...(procedural ? {} : { library: lib }) });
+    const proc = procedural ? null : new BodyEstimator(src.headPoint);
+    const acc = { aw: 0, ar: 0, al: 0, sw: 0, sr: 0, sl: 0, pw: 0, pr: 0, pl: 0 };
+    const jit = new JitterMeter(rateHz);
+    const jitGt = new JitterMeter(rateHz);
     let estMs = 0;
+    let rigMs = 0;
     for (let i = 0; i < src.frameCount; i++) {
       const f = src.frame(i);
+      const a = performance.now();
       const out = rig.step(f);
+      rigMs += performance.now() - a;
       estMs += out.estimatorMs;
       const gt = src.groundTruth(i);
       const hd = rig.estimator.def!;
       acc.aw += mpjpe(hd, out.human, gt, MPJPE_JOINTS, false);
       acc.ar += mpjpe(hd, out.human, gt, MPJPE_JOINTS, true);
       acc.al += mpjpe(hd, out.human, gt, LOWER, false);
+      const present = MPJPE_JOINTS.filter((n) => gt.has(n));
+      jit.add(present.map((n) => out.human.positions[jointIndex(hd, n)]));
+      jitGt.add(present.map((n) => gt.get(n)!));
       const sp = subject.update(f);
       acc.sw += mpjpe(subject.def!, sp, gt, MPJPE_JOINTS, false);
       acc.sr += mpjpe(subject.def!, sp, gt, MPJPE_JOINTS, true);
       acc.sl += mpjpe(subject.def!, sp, gt, LOWER, false);
+      if (proc) {
+        const pp = proc.update(f);
+        acc.pw += mpjpe(proc.def!, pp, gt, MPJPE_JOINTS, false);
+        acc.pr += mpjpe(proc.def!, pp, gt, MPJPE_JOINTS, true);
+        acc.pl += mpjpe(proc.def!, pp, gt, LOWER, false);
+      }
     }
     const n = src.frameCount;
     const cm = (v: number): number => r1((100 * v) / n);
-    const characters: Record<string, unknown> = {};
+    const characters: Record<string, CharRec> = {};
     for (const s of rig.stats()) characters[s.name] = characterRecord(s, estMs / n);
-    const rec = {
-      clip: file.slice(dir.length + 1),
+    const rec: Rec = {
+      clip: label(file),
+      dataset: /bandai/i.test(file) ? 'bandai' : /[\\/]cmu[\\/]/i.test(file) ? 'cmu' : 'other',
       units: clip.units,
       seconds: r2((n - 1) / rateHz),
       frames: n,
       userHeightM: r2(rig.estimator.userHeight),
+      libraryRows: procedural ? 0 : lib.count,
       mpjpeCm: {
         anthropometric: { world: cm(acc.aw), rootRelative: cm(acc.ar), lowerBody: cm(acc.al) },
         subjectSkeleton: { world: cm(acc.sw), rootRelative: cm(acc.sr), lowerBody: cm(acc.sl) },
+        ...(proc ? { procedural: { world: cm(acc.pw), rootRelative: cm(acc.pr), lowerBody: cm(acc.pl) } } : {}),
       },
+      jitterMS3: { estimate: r1(jit.value), groundTruth: r1(jitGt.value) },
+      rigMsPerFrame: r2(rigMs / n),
       characters,
     };
     clips.push(rec);
-    process.stderr.write(`${rec.clip}: ${n} frames, MPJPE ${rec.mpjpeCm.anthropometric.world} / ${rec.mpjpeCm.subjectSkeleton.world} cm\n`);
+    process.stderr.write(`${rec.clip}: ${n} frames, MPJPE ${rec.mpjpeCm!.anthropometric.world} / ${rec.mpjpeCm!.subjectSkeleton.world} cm, legs ${rec.mpjpeCm!.anthropometric.lowerBody}\n`);
   }
   // the real Quest 2 recording: no ground truth, so character metrics only
   const quest = resolve(root, '../shared/data/motion/quest/sample_movement_data.csv');
-  if (existsSync(quest) && (!filter || filter.some((s) => 'quest'.includes(s)))) {
+  if (testDir === undefined && existsSync(quest) && (!filter || filter.some((s) => 'quest'.includes(s)))) {
     const src = await QuestCsvSource.load(quest);
     const n = Math.min(src.frameCount, Number.isFinite(maxSeconds) ? Math.floor(maxSeconds * src.rateHz) + 1 : Infinity);
-    const rig = new AvatarRig(src.headPoint, makeCharacters());
+    const rig = new AvatarRig(src.headPoint, makeCharacters(), { estimator: procedural ? {} : { library: libraryWithout(null) } });
     await rig.enablePhysics(physics);
     let estMs = 0;
-    for (let i = 0; i < n; i++) estMs += rig.step(src.frame(i)).estimatorMs;
-    const characters: Record<string, unknown> = {};
+    let rigMs = 0;
+    for (let i = 0; i < n; i++) {
+      const a = performance.now();
+      estMs += rig.step(src.frame(i)).estimatorMs;
+      rigMs += performance.now() - a;
+    }
+    const characters: Record<string, CharRec> = {};
     for (const s of rig.stats()) characters[s.name] = characterRecord(s, estMs / n);
-    clips.push({ clip: 'quest/sample_movement_data.csv', units: { metresPerUnit: 1, source: 'quest (m)' }, seconds: r2(src.frame(n - 1).time), frames: n, userHeightM: r2(rig.estimator.userHeight), mpjpeCm: null, characters });
+    clips.push({ clip: 'quest/sample_movement_data.csv', dataset: 'quest', units: { metresPerUnit: 1, source: 'quest (m)' }, seconds: r2(src.frame(n - 1).time), frames: n, userHeightM: r2(rig.estimator.userHeight), libraryRows: 0, mpjpeCm: null, jitterMS3: null, rigMsPerFrame: r2(rigMs / n), characters });
     process.stderr.write(`quest: ${n} frames\n`);
   }
   const result = {
     benchmark: 'avatar retargeting from three points (head + wrists of BVH clips)',
     adapter: NO_ADAPTER,
-    config: { rateHz, noiseM, latencyS, maxSeconds: Number.isFinite(maxSeconds) ? maxSeconds : null, physics, mpjpeJoints: MPJPE_JOINTS },
+    config: { rateHz, noiseM, latencyS, maxSeconds: Number.isFinite(maxSeconds) ? maxSeconds : null, physics, estimator: procedural ? 'procedural' : 'motion matching, leave-one-clip-out', testDir: testDir ?? null, mpjpeJoints: MPJPE_JOINTS },
+    librarySeconds: r1(libraryS),
     totalSeconds: r1((performance.now() - t0) / 1000),
+    summary: summarize(clips),
     clips,
   };
   console.log(JSON.stringify(result, null, 1));
   const md = arg('--md');
-  if (md) writeFileSync(resolve(root, md), markdown(result));
+  if (md) writeFileSync(resolve(md), markdown(result));
+}
+
+type Triple = { world: number; rootRelative: number; lowerBody: number };
+type CharRec = { kinematic: Record<string, number>; physics: Record<string, number> | null; msPerFrame: number };
+type Rec = {
+  clip: string;
+  dataset: string;
+  units: unknown;
+  seconds: number;
+  frames: number;
+  userHeightM: number;
+  libraryRows: number;
+  mpjpeCm: { anthropometric: Triple; subjectSkeleton: Triple; procedural?: Triple } | null;
+  jitterMS3: { estimate: number; groundTruth: number } | null;
+  rigMsPerFrame: number;
+  characters: Record<string, CharRec>;
+};
+
+/** Means over clips per group (MPJPE, jitter, per-character metrics; falls/min pooled over time). */
+function summarize(clips: Rec[]): Record<string, unknown> {
+  const groups: Record<string, Rec[]> = {};
+  for (const c of clips) (groups[c.dataset] ??= []).push(c);
+  const gt = clips.filter((c) => c.mpjpeCm);
+  if (Object.keys(groups).filter((g) => g !== 'quest').length > 1) groups['all with ground truth'] = gt;
+  const c131 = clips.find((c) => /131_01/.test(c.clip));
+  if (c131) groups['cmu 131_01'] = [c131];
+  const out: Record<string, unknown> = {};
+  for (const [g, cs] of Object.entries(groups)) {
+    const mean = (f: (c: Rec) => number | undefined): number | null => {
+      const v = cs.map(f).filter((x): x is number => x !== undefined && Number.isFinite(x));
+      return v.length ? r1(v.reduce((a, b) => a + b, 0) / v.length) : null;
+    };
+    const tri = (k: 'anthropometric' | 'subjectSkeleton' | 'procedural'): Record<string, number | null> => ({
+      world: mean((c) => c.mpjpeCm?.[k]?.world),
+      rootRelative: mean((c) => c.mpjpeCm?.[k]?.rootRelative),
+      lowerBody: mean((c) => c.mpjpeCm?.[k]?.lowerBody),
+    });
+    const seconds = cs.reduce((s, c) => s + c.seconds, 0);
+    const chars: Record<string, unknown> = {};
+    for (const name of Object.keys(cs[0].characters)) {
+      const ph = (k: string): number | null => mean((c) => c.characters[name].physics?.[k]);
+      const pooledFalls = cs.every((c) => c.characters[name].physics) ? r1(cs.reduce((s, c) => s + c.characters[name].physics!.fallsPerMin * c.seconds, 0) / Math.max(1e-9, seconds)) : null;
+      chars[name] = {
+        kinematic: { handErrCm: mean((c) => c.characters[name].kinematic.handErrCm), footSkateCmS: mean((c) => c.characters[name].kinematic.footSkateCmS) },
+        physics: pooledFalls === null ? null : { headErrCm: ph('headErrCm'), handErrCm: ph('handErrCm'), footSkateCmS: ph('footSkateCmS'), penetrationCm: ph('penetrationCm'), fallsPerMin: pooledFalls, assistPctBodyWeight: ph('assistPctBodyWeight') },
+        msPerFrame: mean((c) => c.characters[name].msPerFrame),
+      };
+    }
+    out[g] = {
+      clips: cs.length,
+      seconds: r1(seconds),
+      mpjpeCm: { anthropometric: tri('anthropometric'), subjectSkeleton: tri('subjectSkeleton'), procedural: tri('procedural') },
+      jitterMS3: { estimate: mean((c) => c.jitterMS3?.estimate), groundTruth: mean((c) => c.jitterMS3?.groundTruth) },
+      rigMsPerFrame: mean((c) => c.rigMsPerFrame),
+      characters: chars,
+    };
+  }
+  return out;
 }
 
 /** One character's JSON record; ms per frame includes the shared estimator time. */
-function characterRecord(s: CharacterStats, estimatorMs: number): Record<string, unknown> {
+function characterRecord(s: CharacterStats, estimatorMs: number): CharRec {
   const k = s.kinematic;
   const p = s.physics;
   return {
@@ -146,22 +295,37 @@ function characterRecord(s: CharacterStats, estimatorMs: number): Record<string,
   };
 }
 
-type Rec = { clip: string; seconds: number; mpjpeCm: { anthropometric: Record<string, number>; subjectSkeleton: Record<string, number> } | null; characters: Record<string, any> };
+const fmtTri = (t: Triple | Record<string, number | null> | undefined): string => (t ? `${t.world ?? '-'} / ${t.rootRelative ?? '-'} / ${t.lowerBody ?? '-'}` : '-');
 
-function markdown(r: { config: Record<string, unknown>; clips: unknown[] }): string {
-  const clips = r.clips as Rec[];
+/** Markdown: the summary table (one row per group and character), then one row per clip and character. */
+function markdown(r: { config: Record<string, unknown>; summary: Record<string, unknown>; clips: unknown[] }): string {
   const lines: string[] = [];
-  lines.push('| clip | s | MPJPE anthro (world / root-rel / legs) | MPJPE subject (world / root-rel / legs) | character | head err kin / phys | hand err kin / phys | foot skate kin / phys | penetration kin / phys | falls/min | assist % BW | ms/frame |');
-  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  lines.push('| clips | s | MPJPE head-height body (world / root-rel / legs) | MPJPE subject (world / root-rel / legs) | procedural, head-height (world / root-rel / legs) | jitter est / GT (m/s^3) | rig ms/frame | character | hand err kin / phys | foot skate kin / phys | penetration phys | falls/min | assist % BW |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const [g, v] of Object.entries(r.summary as Record<string, any>)) {
+    let first = true;
+    for (const [name, c] of Object.entries(v.characters as Record<string, any>)) {
+      const p = c.physics ?? {};
+      const m = v.mpjpeCm;
+      const hasGt = m.anthropometric.world !== null;
+      lines.push(
+        `| ${first ? `${g} (${v.clips})` : ''} | ${first ? v.seconds : ''} | ${first && hasGt ? fmtTri(m.anthropometric) : ''} | ${first && hasGt ? fmtTri(m.subjectSkeleton) : ''} | ${first && hasGt && m.procedural.world !== null ? fmtTri(m.procedural) : ''} | ${first && hasGt ? `${v.jitterMS3.estimate} / ${v.jitterMS3.groundTruth}` : ''} | ${first ? v.rigMsPerFrame : ''} | ${name} | ${c.kinematic.handErrCm} / ${p.handErrCm ?? '-'} | ${c.kinematic.footSkateCmS} / ${p.footSkateCmS ?? '-'} | ${p.penetrationCm ?? '-'} | ${p.fallsPerMin ?? '-'} | ${p.assistPctBodyWeight ?? '-'} |`,
+      );
+      first = false;
+    }
+  }
+  lines.push('');
+  const clips = r.clips as Rec[];
+  lines.push('| clip | s | MPJPE head-height (world / root-rel / legs) | MPJPE subject (world / root-rel / legs) | procedural (world / root-rel / legs) | jitter est / GT | character | head err kin / phys | hand err kin / phys | foot skate kin / phys | penetration kin / phys | falls/min | assist % BW | ms/frame |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const c of clips) {
-    const a = c.mpjpeCm?.anthropometric;
-    const s = c.mpjpeCm?.subjectSkeleton;
+    const m = c.mpjpeCm;
     let first = true;
     for (const [name, v] of Object.entries(c.characters)) {
       const k = v.kinematic;
       const p = v.physics ?? {};
       lines.push(
-        `| ${first ? c.clip : ''} | ${first ? c.seconds : ''} | ${first ? (a ? `${a.world} / ${a.rootRelative} / ${a.lowerBody}` : 'no ground truth') : ''} | ${first ? (s ? `${s.world} / ${s.rootRelative} / ${s.lowerBody}` : '') : ''} | ${name} | ${k.headErrCm} / ${p.headErrCm ?? '-'} | ${k.handErrCm} / ${p.handErrCm ?? '-'} | ${k.footSkateCmS} / ${p.footSkateCmS ?? '-'} | ${k.penetrationCm} / ${p.penetrationCm ?? '-'} | ${p.fallsPerMin ?? '-'} | ${p.assistPctBodyWeight ?? '-'} | ${v.msPerFrame} |`,
+        `| ${first ? c.clip : ''} | ${first ? c.seconds : ''} | ${first ? (m ? fmtTri(m.anthropometric) : 'no ground truth') : ''} | ${first && m ? fmtTri(m.subjectSkeleton) : ''} | ${first && m?.procedural ? fmtTri(m.procedural) : ''} | ${first && c.jitterMS3 ? `${c.jitterMS3.estimate} / ${c.jitterMS3.groundTruth}` : ''} | ${name} | ${k.headErrCm} / ${p.headErrCm ?? '-'} | ${k.handErrCm} / ${p.handErrCm ?? '-'} | ${k.footSkateCmS} / ${p.footSkateCmS ?? '-'} | ${k.penetrationCm} / ${p.penetrationCm ?? '-'} | ${p.fallsPerMin ?? '-'} | ${p.assistPctBodyWeight ?? '-'} | ${v.msPerFrame} |`,
       );
       first = false;
     }

@@ -2,7 +2,9 @@
  * The avatar demo page: a three-point input (synthetic walk, a BVH clip or Quest CSV recording
  * picked from disk, or a live WebXR headset) drives three procedural capsule characters side by
  * side (human, dinosaur, mouse) through BodyEstimator -> Retargeter -> PhysicsTracker (switchable),
- * with live metrics. Self-contained: mount <AvatarPage /> anywhere (the studio's Avatar tab does).
+ * with live metrics. Legs and pelvis come from a motion library built from the shared BVH clips
+ * (libraryClips.ts) once it has loaded; without those clips, or with the box unticked, the
+ * procedural stepping rig runs. Self-contained: mount <AvatarPage /> anywhere (the studio's Avatar tab does).
  */
 import { Canvas, useFrame } from '@react-three/fiber';
 import { OrbitControls } from '@react-three/drei';
@@ -12,10 +14,12 @@ import { AvatarRig, type CharacterStats } from '../../avatar/AvatarRig';
 import { parseBvh } from '../../avatar/BvhClip';
 import { BvhSource } from '../../avatar/BvhSource';
 import { type CharacterDef, firstChildren, makeCharacters } from '../../avatar/Character';
+import type { MotionLibrary } from '../../avatar/MotionLibrary';
 import { QuestCsvSource } from '../../avatar/QuestCsvSource';
 import { SyntheticSource } from '../../avatar/SyntheticSource';
 import type { PoseSource, SkeletonPose, ThreePointFrame } from '../../avatar/types';
 import { WebXrSource, webXrAvailable } from '../../avatar/WebXrSource';
+import { libraryClipCount, loadMotionLibrary } from './libraryClips';
 
 /** Where each character stands on screen (x offset, metres). */
 const SLOTS = [-1.9, 0.5, 2.7];
@@ -157,7 +161,26 @@ export function AvatarPage() {
   const [stats, setStats] = useState<{ s: CharacterStats[]; ms: number } | null>(null);
   const [xrOk, setXrOk] = useState(false);
   const live = useRef<Live>({ poses: [], three: null });
-  const rig = useMemo(() => new AvatarRig(source.headPoint, characters), [source, characters]);
+  const [library, setLibrary] = useState<MotionLibrary | null>(null);
+  const [libraryStatus, setLibraryStatus] = useState(libraryClipCount ? `loading motion library (0/${libraryClipCount} clips)` : 'procedural legs: no BVH clips at ../shared/data/motion/bvh');
+  const [useLibrary, setUseLibrary] = useState(true);
+  const rig = useMemo(() => new AvatarRig(source.headPoint, characters, { estimator: library && useLibrary ? { library } : {} }), [source, characters, library, useLibrary]);
+  useEffect(() => {
+    if (!libraryClipCount) return;
+    let cancelled = false;
+    let errors = 0;
+    void loadMotionLibrary((done, total, err) => {
+      if (err) errors++;
+      if (!cancelled) setLibraryStatus(`loading motion library (${done}/${total} clips)`);
+    }).then((lib) => {
+      if (cancelled) return;
+      setLibrary(lib);
+      setLibraryStatus(lib ? `motion library: ${lib.clipNames.length} clips, ${lib.count} frames${errors ? `, ${errors} clips skipped` : ''}` : 'procedural legs: no clip could be loaded');
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, []);
   const file = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
@@ -210,7 +233,13 @@ export function AvatarPage() {
         <label>
           <input type="checkbox" checked={physics} onChange={(e) => setPhysics(e.target.checked)} data-testid="avatar-physics" /> physics
         </label>
+        <label title={libraryStatus}>
+          <input type="checkbox" checked={useLibrary} disabled={!library} onChange={(e) => setUseLibrary(e.target.checked)} data-testid="avatar-library" /> data-driven legs
+        </label>
         <button onClick={() => setPlaying((p) => !p)}>{playing ? 'Pause' : 'Play'}</button>
+        <span style={{ fontSize: 11, opacity: 0.7 }} data-testid="avatar-library-status">
+          {libraryStatus}
+        </span>
       </div>
       {error && <div className="notice error" style={{ color: '#c33', padding: 4 }}>{error}</div>}
       <div style={{ flex: 1, minHeight: 360 }}>

@@ -1,0 +1,380 @@
+import { Vector3 } from 'three';
+import type { BvhClip } from './BvhClip';
+import { BvhSource } from './BvhSource';
+import type { HumanMeasurements } from './Character';
+import { KdTree } from './KdTree';
+import { FEATURE_DIM, FEATURE_GROUPS, HAND_LAGS, HEAD_LAGS, ThreePointHistory, worldToHeading } from './MotionFeatures';
+
+/**
+ * Joints whose positions the library predicts (our semantic names, BvhSource.bvhCorrespondence),
+ * in this order in every output row.
+ */
+export const OUTPUT_JOINTS = ['pelvis', 'lHip', 'rHip', 'lKnee', 'rKnee', 'lAnkle', 'rAnkle', 'lToe', 'rToe', 'lShoulder', 'rShoulder', 'lElbow', 'rElbow'] as const;
+export type OutputJoint = (typeof OUTPUT_JOINTS)[number];
+/**
+ * Output row layout (OUTPUT_DIM values): per OUTPUT_JOINTS joint 3 values (x, z: offset from the
+ * head joint in the head's heading frame, y: height above the floor; all divided by the subject
+ * height), then the left and right foot contact labels (0 or 1; blended: a probability).
+ */
+export const OUTPUT_DIM = OUTPUT_JOINTS.length * 3 + 2;
+
+/** Height of a subject from its first frame: head joint at 0.9 h (the BodyEstimator's calibration), clamped to [1.2, 2.2] m. */
+export function heightFromHeadJoint(headY: number): number {
+  return Math.min(2.2, Math.max(1.2, headY / 0.9));
+}
+
+/** One clip's library rows before normalization (see extractClipMotion). */
+export interface ClipMotion {
+  /** Clip name (file path as given to parseBvh). */
+  name: string;
+  /** Rows. */
+  count: number;
+  /** count * FEATURE_DIM raw features (layout MotionFeatures.FEATURE_GROUPS). */
+  features: Float32Array;
+  /** count * OUTPUT_DIM outputs (layout OUTPUT_DIM). */
+  outputs: Float32Array;
+  /** Subject height used for normalization, metres. */
+  heightM: number;
+  /** The subject's segment lengths (BvhSource.measureSubject) divided by heightM. */
+  proportions: HumanMeasurements;
+}
+
+export interface ExtractOptions {
+  /** Three-point rate the clip is resampled to, Hz (default 60, the benchmark's and a Quest's rate). */
+  rateHz?: number;
+  /** Keep every stride-th frame as a library row (default 2: 30 rows per second). */
+  stride?: number;
+  /** Also add the left-right mirrored rows (default true). */
+  mirror?: boolean;
+}
+
+const FOOT_SPEED = 0.25; // m/s: a foot slower than this (horizontally) and low is planted
+
+/**
+ * Library rows of one BVH clip: the clip is played as a three-point stream (BvhSource: head joint,
+ * wrists, 60 Hz, floor removed), features come from a ThreePointHistory fed with that stream (the
+ * same code the live estimator runs), outputs from the clip's ground-truth joints (OUTPUT_DIM
+ * layout). Foot contact label: the ankle moves slower than 0.25 m/s horizontally and is within
+ * 0.05 h of its 5th-percentile height over the clip. Mirrored rows (x -> -x in the heading frame,
+ * left <-> right) double the data when options.mirror (default).
+ * @throws Error naming the clip's file and the joint when a needed joint is missing.
+ */
+export function extractClipMotion(clip: BvhClip, options: ExtractOptions = {}): ClipMotion {
+  const rateHz = options.rateHz ?? 60;
+  const stride = Math.max(1, Math.round(options.stride ?? 2));
+  const src = new BvhSource(clip, { rateHz });
+  for (const n of OUTPUT_JOINTS) if (!src.correspondence.has(n)) throw new Error(`${clip.file}: motion library needs a BVH joint for '${n}' (joints: ${clip.joints.join(', ')})`);
+  const ids = OUTPUT_JOINTS.map((n) => src.correspondence.get(n)!);
+  const h = heightFromHeadJoint(src.frame(0).head.position.y);
+  const hist = new ThreePointHistory();
+  // ankle height statistics for the contact label
+  const ankleIds = [src.correspondence.get('lAnkle')!, src.correspondence.get('rAnkle')!];
+  const lows: number[][] = [[], []];
+  for (let i = 0; i < src.frameCount; i += 3) ankleIds.forEach((j, k) => lows[k].push(src.jointAt(j, i / rateHz).y));
+  const ankleLow = lows.map((a) => a.sort((x, y) => x - y)[Math.floor(0.05 * (a.length - 1))]);
+  const rows = Math.ceil(src.frameCount / stride);
+  const mirror = options.mirror ?? true;
+  const count = rows * (mirror ? 2 : 1);
+  const features = new Float32Array(count * FEATURE_DIM);
+  const outputs = new Float32Array(count * OUTPUT_DIM);
+  const feat = new Float32Array(FEATURE_DIM);
+  const v = new Vector3();
+  const rel = new Vector3();
+  const prevAnkle = [new Vector3(), new Vector3()];
+  let row = 0;
+  for (let i = 0; i < src.frameCount; i++) {
+    const f = src.frame(i);
+    hist.push(f.time, f.head.position, f.left.position, f.right.position, f.head.quaternion);
+    const t = i / rateHz;
+    const ankles = ankleIds.map((j) => src.jointAt(j, t));
+    if (i % stride === 0) {
+      hist.features(h, f.head.quaternion, feat);
+      features.set(feat, row * FEATURE_DIM);
+      const psi = hist.yaw;
+      const o = row * OUTPUT_DIM;
+      ids.forEach((j, k) => {
+        src.jointAt(j, t, v);
+        worldToHeading(rel.copy(v).sub(f.head.position), psi, h, rel);
+        outputs[o + 3 * k] = rel.x;
+        outputs[o + 3 * k + 1] = v.y / h;
+        outputs[o + 3 * k + 2] = rel.z;
+      });
+      for (let k = 0; k < 2; k++) {
+        const speed = i > 0 ? Math.hypot(ankles[k].x - prevAnkle[k].x, ankles[k].z - prevAnkle[k].z) * rateHz : 0;
+        outputs[o + OUTPUT_JOINTS.length * 3 + k] = speed < FOOT_SPEED && ankles[k].y < ankleLow[k] + 0.05 * h ? 1 : 0;
+      }
+      row++;
+    }
+    prevAnkle[0].copy(ankles[0]);
+    prevAnkle[1].copy(ankles[1]);
+  }
+  if (mirror) {
+    for (let r = 0; r < rows; r++) {
+      mirrorFeatures(features.subarray(r * FEATURE_DIM, (r + 1) * FEATURE_DIM), features.subarray((rows + r) * FEATURE_DIM, (rows + r + 1) * FEATURE_DIM));
+      mirrorOutputs(outputs.subarray(r * OUTPUT_DIM, (r + 1) * OUTPUT_DIM), outputs.subarray((rows + r) * OUTPUT_DIM, (rows + r + 1) * OUTPUT_DIM));
+    }
+  }
+  const meas = src.measureSubject();
+  const proportions = Object.fromEntries(Object.entries(meas).map(([k, x]) => [k, x / h])) as unknown as HumanMeasurements;
+  return { name: clip.file, count, features, outputs, heightM: h, proportions };
+}
+
+/** Left-right mirror of a feature row (x -> -x in the heading frame, hands swapped, turn and roll negated). */
+export function mirrorFeatures(a: Float32Array, out: Float32Array): void {
+  let o = 0;
+  out[0] = a[0];
+  o = 1;
+  // hands now: swap l and r, negate x
+  const vec = (src: number, dst: number): void => {
+    out[dst] = -a[src];
+    out[dst + 1] = a[src + 1];
+    out[dst + 2] = a[src + 2];
+  };
+  vec(o + 3, o);
+  vec(o, o + 3);
+  o += 6;
+  for (let k = 0; k < HEAD_LAGS.length; k++, o += 3) vec(o, o);
+  for (let k = 0; k < HAND_LAGS.length; k++, o += 6) {
+    vec(o + 3, o);
+    vec(o, o + 3);
+  }
+  out[o] = -a[o]; // sin of the turn
+  out[o + 1] = a[o + 1];
+  o += 2;
+  out[o] = a[o]; // pitch
+  out[o + 1] = -a[o + 1]; // roll
+}
+
+/** Left-right mirror of an output row (x -> -x, l <-> r joints and contacts). */
+export function mirrorOutputs(a: Float32Array, out: Float32Array): void {
+  OUTPUT_JOINTS.forEach((n, k) => {
+    const m = n[0] === 'l' ? 'r' + n.slice(1) : n[0] === 'r' ? 'l' + n.slice(1) : n;
+    const j = OUTPUT_JOINTS.indexOf(m as OutputJoint);
+    out[3 * j] = -a[3 * k];
+    out[3 * j + 1] = a[3 * k + 1];
+    out[3 * j + 2] = a[3 * k + 2];
+  });
+  const c = OUTPUT_JOINTS.length * 3;
+  out[c] = a[c + 1];
+  out[c + 1] = a[c];
+}
+
+/** Relative weight of each feature group in the matching distance (after per-dimension standardization). */
+export const DEFAULT_GROUP_WEIGHTS: Record<string, number> = { headHeight: 2, handsRel: 2, headTrajectory: 1.5, handTrajectory: 2, turn: 0.5, headTilt: 0.7 };
+
+export interface LibraryOptions {
+  /** Feature group weights (FEATURE_GROUPS names); default DEFAULT_GROUP_WEIGHTS. */
+  weights?: Record<string, number>;
+  /** Principal components the search runs in (default 20 of FEATURE_DIM = 38; FEATURE_DIM = no reduction). */
+  dims?: number;
+}
+
+/**
+ * Eigen-decomposition of a symmetric n x n matrix (row-major) by cyclic Jacobi rotations.
+ * @returns eigenvalues in decreasing order and the eigenvectors as the columns of an n x n matrix.
+ */
+export function symmetricEigen(m: Float64Array, n: number): { values: number[]; vectors: Float64Array } {
+  const a = Float64Array.from(m);
+  const v = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  for (let sweep = 0; sweep < 60; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q] ** 2;
+    if (off < 1e-22) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = a[p * n + q];
+        if (Math.abs(apq) < 1e-300) continue;
+        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          const akp = a[k * n + p];
+          const akq = a[k * n + q];
+          a[k * n + p] = c * akp - s * akq;
+          a[k * n + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = a[p * n + k];
+          const aqk = a[q * n + k];
+          a[p * n + k] = c * apk - s * aqk;
+          a[q * n + k] = s * apk + c * aqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = v[k * n + p];
+          const vkq = v[k * n + q];
+          v[k * n + p] = c * vkp - s * vkq;
+          v[k * n + q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => a[y * n + y] - a[x * n + x]);
+  const vectors = new Float64Array(n * n);
+  order.forEach((src, dst) => {
+    for (let k = 0; k < n; k++) vectors[k * n + dst] = v[k * n + src];
+  });
+  return { values: order.map((i) => a[i * n + i]), vectors };
+}
+
+/** A blended match: the output row (OUTPUT_DIM layout) and the neighbours it came from. */
+export interface MotionMatch {
+  output: Float32Array;
+  /** Library rows used, closest first. */
+  rows: Int32Array;
+  /** Their distances in the weighted, standardized feature space. */
+  distances: Float64Array;
+}
+
+/**
+ * A motion-matching library (Clavet, "Motion Matching and The Road to Next-Gen Animation", GDC
+ * 2016; Büttner & Clavet 2015): rows of (feature, output) from BVH clips; features are standardized
+ * per dimension (library mean and standard deviation), weighted per group (each group's weight
+ * spread over its dimensions as w / sqrt(size)), projected on their top `dims` principal axes
+ * (PCA of the weighted library features), and searched there with an exact k-d tree (KdTree):
+ * the neighbours are exactly those of a brute-force scan in that space.
+ * query() blends the k nearest rows' outputs with weights 1 / (distance + 0.1 * nearest + eps).
+ */
+export class MotionLibrary {
+  readonly count: number;
+  /** count * dims search coordinates: standardized, weighted features projected on the top principal axes. */
+  readonly normalized: Float32Array;
+  /** Search dimension (principal components kept). */
+  readonly dims: number;
+  /** Fraction of the weighted feature variance the kept components explain. */
+  readonly explainedVariance: number;
+  /** dims * FEATURE_DIM principal axes (rows, unit length). */
+  readonly basis: Float32Array;
+  /** count * OUTPUT_DIM outputs. */
+  readonly outputs: Float32Array;
+  /** Library row -> index into clipNames. */
+  readonly clipOf: Uint16Array;
+  readonly clipNames: string[];
+  readonly mean: Float32Array;
+  /** Per-dimension multiplier: group weight / (sqrt(group size) * std). */
+  readonly scale: Float32Array;
+  /** Mean over clips of the subjects' segment lengths per unit height (ClipMotion.proportions). */
+  readonly proportions: HumanMeasurements;
+  private readonly tree: KdTree;
+  private readonly q = new Float32Array(FEATURE_DIM);
+  private qp = new Float32Array(0);
+
+  /**
+   * @param clips per-clip rows (extractClipMotion); at least one row in total
+   * @throws Error when there are no rows.
+   */
+  constructor(clips: ClipMotion[], options: LibraryOptions = {}) {
+    const count = clips.reduce((s, c) => s + c.count, 0);
+    if (count === 0) throw new Error('MotionLibrary: no rows (no clips, or empty clips)');
+    this.count = count;
+    this.clipNames = clips.map((c) => c.name);
+    const raw = new Float32Array(count * FEATURE_DIM);
+    this.outputs = new Float32Array(count * OUTPUT_DIM);
+    this.clipOf = new Uint16Array(count);
+    let r = 0;
+    clips.forEach((c, ci) => {
+      raw.set(c.features, r * FEATURE_DIM);
+      this.outputs.set(c.outputs, r * OUTPUT_DIM);
+      this.clipOf.fill(ci, r, r + c.count);
+      r += c.count;
+    });
+    const D = FEATURE_DIM;
+    this.mean = new Float32Array(D);
+    this.scale = new Float32Array(D);
+    const sq = new Float64Array(D);
+    const mean = new Float64Array(D);
+    for (let i = 0; i < count; i++) for (let j = 0; j < D; j++) mean[j] += raw[i * D + j];
+    for (let j = 0; j < D; j++) mean[j] /= count;
+    for (let i = 0; i < count; i++) for (let j = 0; j < D; j++) sq[j] += (raw[i * D + j] - mean[j]) ** 2;
+    const weights = { ...DEFAULT_GROUP_WEIGHTS, ...options.weights };
+    let j0 = 0;
+    for (const g of FEATURE_GROUPS) {
+      const w = weights[g.name] ?? 1;
+      for (let j = j0; j < j0 + g.size; j++) {
+        const std = Math.sqrt(sq[j] / count);
+        this.mean[j] = mean[j];
+        this.scale[j] = w / (Math.sqrt(g.size) * Math.max(std, 1e-3));
+      }
+      j0 += g.size;
+    }
+    const z = new Float64Array(count * D);
+    for (let i = 0; i < count; i++) for (let j = 0; j < D; j++) z[i * D + j] = (raw[i * D + j] - this.mean[j]) * this.scale[j];
+    // principal axes of the weighted features: the search runs in the top `dims` components
+    const cov = new Float64Array(D * D);
+    for (let i = 0; i < count; i++) {
+      const o = i * D;
+      for (let a = 0; a < D; a++) {
+        const va = z[o + a];
+        for (let b = a; b < D; b++) cov[a * D + b] += va * z[o + b];
+      }
+    }
+    for (let a = 0; a < D; a++) for (let b = a; b < D; b++) cov[b * D + a] = cov[a * D + b] /= count;
+    const { values, vectors } = symmetricEigen(cov, D);
+    const P = Math.min(D, Math.max(1, Math.round(options.dims ?? 20)));
+    const total = values.reduce((a, b) => a + Math.max(0, b), 0);
+    this.explainedVariance = values.slice(0, P).reduce((a, b) => a + Math.max(0, b), 0) / Math.max(1e-12, total);
+    this.dims = P;
+    this.basis = new Float32Array(P * D);
+    for (let k = 0; k < P; k++) for (let j = 0; j < D; j++) this.basis[k * D + j] = vectors[j * D + k];
+    this.normalized = new Float32Array(count * P);
+    for (let i = 0; i < count; i++) {
+      for (let k = 0; k < P; k++) {
+        let acc = 0;
+        for (let j = 0; j < D; j++) acc += this.basis[k * D + j] * z[i * D + j];
+        this.normalized[i * P + k] = acc;
+      }
+    }
+    this.tree = new KdTree(this.normalized, P);
+    const keys = Object.keys(clips[0].proportions) as (keyof HumanMeasurements)[];
+    this.proportions = Object.fromEntries(keys.map((k) => [k, clips.reduce((s, c) => s + c.proportions[k], 0) / clips.length])) as unknown as HumanMeasurements;
+  }
+
+  /**
+   * Segment lengths for a user of height h metres from the library's mean proportions (a body model
+   * from the head height alone, like Character.anthropometric, but fitted to the library subjects).
+   */
+  measurementsFor(h: number): HumanMeasurements {
+    return Object.fromEntries(Object.entries(this.proportions).map(([k, x]) => [k, x * h])) as unknown as HumanMeasurements;
+  }
+
+  /** Search coordinates (dims values) of a raw feature vector (FEATURE_DIM), like the library rows. */
+  normalize(raw: ArrayLike<number>, out: Float32Array = new Float32Array(this.dims)): Float32Array {
+    const z = this.q;
+    for (let j = 0; j < FEATURE_DIM; j++) z[j] = (raw[j] - this.mean[j]) * this.scale[j];
+    for (let k = 0; k < this.dims; k++) {
+      let acc = 0;
+      for (let j = 0; j < FEATURE_DIM; j++) acc += this.basis[k * FEATURE_DIM + j] * z[j];
+      out[k] = acc;
+    }
+    return out;
+  }
+
+  /** The k nearest library rows to a raw feature vector (exact, KdTree), closest first; squared distances. */
+  nearest(raw: ArrayLike<number>, k: number): { indices: Int32Array; dist2: Float64Array } {
+    if (raw.length !== FEATURE_DIM) throw new RangeError(`MotionLibrary.nearest: expected ${FEATURE_DIM} features, got ${raw.length}`);
+    if (this.qp.length !== this.dims) this.qp = new Float32Array(this.dims);
+    return this.tree.knn(this.normalize(raw, this.qp), k);
+  }
+
+  /**
+   * Blended output of the k nearest rows (default 8) for a raw feature vector.
+   * @throws RangeError when raw has the wrong length or holds a non-finite value.
+   */
+  query(raw: ArrayLike<number>, k = 8, out: Float32Array = new Float32Array(OUTPUT_DIM)): MotionMatch {
+    for (let j = 0; j < raw.length; j++) if (!Number.isFinite(raw[j])) throw new RangeError(`MotionLibrary.query: feature ${j} is not finite`);
+    const { indices, dist2 } = this.nearest(raw, k);
+    const d = Array.from(dist2, Math.sqrt);
+    const eps = 0.1 * d[0] + 1e-6;
+    out.fill(0);
+    let wsum = 0;
+    indices.forEach((row, n) => {
+      const w = 1 / (d[n] + eps);
+      wsum += w;
+      const o = row * OUTPUT_DIM;
+      for (let j = 0; j < OUTPUT_DIM; j++) out[j] += w * this.outputs[o + j];
+    });
+    for (let j = 0; j < OUTPUT_DIM; j++) out[j] /= wsum;
+    return { output: out, rows: indices, distances: Float64Array.from(d) };
+  }
+}

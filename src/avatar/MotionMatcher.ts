@@ -1,0 +1,81 @@
+import { type Quaternion, Vector3 } from 'three';
+import { FEATURE_DIM, ThreePointHistory, headingToWorld } from './MotionFeatures';
+import { type MotionLibrary, OUTPUT_DIM, OUTPUT_JOINTS, type OutputJoint } from './MotionLibrary';
+
+/** The body a MotionMatcher predicts for one instant (world frame, metres). */
+export interface MatchedBody {
+  /** World positions of the OUTPUT_JOINTS (pelvis, hips, knees, ankles, toes, shoulders, elbows). */
+  joints: Record<OutputJoint, Vector3>;
+  /** Blended foot contact labels [left, right] in [0, 1]. */
+  contacts: [number, number];
+  /** Matching distance of the nearest library row (standardized feature units). */
+  distance: number;
+}
+
+export interface MotionMatcherOptions {
+  /** Neighbours blended per query (default 8). */
+  k?: number;
+  /** Low-pass time constant of the predicted joints, seconds (default 0.03). */
+  smoothTau?: number;
+}
+
+/**
+ * Live motion matching from three points: keeps a ThreePointHistory, queries a MotionLibrary each
+ * frame with the past-window features and turns the blended output row (heading frame, heights
+ * above the floor, in units of the user height) into world joint positions, low-passed with time
+ * constant smoothTau. Per frame: one k-d tree search plus O(OUTPUT_DIM * k) blending.
+ * Units: metres, seconds, radians.
+ */
+export class MotionMatcher {
+  private readonly history = new ThreePointHistory();
+  private readonly feat = new Float32Array(FEATURE_DIM);
+  private readonly row = new Float32Array(OUTPUT_DIM);
+  private readonly o: Required<MotionMatcherOptions>;
+  private readonly smoothed: Vector3[] = OUTPUT_JOINTS.map(() => new Vector3());
+  private contacts: [number, number] = [1, 1];
+  private lastT = 0;
+  private started = false;
+
+  constructor(
+    readonly library: MotionLibrary,
+    options: MotionMatcherOptions = {},
+  ) {
+    this.o = { k: 8, smoothTau: 0.03, ...options };
+  }
+
+  /** Forgets the history and the filter state. */
+  reset(): void {
+    this.history.clear();
+    this.started = false;
+  }
+
+  /**
+   * One frame: time t (s, increasing), head joint and hand positions (m, world), head orientation,
+   * user height h (m). Returns fresh vectors.
+   * @throws RangeError for non-finite input or time going backwards.
+   */
+  update(t: number, head: Vector3, left: Vector3, right: Vector3, headQ: Quaternion, h: number): MatchedBody {
+    this.history.push(t, head, left, right, headQ);
+    this.history.features(h, headQ, this.feat);
+    const m = this.library.query(this.feat, this.o.k, this.row);
+    const psi = this.history.yaw;
+    const dt = this.started ? Math.max(0, t - this.lastT) : 0;
+    const a = this.started ? 1 - Math.exp(-dt / Math.max(1e-6, this.o.smoothTau)) : 1;
+    this.lastT = t;
+    const v = new Vector3();
+    const joints = {} as Record<OutputJoint, Vector3>;
+    OUTPUT_JOINTS.forEach((n, k) => {
+      v.set(this.row[3 * k], 0, this.row[3 * k + 2]);
+      headingToWorld(v, psi, h, v);
+      v.x += head.x;
+      v.z += head.z;
+      v.y = this.row[3 * k + 1] * h;
+      this.smoothed[k].lerp(v, a);
+      joints[n] = this.smoothed[k].clone();
+    });
+    const c = OUTPUT_JOINTS.length * 3;
+    this.contacts = [this.contacts[0] + (this.row[c] - this.contacts[0]) * (this.started ? a : 1), this.contacts[1] + (this.row[c + 1] - this.contacts[1]) * (this.started ? a : 1)];
+    this.started = true;
+    return { joints, contacts: [this.contacts[0], this.contacts[1]], distance: m.distances[0] ?? 0 };
+  }
+}
