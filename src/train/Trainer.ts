@@ -157,10 +157,11 @@ export class Trainer {
       relDepth: L.relativeDepth > 0 && init.depthPriors?.some((p) => p) ? await RelativeDepthLoss.create(gpu) : null,
     };
     const rays = recipe.coherentSteps > 0 && init.rays ? await RayBinding.create(gpu, init.rays, init.grids ?? []) : null;
-    if (recipe.randomBackground && !scene.alphas) {
-      throw new Error(`Trainer: randomBackground needs images with transparency; scene "${scene.name}" has none (set randomBackground=false)`);
+    if (recipe.randomBackground === 'on' && !scene.alphas) {
+      throw new Error(`Trainer: randomBackground=on needs images with transparency; scene "${scene.name}" has none (set randomBackground=auto or off)`);
     }
-    const randomBackground = recipe.randomBackground ? await RandomBackground.create(gpu, width * height) : null;
+    const useRandomBackground = recipe.randomBackground === 'on' || (recipe.randomBackground === 'auto' && !!scene.alphas);
+    const randomBackground = useRandomBackground ? await RandomBackground.create(gpu, width * height) : null;
     const binocular = L.binocular > 0 ? await BinocularPair.create(gpu, width, height, medianDepth(init.cloud, trainViews.map((v) => scene.cameras[v])), recipe.seed) : null;
     return new Trainer(gpu, scene, trainViews, recipe, rasterizer, adam, losses, init, rays, randomBackground, binocular);
   }

@@ -29,10 +29,14 @@ describe('random background', () => {
     }
   });
 
-  it('the trainer refuses it for scenes without transparency, naming the scene', async () => {
+  it('the trainer refuses randomBackground=on for scenes without transparency, naming the scene; auto trains them plainly', async () => {
     const gpu = await acquireGpu();
     const scene = await renderSampleScene(gpu, { width: 32, height: 24, views: 3 });
-    const recipe = applyOverrides(getRecipe('vanilla'), ['randomBackground=true']);
-    await expect(Trainer.create(gpu, scene, [1, 2], recipe, { cloud: initRandom(scene, [1, 2], 100, 1) })).rejects.toThrow(/randomBackground.*sample/);
+    const cloud = initRandom(scene, [1, 2], 100, 1);
+    const on = applyOverrides(getRecipe('vanilla'), ['randomBackground=on']);
+    await expect(Trainer.create(gpu, scene, [1, 2], on, { cloud })).rejects.toThrow(/randomBackground=on.*sample/);
+    const auto = await Trainer.create(gpu, scene, [1, 2], applyOverrides(getRecipe('vanilla'), ['randomBackground=auto', 'iterations=2']), { cloud });
+    expect(Number.isFinite((await auto.train(2)).loss)).toBe(true);
+    auto.destroy();
   });
 });

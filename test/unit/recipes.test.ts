@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { applyOverrides, getRecipe, RECIPES } from '../../src/train/recipes';
 
 describe('recipes', () => {
-  it('overrides numbers, booleans and choices by dotted path without touching the named recipe', () => {
-    const r = applyOverrides(getRecipe('sparse'), ['loss.s3im=0.25', 'randomBackground=true', 'strategy.kind=mcmc', 'iterations=10']);
+  it('overrides numbers and choices by dotted path without touching the named recipe', () => {
+    const r = applyOverrides(getRecipe('sparse'), ['loss.s3im=0.25', 'randomBackground=on', 'strategy.kind=mcmc', 'iterations=10']);
     expect(r.loss.s3im).toBe(0.25);
-    expect(r.randomBackground).toBe(true);
+    expect(r.randomBackground).toBe('on');
     expect(r.strategy.kind).toBe('mcmc');
     expect(r.iterations).toBe(10);
     expect(RECIPES.sparse.loss.s3im).not.toBe(0.25);
@@ -17,7 +17,7 @@ describe('recipes', () => {
     expect(() => applyOverrides(r, ['loss.s3im=abc'])).toThrow(/"abc" is not a finite number/);
     expect(() => applyOverrides(r, ['strategy.kind=nope'])).toThrow(/unknown value "nope" \(default \| mcmc \| none\)/);
     expect(() => applyOverrides(r, ['init=grid'])).toThrow(/random \| perPixel \| fused/);
-    expect(() => applyOverrides(r, ['randomBackground=yes'])).toThrow(/true or false/);
+    expect(() => applyOverrides(r, ['randomBackground=true'])).toThrow(/unknown value "true" \(auto \| on \| off\)/);
     // Ranges are checked when the override is read, before any work.
     expect(() => applyOverrides(r, ['opacityDecay=0'])).toThrow(/opacityDecay=0": must be in \(0, 1\]/);
     expect(() => applyOverrides(r, ['opacityDecay=1.5'])).toThrow(/must be in \(0, 1\]/);

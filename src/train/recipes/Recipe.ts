@@ -93,8 +93,13 @@ export interface Recipe {
    * this factor after the optimizer step, so Gaussians the loss does not hold up (floaters) fade; 1 = off.
    */
   opacityDecay: number;
-  /** Random background colour per step (only meaningful for scenes with transparency). */
-  randomBackground: boolean;
+  /**
+   * Random background colour per step (3DGS's --random_background): the photo is re-composited over
+   * it with its alpha, so Gaussians painting the background colour in front of it (white fog on
+   * Blender scenes) are penalized. 'auto': on when the scene's photos have transparency (Blender
+   * RGBA), off for opaque photos; 'on' needs transparency (an error otherwise).
+   */
+  randomBackground: 'auto' | 'on' | 'off';
   seed: number;
 }
 
@@ -104,6 +109,7 @@ export const RECIPE_CHOICES: Record<string, readonly string[]> = {
   randomVolume: ['auto', 'frusta', 'covisible'],
   depthPrior: ['none', 'mvs'],
   'strategy.kind': ['default', 'mcmc', 'none'],
+  randomBackground: ['auto', 'on', 'off'],
 };
 
 /** Allowed ranges of numeric settings checked when overridden: [min, max], each bound inclusive unless marked open. */
@@ -117,7 +123,7 @@ export const RECIPE_RANGES: Record<string, { min: number; max: number; minOpen?:
 
 /**
  * Applies `key=value` overrides (dotted paths, e.g. "loss.s3im=0.1", "strategy.kind=mcmc") to a copy of `recipe`.
- * @throws Error naming the key when it does not exist, the value has the wrong type, a text
+ * @throws Error naming the key when it does not exist, a number is not a number, a text
  *   setting gets a value outside RECIPE_CHOICES, or a number falls outside RECIPE_RANGES.
  */
 export function applyOverrides(recipe: Recipe, overrides: string[]): Recipe {
@@ -143,9 +149,6 @@ export function applyOverrides(recipe: Recipe, overrides: string[]): Recipe {
         throw new Error(`override "${o}": must be in ${r.minOpen ? '(' : '['}${r.min}, ${r.max}${r.maxOpen ? ')' : ']'}`);
       }
       obj[last] = v;
-    } else if (typeof cur === 'boolean') {
-      if (raw !== 'true' && raw !== 'false') throw new Error(`override "${o}": expected true or false`);
-      obj[last] = raw === 'true';
     } else {
       const choices = RECIPE_CHOICES[path.join('.')];
       if (choices && !choices.includes(raw)) throw new Error(`override "${o}": unknown value "${raw}" (${choices.join(' | ')})`);

@@ -28,6 +28,6 @@ export const vanilla: Recipe = {
   coherentSteps: 0,
   dropout: 0,
   opacityDecay: 1,
-  randomBackground: false,
+  randomBackground: 'off',
   seed: 1,
 };
