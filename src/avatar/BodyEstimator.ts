@@ -73,8 +73,6 @@ interface LockState {
   spot: Vector3;
   /** Offset (locked spot - prediction) fading out after release, metres. */
   fade: Vector3;
-  /** Seconds since the last release. */
-  free: number;
 }
 
 /**
@@ -327,11 +325,9 @@ export class BodyEstimator {
 
   /**
    * Legs from a motion match: hips rigid with the pelvis (template offsets, body yaw), the ankle
-   * target is the matched ankle, locked (footLock) where the foot touched down: locks when the
-   * blended contact label is > 0.5 or the matched ankle is within 0.015 h of its rest height, holds
-   * while the label is > 0.2 or the ankle within 0.03 h, and the prediction within 0.1 h of the
-   * spot (hysteresis), then releases with the offset fading out (0.1 s time constant); a released
-   * foot keeps at least 0.03 h of clearance above its rest height (ramped in over 60 ms); two-bone IK with the knee pole toward the matched knee; the toe
+   * target is the matched ankle, locked (footLock) where the foot touched down while the matched
+   * contact label is > 0.5 (released when the prediction moves 0.08 h away, the offset then fading
+   * with a 0.1 s time constant); two-bone IK with the knee pole toward the matched knee; the toe
    * rigid with the foot yaw taken from the matched ankle->toe direction. Writes P (metres).
    */
   private matchedLegs(m: MatchedBody, P: Vector3[], dt: number): { contacts: [boolean, boolean]; footYaw: [Quaternion, Quaternion] } {
@@ -341,7 +337,7 @@ export class BodyEstimator {
     const restPelvis = restOf(def, 'pelvis');
     const contacts: [boolean, boolean] = [false, false];
     const footYaw: [Quaternion, Quaternion] = [this.bodyYaw.clone(), this.bodyYaw.clone()];
-    if (this.locks.length !== 2) this.locks = [0, 1].map(() => ({ locked: false, spot: new Vector3(), fade: new Vector3(), free: 1 }));
+    if (this.locks.length !== 2) this.locks = [0, 1].map(() => ({ locked: false, spot: new Vector3(), fade: new Vector3() }));
     (['l', 'r'] as const).forEach((side, k) => {
       const ankleM = m.joints[side === 'l' ? 'lAnkle' : 'rAnkle'];
       const kneeM = m.joints[side === 'l' ? 'lKnee' : 'rKnee'];
@@ -349,18 +345,14 @@ export class BodyEstimator {
       const hip = P[I(side + 'Hip')].copy(this.pelvis).add(restOf(def, side + 'Hip').sub(restPelvis).applyQuaternion(this.bodyYaw));
       const target = ankleM.clone();
       const st = this.locks[k];
-      const ankleRest = restOf(def, side + 'Ankle').y;
+      const planted = m.contacts[k] > 0.5;
+      contacts[k] = planted;
       if (this.o.footLock) {
-        // hysteresis: lock when the match says planted or the foot is down; hold while it stays
-        // nearly so and within 0.1 h of the prediction; then release and fade the offset out
-        const drift = st.locked ? Math.hypot(st.spot.x - ankleM.x, st.spot.z - ankleM.z) : 0;
-        const hold = st.locked ? (m.contacts[k] > 0.2 || ankleM.y < ankleRest + 0.03 * H) && drift < 0.1 * H : m.contacts[k] > 0.5 || ankleM.y < ankleRest + 0.015 * H;
-        if (hold && !st.locked) {
+        if (planted && (!st.locked || st.spot.distanceTo(ankleM.clone().setY(st.spot.y)) > 0.08 * H)) {
           st.locked = true;
-          st.free = 0;
           st.spot.copy(ankleM).add(st.fade.setY(0));
           st.fade.set(0, 0, 0);
-        } else if (!hold && st.locked) {
+        } else if (!planted && st.locked) {
           st.locked = false;
           st.fade.copy(st.spot).sub(ankleM).setY(0);
         }
@@ -368,12 +360,8 @@ export class BodyEstimator {
         else {
           st.fade.multiplyScalar(Math.exp(-dt / 0.1));
           target.add(st.fade);
-          // a foot that is not planted is in the air: at least 0.03 h of clearance (ramped in over 60 ms)
-          st.free += dt;
-          target.y = Math.max(target.y, ankleRest + 0.03 * H * Math.min(1, st.free / 0.06));
         }
-        contacts[k] = st.locked;
-      } else contacts[k] = m.contacts[k] > 0.5;
+      }
       const l1 = restDistance(def, side + 'Hip', side + 'Knee');
       const l2 = restDistance(def, side + 'Knee', side + 'Ankle');
       const pole = kneeM.clone().sub(hip).addScaledVector(new Vector3(0, 0, -1).applyQuaternion(this.bodyYaw), 0.02 * H);
