@@ -73,6 +73,10 @@ interface LockState {
   spot: Vector3;
   /** Offset (locked spot - prediction) fading out after release, metres. */
   fade: Vector3;
+  /** Seconds since the last release. */
+  free: number;
+  /** Seconds the foot must stay free after a drift release (a short step). */
+  swing: number;
 }
 
 /**
@@ -326,8 +330,9 @@ export class BodyEstimator {
   /**
    * Legs from a motion match: hips rigid with the pelvis (template offsets, body yaw), the ankle
    * target is the matched ankle, locked (footLock) where the foot touched down while the matched
-   * contact label is > 0.5 (released when the prediction moves 0.08 h away, the offset then fading
-   * with a 0.1 s time constant); two-bone IK with the knee pole toward the matched knee; the toe
+   * contact label is > 0.5; released when the label drops or the prediction moves 0.12 h away (then
+   * the foot steps: free for 0.12 s), the offset to the prediction fading with a 0.1 s time
+   * constant, and a free foot keeps 0.03 h of clearance above its rest height (ramped over 60 ms); two-bone IK with the knee pole toward the matched knee; the toe
    * rigid with the foot yaw taken from the matched ankle->toe direction. Writes P (metres).
    */
   private matchedLegs(m: MatchedBody, P: Vector3[], dt: number): { contacts: [boolean, boolean]; footYaw: [Quaternion, Quaternion] } {
@@ -337,7 +342,7 @@ export class BodyEstimator {
     const restPelvis = restOf(def, 'pelvis');
     const contacts: [boolean, boolean] = [false, false];
     const footYaw: [Quaternion, Quaternion] = [this.bodyYaw.clone(), this.bodyYaw.clone()];
-    if (this.locks.length !== 2) this.locks = [0, 1].map(() => ({ locked: false, spot: new Vector3(), fade: new Vector3() }));
+    if (this.locks.length !== 2) this.locks = [0, 1].map(() => ({ locked: false, spot: new Vector3(), fade: new Vector3(), free: 1, swing: 0 }));
     (['l', 'r'] as const).forEach((side, k) => {
       const ankleM = m.joints[side === 'l' ? 'lAnkle' : 'rAnkle'];
       const kneeM = m.joints[side === 'l' ? 'lKnee' : 'rKnee'];
@@ -348,19 +353,30 @@ export class BodyEstimator {
       const planted = m.contacts[k] > 0.5;
       contacts[k] = planted;
       if (this.o.footLock) {
-        if (planted && (!st.locked || st.spot.distanceTo(ankleM.clone().setY(st.spot.y)) > 0.08 * H)) {
+        const ankleRest = restOf(def, side + 'Ankle').y;
+        st.free += dt;
+        const drift = st.locked ? Math.hypot(st.spot.x - ankleM.x, st.spot.z - ankleM.z) : 0;
+        if (st.locked && (!planted || drift > 0.12 * H)) {
+          // lift off: the offset to the prediction fades out; after a drift release the foot steps
+          // (stays free for 0.12 s) instead of teleporting to a new spot
+          st.locked = false;
+          st.fade.copy(st.spot).sub(ankleM).setY(0);
+          st.free = 0;
+          st.swing = planted ? 0.12 : 0;
+        } else if (!st.locked && planted && st.free >= st.swing) {
           st.locked = true;
           st.spot.copy(ankleM).add(st.fade.setY(0));
           st.fade.set(0, 0, 0);
-        } else if (!planted && st.locked) {
-          st.locked = false;
-          st.fade.copy(st.spot).sub(ankleM).setY(0);
         }
         if (st.locked) target.set(st.spot.x, ankleM.y, st.spot.z);
         else {
           st.fade.multiplyScalar(Math.exp(-dt / 0.1));
           target.add(st.fade);
+          // a foot that is not planted is in the air: at least 0.03 h of clearance, ramped in and
+          // out over 60 ms around lift-off
+          target.y = Math.max(target.y, ankleRest + 0.03 * H * Math.min(1, st.free / 0.06));
         }
+        contacts[k] = st.locked;
       }
       const l1 = restDistance(def, side + 'Hip', side + 'Knee');
       const l2 = restDistance(def, side + 'Knee', side + 'Ankle');
