@@ -4,6 +4,7 @@ import { BvhSource } from './BvhSource';
 import type { HumanMeasurements } from './Character';
 import { KdTree } from './KdTree';
 import { FEATURE_DIM, FEATURE_GROUPS, HAND_LAGS, HEAD_LAGS, ThreePointHistory, worldToHeading } from './MotionFeatures';
+import { svd } from '../poses/linalg';
 
 /**
  * Joints whose positions the library predicts (our semantic names, BvhSource.bvhCorrespondence),
@@ -170,52 +171,15 @@ export interface LibraryOptions {
 }
 
 /**
- * Eigen-decomposition of a symmetric n x n matrix (row-major) by cyclic Jacobi rotations.
+ * Eigen-decomposition of a symmetric positive semi-definite n x n matrix (row-major; here the feature
+ * covariance): its SVD (src/poses/linalg.ts, one-sided Jacobi), whose singular values and right
+ * singular vectors are the eigenvalues and eigenvectors of such a matrix.
  * @returns eigenvalues in decreasing order and the eigenvectors as the columns of an n x n matrix.
+ * @throws Error when m does not hold n*n values.
  */
 export function symmetricEigen(m: Float64Array, n: number): { values: number[]; vectors: Float64Array } {
-  const a = Float64Array.from(m);
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  for (let sweep = 0; sweep < 60; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q] ** 2;
-    if (off < 1e-22) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q];
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p];
-          const akq = a[k * n + q];
-          a[k * n + p] = c * akp - s * akq;
-          a[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k];
-          const aqk = a[q * n + k];
-          a[p * n + k] = c * apk - s * aqk;
-          a[q * n + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p];
-          const vkq = v[k * n + q];
-          v[k * n + p] = c * vkp - s * vkq;
-          v[k * n + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => a[y * n + y] - a[x * n + x]);
-  const vectors = new Float64Array(n * n);
-  order.forEach((src, dst) => {
-    for (let k = 0; k < n; k++) vectors[k * n + dst] = v[k * n + src];
-  });
-  return { values: order.map((i) => a[i * n + i]), vectors };
+  const { S, V } = svd(m, n, n);
+  return { values: Array.from(S), vectors: V };
 }
 
 /** A blended match: the output row (OUTPUT_DIM layout) and the neighbours it came from. */
