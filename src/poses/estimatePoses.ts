@@ -28,6 +28,8 @@ export type EstimatedPoses = SfmResult & {
   /** The decoded photos (8-bit RGBA, EXIF orientation applied, maxLongSide applied), index-aligned with cameras. */
   images: RGBA8Image[];
   names: string[];
+  /** Per photo its keypoints and descriptors (features.ts), index-aligned with cameras and pointOfKeypoint: registerPhoto matches extra photos against them. */
+  features: DetectedFeatures[];
   /** Per-photo keypoint counts and per-pair putative match counts. */
   stats: { keypoints: number[]; matches: { i: number; j: number; count: number }[]; timingsMs: Record<string, number> };
 };
@@ -93,6 +95,7 @@ export async function estimatePoses(photos: PhotoInput[], opts: EstimatePosesOpt
     intrinsics,
     images,
     names,
+    features,
     stats: {
       keypoints: features.map((f) => f.xy.length / 2),
       matches: matches.map((m) => ({ i: m.i, j: m.j, count: m.idx.length / 2 })),

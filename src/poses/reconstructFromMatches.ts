@@ -1,7 +1,7 @@
 import { Camera } from '../core/Camera';
 import { bundleAdjust, type BundleProblem } from './bundleAdjust';
 import { essentialRansac, recoverPose } from './essentialMatrix';
-import { pnpRansac } from './pnp';
+import { pnpRansac, type PnpOptions, type PnpResult } from './pnp';
 import { projectPoint, type PinholeCamera, cameraCenter } from './projection';
 import { triangulateChecked } from './triangulate';
 import type { IntrinsicsGuess, PairMatches, SfmOptions, SfmResult, ViewFeatures } from './types';
@@ -14,15 +14,44 @@ const MIN_INIT_PARALLAX_DEG = 0.5;
 const GOOD_INIT_PARALLAX_DEG = 5;
 /** Fewest triangulated points of the initial pair (lego's 8 views gave a wrong 2-view start with 15). */
 const MIN_INIT_POINTS = 30;
-/** Fewest 2D-3D inliers to register a view by PnP. */
-const MIN_PNP_INLIERS = 12;
+/** Fewest 2D-3D inliers to register a view by PnP (also registerPhoto's). */
+export const MIN_PNP_INLIERS = 12;
 /**
  * Default focal prior of bundle adjustment (SfmOptions.focalPriorSigma): relative sigma of log f for
  * a focal from EXIF (`known`) and for the 55-degree fallback (`fallback`). Measured with bench:poses.
  */
 export const FOCAL_PRIOR_SIGMA = { known: 0.02, fallback: 0.3 };
-/** Reprojection threshold (pixels) of PnP inliers and of observations kept in bundle adjustment. */
-const OBSERVATION_THRESHOLD_PX = 4;
+/** Reprojection threshold (pixels) of PnP inliers and of observations kept in bundle adjustment (also registerPhoto's). */
+export const OBSERVATION_THRESHOLD_PX = 4;
+
+/**
+ * Places one photo from its 2D-3D correspondences: pnpRansac (pnp.ts) with the observation threshold
+ * (OBSERVATION_THRESHOLD_PX), accepted with at least MIN_PNP_INLIERS inliers. The SfM's registration
+ * step and registerPhoto (registerPhoto.ts) share it, so both say the same thing when it fails.
+ * @param name the photo's name, for the reason
+ * @param points N*3 world coordinates; xy N*2 pixel coordinates (centre +0.5) of the same points
+ * @param focal, cx, cy intrinsics in pixels
+ * @param opts pnpRansac's maxIterations and seed (its threshold is fixed here)
+ * @returns the PnP result, or a reason naming the photo: "<name> shares too few matches with the
+ *   reconstructed points (N, need 12)" or "<name> could not be placed: ... fits only K of them (need 12)"
+ */
+export function placeByPnp(
+  name: string,
+  points: ArrayLike<number>,
+  xy: ArrayLike<number>,
+  focal: number,
+  cx: number,
+  cy: number,
+  opts: Omit<PnpOptions, 'thresholdPx'> = {},
+): PnpResult | { reason: string } {
+  const n = xy.length / 2;
+  if (n < MIN_PNP_INLIERS) return { reason: `${name} shares too few matches with the reconstructed points (${n}, need ${MIN_PNP_INLIERS})` };
+  const pnp = pnpRansac(points, xy, focal, cx, cy, { ...opts, thresholdPx: OBSERVATION_THRESHOLD_PX });
+  if (!pnp || pnp.inlierCount < MIN_PNP_INLIERS) {
+    return { reason: `${name} could not be placed: ${n} of its matches see reconstructed points but a camera pose fits only ${pnp?.inlierCount ?? 0} of them (need ${MIN_PNP_INLIERS})` };
+  }
+  return pnp;
+}
 
 /** A geometrically verified pair. */
 interface VerifiedPair {
@@ -107,7 +136,8 @@ class DisjointSets {
  * @param views per photo its keypoints (pixels, centre at +0.5)
  * @param intrinsics per photo the focal guess and principal point (pixels)
  * @param matches putative matches per pair i < j (feature indices)
- * @returns cameras (null for unregistered photos, OpenCV w2c, fx = fy = focal), points, failures, report
+ * @returns cameras (null for unregistered photos, OpenCV w2c, fx = fy = focal), points, per keypoint
+ *   its point (pointOfKeypoint), failures, report
  * @throws Error naming the photo and field for bad input (< 2 photos, mismatched sizes, NaN, focal <= 0),
  *   and a plain Error naming photos when no pair can start the reconstruction (too few matches, or
  *   no parallax, e.g. two identical photos)
@@ -373,10 +403,6 @@ export function reconstructFromMatches(
     const { view, trackIds } = candidates[0];
     progress('register', registeredList().length / n);
     triedSinceLastSuccess.add(view);
-    if (trackIds.length < MIN_PNP_INLIERS) {
-      failedReason.set(view, `${names[view]} shares too few matches with the reconstructed points (${trackIds.length}, need ${MIN_PNP_INLIERS})`);
-      continue;
-    }
     const pts = new Float64Array(trackIds.length * 3);
     const xy = new Float64Array(trackIds.length * 2);
     trackIds.forEach((tk, q) => {
@@ -388,12 +414,9 @@ export function reconstructFromMatches(
     });
     const g = intrinsics[view];
     const focal = focalGroups[sharedFocal ? 0 : view];
-    const pnp = pnpRansac(pts, xy, focal, g.cx, g.cy, { thresholdPx: OBSERVATION_THRESHOLD_PX, maxIterations: opts.ransacIters ?? 500, seed: seed + 1000 + view });
-    if (!pnp || pnp.inlierCount < MIN_PNP_INLIERS) {
-      failedReason.set(
-        view,
-        `${names[view]} could not be placed: ${trackIds.length} of its matches see reconstructed points but a camera pose fits only ${pnp?.inlierCount ?? 0} of them (need ${MIN_PNP_INLIERS})`,
-      );
+    const pnp = placeByPnp(names[view], pts, xy, focal, g.cx, g.cy, { maxIterations: opts.ransacIters ?? 500, seed: seed + 1000 + view });
+    if ('reason' in pnp) {
+      failedReason.set(view, pnp.reason);
       continue;
     }
     cams[view] = { R: pnp.R, t: pnp.t, focal, cx: g.cx, cy: g.cy };
@@ -452,10 +475,19 @@ export function reconstructFromMatches(
   );
   const xyz = new Float32Array(kept.length * 3);
   const rgb = new Float32Array(kept.length * 3);
+  const pointOfKeypoint = views.map((v) => new Int32Array(v.xy.length / 2).fill(-1));
   let w = 0;
   pointXyz.forEach((X, p) => {
     if (!keep[p]) return;
     xyz.set([X[0] * scale, X[1] * scale, X[2] * scale], 3 * w);
+    // the observations bundle adjustment used (errorsOf's rule): what registerPhoto matches against
+    for (const o of tracks[pointTrack[p]]) {
+      if (!cams[o.view]) continue;
+      const c = cameraOf(o.view);
+      const q = projectPoint(c.R, c.t, c.focal, c.cx, c.cy, X);
+      const [u, v] = pixel(o);
+      if (q.z > 0 && Math.hypot(q.u - u, q.v - v) <= 3 * OBSERVATION_THRESHOLD_PX) pointOfKeypoint[o.view][o.feature] = w;
+    }
     const colour = [0, 0, 0];
     let seen = 0;
     for (const o of tracks[pointTrack[p]]) {
@@ -476,6 +508,7 @@ export function reconstructFromMatches(
   return {
     cameras,
     points: { xyz, rgb },
+    pointOfKeypoint,
     failures,
     report: {
       rmsPx: count ? Math.sqrt(sq / count) : finalReport.finalRmsPx,

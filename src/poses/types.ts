@@ -40,6 +40,13 @@ export interface SfmResult {
   cameras: (import('../core/Camera').Camera | null)[];
   /** Triangulated points (src/core/Scene PointCloud: xyz N*3 world, rgb N*3). */
   points: import('../core/Scene').PointCloud;
+  /**
+   * Per view (index-aligned with cameras), per keypoint of its ViewFeatures: the index into `points`
+   * of the 3D point it observes, or -1 (no point, or the view is unregistered). Only observations
+   * within 3x the 4-pixel observation threshold of their point's reprojection count (those bundle
+   * adjustment used). What registerPhoto (registerPhoto.ts) turns matches into 2D-3D pairs with.
+   */
+  pointOfKeypoint: Int32Array[];
   /** Per unregistered view, a plain reason naming the photo, e.g. "IMG_0412.jpg shares too few matches with the other photos (12 inlier matches, need 30)". */
   failures: { view: number; name: string; reason: string }[];
   /** Final reprojection RMS error in pixels, inlier counts, per-stage times (ms). */
