@@ -130,8 +130,15 @@ async function main(): Promise<number> {
       }
       for (const recipe of recipes) {
         const tag = `[${key}/${recipe.name}]`;
+        let init: { psnr: number; ssim: number } | undefined;
         const run = await runReconstruction(gpu, scene, split.train, recipe, {
           logEvery: 50,
+          // the initialization's own held-out score (issue 11: "the init's own PSNR")
+          onInit: async (trainer) => {
+            const e = await evaluateViews(trainer, scene, split.test);
+            init = { psnr: e.meanPsnr, ssim: e.meanSsim };
+            console.error(`${tag} init: held-out PSNR ${e.meanPsnr.toFixed(2)} SSIM ${e.meanSsim.toFixed(3)}, ${trainer.gaussians.count} Gaussians`);
+          },
           onProgress: (s) => console.error(`${tag} step ${s.step}/${recipe.iterations} loss ${s.loss.toFixed(4)} psnr ${s.psnr.toFixed(2)} n=${s.count} ${s.itPerSec.toFixed(1)} it/s`),
         });
         // Trainer.render defaults to scene.background: the colour the photos were composited over.
@@ -145,6 +152,7 @@ async function main(): Promise<number> {
           initSeconds: run.timingsMs.initTotal / 1000,
           iterations: run.trainer.step,
           gaussians: run.trainer.gaussians.count,
+          init: { ...init!, priorCoverage: run.init.priorCoverage ?? null },
         };
         entry.results[recipe.name] = r;
         const { perView: _perView, ...summary } = r;

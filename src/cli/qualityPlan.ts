@@ -233,6 +233,8 @@ export interface RecipeResult {
   initSeconds: number;
   iterations: number;
   gaussians: number;
+  /** The initialization scored on the same test views before step 0, and the depth prior's confident fraction of training pixels (null without one). */
+  init?: { psnr: number; ssim: number; priorCoverage: number | null };
 }
 
 /**

@@ -1,5 +1,6 @@
 import warpCode from '../../shaders/mvs_warp.wgsl?raw';
 import znccCode from '../../shaders/mvs_zncc.wgsl?raw';
+import censusCode from '../../shaders/mvs_census.wgsl?raw';
 import aggCode from '../../shaders/mvs_aggregate.wgsl?raw';
 import wtaCode from '../../shaders/mvs_wta.wgsl?raw';
 import consCode from '../../shaders/mvs_consistency.wgsl?raw';
@@ -20,6 +21,11 @@ export interface MvsOptions {
   near?: number;
   /** Far bound (camera z) for every view [scene.depthBounds, else frusta overlap]. */
   far?: number;
+  /**
+   * Weight w in [0, 1] of the census cost mixed into each source's ZNCC cost,
+   * (1 - w) (1 - ZNCC) + w 2 hamming / bits, over the ZNCC window clipped to radius 3 (48 bits); 0 = ZNCC alone [0].
+   */
+  census?: number;
   /** Cost aggregation window radius in pixels; 0 disables [1]. */
   aggregationRadius?: number;
   /** Per hypothesis, the mean of the best topK source costs [max(2, ceil(sources / 2)), at most sources]. */
@@ -68,7 +74,8 @@ const PX_PER_HYPOTHESIS = 1;
  * uniform in inverse depth as in MVSNet / COLMAP). For each view of `viewIds` (the reference) the
  * other views of `viewIds` (up to 8 nearest) are the sources:
  * 1. each hypothesis plane warps each source image into the reference (bilinear, grey = Rec.601 luma
- *    of the sRGB-encoded values), 2. ZNCC over a window (separable box sums), 3. per hypothesis the
+ *    of the sRGB-encoded values), 2. ZNCC over a window (separable box sums), mixed with a census
+ *    cost (Zabih & Woodfill 1994) when opts.census > 0, 3. per hypothesis the
  *    mean of the best topK source costs (occlusion-robust), 4. edge-aware cost aggregation,
  *    5. winner-take-all with parabolic sub-sample refinement in inverse depth, then
  *    6. cross-view geometric consistency of the depth maps gives the confidence.
@@ -76,7 +83,7 @@ const PX_PER_HYPOTHESIS = 1;
  * @param gpu WebGPU context
  * @param scene posed images (cameras OpenCV, images sRGB-encoded [0,1])
  * @param viewIds indices into scene.cameras (at least 2, distinct)
- * @throws Error on fewer than 2 views, bad indices, mixed image sizes, an even window, or bounds that are not 0 < near < far
+ * @throws Error on fewer than 2 views, bad indices, mixed image sizes, an even window, a census weight outside [0, 1], or bounds that are not 0 < near < far
  */
 export async function planeSweepMvs(gpu: GpuContext, scene: Scene, viewIds: number[], opts: MvsOptions = {}): Promise<MvsResult> {
   const t0 = performance.now();
@@ -90,6 +97,9 @@ export async function planeSweepMvs(gpu: GpuContext, scene: Scene, viewIds: numb
   const win = opts.window ?? 7;
   const radius = (win - 1) >> 1;
   const aggRadius = opts.aggregationRadius ?? 1;
+  const census = opts.census ?? 0;
+  // 48 bits fit two u32 per pixel
+  const censusRadius = Math.min(radius, 3);
 
   // Grey images of all views, [view][H*W].
   const gray = new Float32Array(V * n);
@@ -103,6 +113,8 @@ export async function planeSweepMvs(gpu: GpuContext, scene: Scene, viewIds: numb
     refStats: await cachedPipeline(device, znccCode, 'refStats', 'shaders/mvs_zncc.wgsl'),
     boxH: await cachedPipeline(device, znccCode, 'boxH', 'shaders/mvs_zncc.wgsl'),
     zncc: await cachedPipeline(device, znccCode, 'zncc', 'shaders/mvs_zncc.wgsl'),
+    refCensus: census > 0 ? await cachedPipeline(device, censusCode, 'refCensus', 'shaders/mvs_census.wgsl') : null,
+    censusMix: census > 0 ? await cachedPipeline(device, censusCode, 'censusMix', 'shaders/mvs_census.wgsl') : null,
     combine: await cachedPipeline(device, aggCode, 'combine', 'shaders/mvs_aggregate.wgsl'),
     aggregate: await cachedPipeline(device, aggCode, 'aggregate', 'shaders/mvs_aggregate.wgsl'),
     weights: await cachedPipeline(device, aggCode, 'supportWeights', 'shaders/mvs_aggregate.wgsl'),
@@ -151,6 +163,8 @@ export async function planeSweepMvs(gpu: GpuContext, scene: Scene, viewIds: numb
   const scoreBuf = buf(V * n * 4, 'mvs.score');
   const warpU = Array.from({ length: maxS }, (_, s) => uni(80, `mvs.warpParams${s}`));
   const znccU = Array.from({ length: maxS }, (_, s) => uni(32, `mvs.znccParams${s}`));
+  const censusBits = census > 0 ? buf(n * 8, 'mvs.censusBits') : null;
+  const censusU = census > 0 ? Array.from({ length: maxS }, (_, s) => uni(32, `mvs.censusParams${s}`)) : [];
   const aggU = uni(48, 'mvs.aggParams');
   const wtaU = uni(32, 'mvs.wtaParams');
   const tSetup = performance.now();
@@ -191,6 +205,14 @@ export async function planeSweepMvs(gpu: GpuContext, scene: Scene, viewIds: numb
         pass(enc, 'mvs.warp', P.warp, { 0: warpU[s], 1: grayBuf, 2: vol }, g1(n), chunk);
         pass(enc, 'mvs.zncc', P.boxH, { 0: znccU[s], 1: vol, 2: tmp }, g1(n), chunk);
         pass(enc, 'mvs.zncc', P.zncc, { 0: znccU[s], 1: tmp, 3: stats, 4: srcCost }, g1(n), chunk);
+        if (P.refCensus && P.censusMix && censusBits) {
+          const cp = new ArrayBuffer(32);
+          new Uint32Array(cp).set([W, H, censusRadius, chunk, r * n, s]);
+          new Float32Array(cp).set([census], 6);
+          writeBuffer(device, censusU[s], new Uint8Array(cp));
+          if (s === 0 && d0 === 0) pass(enc, 'mvs.census', P.refCensus, { 0: censusU[s], 2: censusBits, 3: grayBuf }, g1(n));
+          pass(enc, 'mvs.census', P.censusMix, { 0: censusU[s], 1: vol, 2: censusBits, 4: srcCost }, g1(n), chunk);
+        }
       }
       const ap = new ArrayBuffer(48);
       new Uint32Array(ap).set([W, H, chunk, S, topK, aggRadius, r * n, 0]);
@@ -299,6 +321,8 @@ function validate(scene: Scene, viewIds: number[], opts: MvsOptions): void {
   if (opts.hypotheses !== undefined && !(Number.isInteger(opts.hypotheses) && opts.hypotheses >= 3)) {
     throw new Error(`planeSweepMvs: hypotheses must be an integer >= 3 (got ${opts.hypotheses})`);
   }
+  const census = opts.census ?? 0;
+  if (!(census >= 0 && census <= 1)) throw new Error(`planeSweepMvs: census weight must be in [0, 1] (got ${census})`);
   const w0 = scene.cameras[viewIds[0]].width;
   const h0 = scene.cameras[viewIds[0]].height;
   if (w0 < 2 || h0 < 2) throw new Error(`planeSweepMvs: images must be at least 2x2 (got ${w0}x${h0})`);

@@ -36,7 +36,7 @@ export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: num
   if (recipe.depthPrior === 'mvs') {
     const t0 = performance.now();
     progress('depth', 0);
-    const mvs = await planeSweepMvs(gpu, scene, trainViews, { hypotheses: recipe.mvsHypotheses, onProgress: (f) => progress('depth', f) });
+    const mvs = await planeSweepMvs(gpu, scene, trainViews, { hypotheses: recipe.mvsHypotheses, census: recipe.mvsCensus, onProgress: (f) => progress('depth', f) });
     timingsMs.mvs = performance.now() - t0;
     depths = mvs.depth;
     confidence = mvs.confidence;

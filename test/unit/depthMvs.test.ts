@@ -44,14 +44,18 @@ function texturedCovisible(scene: Scene, id: number, views: number[]): Uint8Arra
 }
 
 describe('plane-sweep MVS (WebGPU)', () => {
-  it('recovers the sample scene depth within 2% on confident pixels, 3 views (LLFF split of 12)', async () => {
+  it.each([
+    { cost: 'ZNCC', census: 0 },
+    // census alone (weight 1): a wrong census kernel (bits, Hamming, window) loses the depth
+    { cost: 'census', census: 1 },
+  ])('recovers the sample scene depth within 2% on confident pixels, 3 views (LLFF split of 12), $cost cost', async ({ census }) => {
     const gpu = await acquireGpu();
     const scene = await renderSampleScene(gpu, { width: 160, height: 120, views: 12 });
     // LLFF protocol: test views i % 8 == 0; 3 training views = round(linspace(0, n_rest - 1, 3)) of the rest.
     const rest = scene.cameras.map((_, i) => i).filter((i) => i % 8 !== 0);
     const views = [0, (rest.length - 1) / 2, rest.length - 1].map((k) => rest[Math.floor(k)]);
     expect(views).toEqual([1, 5, 11]);
-    const res = await planeSweepMvs(gpu, scene, views);
+    const res = await planeSweepMvs(gpu, scene, views, { census });
     console.log('MVS timings (ms)', res.timingsMs, 'hypotheses', res.hypotheses);
     expect(res.depth).toHaveLength(3);
     views.forEach((id, v) => {
@@ -88,6 +92,7 @@ describe('plane-sweep MVS (WebGPU)', () => {
     await expect(planeSweepMvs(gpu, scene, [0, 5])).rejects.toThrow(/view 5 is not in scene/);
     await expect(planeSweepMvs(gpu, scene, [0, 1], { window: 4 })).rejects.toThrow(/window must be an odd/);
     await expect(planeSweepMvs(gpu, scene, [0, 1], { near: 3, far: 2 })).rejects.toThrow(/near < far/);
+    await expect(planeSweepMvs(gpu, scene, [0, 1], { census: 1.5 })).rejects.toThrow(/census weight must be in \[0, 1\]/);
     const mixed: Scene = { ...scene, images: [scene.images[0], { width: 8, height: 6, data: new Float32Array(144) }, scene.images[2]] };
     await expect(planeSweepMvs(gpu, mixed, [0, 1])).rejects.toThrow(/all views must match/);
   });

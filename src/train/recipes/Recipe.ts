@@ -30,6 +30,11 @@ export interface Recipe {
   depthPrior: 'none' | 'mvs';
   /** MVS plane hypotheses. */
   mvsHypotheses: number;
+  /**
+   * MVS: weight in [0, 1] of the census cost mixed into the ZNCC cost (planeSweepMvs `census`);
+   * 0 = ZNCC alone.
+   */
+  mvsCensus: number;
   lr: {
     /** Means: initial and final rate, times the scene extent, decayed exponentially (3DGS 1.6e-4 -> 1.6e-6). */
     meansInit: number;
@@ -115,6 +120,7 @@ export const RECIPE_CHOICES: Record<string, readonly string[]> = {
 /** Allowed ranges of numeric settings checked when overridden: [min, max], each bound inclusive unless marked open. */
 export const RECIPE_RANGES: Record<string, { min: number; max: number; minOpen?: boolean; maxOpen?: boolean }> = {
   dropout: { min: 0, max: 1, maxOpen: true },
+  mvsCensus: { min: 0, max: 1 },
   opacityDecay: { min: 0, max: 1, minOpen: true },
   'loss.binocular': { min: 0, max: 100 },
   'loss.binocularDisparity': { min: 0, max: 256, minOpen: true },

@@ -11,6 +11,7 @@ export const vanilla: Recipe = {
   randomVolume: 'frusta',
   depthPrior: 'none',
   mvsHypotheses: 64,
+  mvsCensus: 0,
   lr: {
     meansInit: 1.6e-4,
     meansFinal: 1.6e-6,
