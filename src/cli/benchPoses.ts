@@ -17,9 +17,14 @@
  * per-stage times (ms) and the total.
  * With --psnr (the `train` / `views` case; issue 12 point 6's second half), `heldOut`: the sparse recipe
  * trained on the ground-truth poses and on the estimated ones, each held-out view (the protocol's test
- * views not in the case) registered to each frozen model (src/eval/registerView.ts) from its
- * ground-truth pose (mapped into the estimate's frame by alignPoses), PSNR / SSIM before and after
- * registration, the gap (estimated - ground truth, dB), registration steps, renders and times.
+ * views not in the case) registered to each frozen model (src/eval/registerView.ts, photometric) from
+ * an initial pose: for the ground-truth model its ground-truth pose; for the estimated model its
+ * pose by PnP against the reconstruction (src/poses/registerPhoto.ts: its features matched to the
+ * case's photos, 2D-3D pairs from the triangulated points, the estimated focal), as pose-free methods
+ * evaluate; where PnP fails, the ground truth mapped into the estimate's frame by alignPoses
+ * (per view `init: 'pnp' | 'aligned-gt'`, and a line on stderr). Reported: PSNR / SSIM before and
+ * after registration, the gap (estimated - ground truth, dB), the PnP pose's rotation error against the
+ * aligned ground truth (`pnpRotationErrorDeg`), registration steps, renders and times.
  * `--quick` is bench:quality's `--cpu` preset (half size, CPU_PRESET's steps and settings).
  */
 import { parseArgs } from 'node:util';
@@ -33,6 +38,8 @@ import { Camera } from '../core/Camera';
 import { clampImage } from '../core/Image';
 import { estimatePoses, sceneFromPoses, type EstimatedPoses, type PhotoInput } from '../poses/estimatePoses';
 import { alignPoses, poseErrors, poseInEstimateFrame } from '../poses/sim3';
+import { registerPhoto } from '../poses/registerPhoto';
+import { rotationAngleBetween } from '../poses/rotation';
 import { acquireGpu, describeAdapter, type GpuContext } from '../gpu/device';
 import { applyOverrides, getRecipe } from '../train/recipes';
 import type { Recipe } from '../train/recipes/Recipe';
@@ -55,9 +62,11 @@ const HELP = `npm run bench:poses -- [options]    (prints JSON: pose errors and 
                        55-degree fallback (F); "inf" leaves it free, 0 holds it fixed (default ${FOCAL_PRIOR_SIGMA.known},${FOCAL_PRIOR_SIGMA.fallback})
   --psnr               also train the sparse recipe on the ground-truth poses and on the estimated poses
                        (the case's photos), register each held-out view (LLFF: index % 8 == 0) to each
-                       model (initial pose: the ground truth, through alignPoses for the estimate; then
-                       photometric refinement with the model frozen, src/eval/registerView.ts) and report
-                       both held-out PSNR / SSIM and the gap (estimated - ground truth)
+                       model (initial pose: the ground truth for the ground-truth model; for the estimate,
+                       PnP against its points (src/poses/registerPhoto.ts), or the ground truth through
+                       alignPoses where PnP fails; then photometric refinement with the model frozen,
+                       src/eval/registerView.ts) and report both held-out PSNR / SSIM, the gap (estimated
+                       - ground truth) and the PnP poses' rotation error against the aligned ground truth
   --quick              with --psnr: the short preset, bench:quality's --cpu (training at half size,
                        ${CPU_PRESET.iters} steps, ${CPU_PRESET.set.join(' ')})
   --iters N            with --psnr: training steps (default: the recipe's, or the preset's)
@@ -147,24 +156,34 @@ interface PsnrPlan {
   preset: string;
 }
 
+/** The camera of an image downsampleImage shrank by k to `width` x `height`: it crops to a multiple of k, so the intrinsics scale by exactly 1/k. */
+function shrinkCamera(c: Camera, k: number, width: number, height: number): Camera {
+  return k === 1 ? c : new Camera(c.R, c.t, c.fx / k, c.fy / k, c.cx / k, c.cy / k, width, height, c.name);
+}
+
 /** A scene at 1/k size: cameras resized (intrinsics scale), images box-filtered; depth bounds kept. */
 function shrinkScene(scene: Scene, k: number): Scene {
   if (k === 1) return scene;
   const images = scene.images.map((im) => downsampleImage(im, k));
-  const cameras = scene.cameras.map((c, i) => {
-    const r = c.resized(images[i].width, images[i].height);
-    // downsampleImage crops to a multiple of k: the principal point scales by exactly 1/k
-    return new Camera(c.R, c.t, c.fx / k, c.fy / k, c.cx / k, c.cy / k, r.width, r.height, c.name);
-  });
+  const cameras = scene.cameras.map((c, i) => shrinkCamera(c, k, images[i].width, images[i].height));
   const { depths: _d, alphas: _a, ...rest } = scene;
   return { ...rest, cameras, images };
+}
+
+/** A held-out view to score: its initial camera, photo, and (estimated poses) how that camera was found. */
+interface TestView {
+  name: string;
+  camera: Camera;
+  photo: Scene['images'][number];
+  /** Copied into the view's JSON entry (the estimate's `init`, PnP counts and errors). */
+  init?: Record<string, unknown>;
 }
 
 /**
  * Trains `plan.recipe` on `train` views of `scene`, then registers and scores each test camera
  * against its photo: PSNR / SSIM at the initial pose and after registerView, and the pose change.
  */
-async function trainAndScore(gpu: GpuContext, tag: string, scene: Scene, train: number[], tests: { name: string; camera: Camera; photo: Scene['images'][number] }[], plan: PsnrPlan) {
+async function trainAndScore(gpu: GpuContext, tag: string, scene: Scene, train: number[], tests: TestView[], plan: PsnrPlan) {
   const t0 = performance.now();
   const run = await runReconstruction(gpu, scene, train, plan.recipe, {
     logEvery: 50,
@@ -182,6 +201,7 @@ async function trainAndScore(gpu: GpuContext, tag: string, scene: Scene, train: 
     const after = clampImage((await render(reg.camera)).image);
     const v = {
       name: t.name,
+      ...t.init,
       psnrInitial: r3(psnr(before, t.photo)),
       psnr: r3(psnr(after, t.photo)),
       ssim: r3(ssim(after, t.photo)),
@@ -206,38 +226,87 @@ async function trainAndScore(gpu: GpuContext, tag: string, scene: Scene, train: 
 }
 
 /**
+ * Initial cameras of the held-out views in the estimate's frame, at the photos' loaded size: each view
+ * registered to the reconstruction by registerPhoto (its features matched to the case's photos, PnP
+ * against the triangulated points, the estimated focal). A view PnP cannot place falls back to its
+ * ground-truth pose mapped by `S` (alignPoses on the case's cameras) with the estimated focal, and
+ * says so (`init: 'aligned-gt'`, the reason, and a line on stderr). Each entry also carries the PnP
+ * pose's error against that aligned ground truth (rotation in degrees; centre distance in the
+ * estimate's units, where the median camera-to-points distance is 1).
+ */
+async function initTestCameras(scene: Scene, testViews: number[], est: EstimatedPoses, S: ReturnType<typeof alignPoses>, tag: string) {
+  const ref = est.cameras.find((c) => c)!;
+  const out: { camera: Camera; init: Record<string, unknown> }[] = [];
+  for (const v of testViews) {
+    const g = scene.cameras[v];
+    const name = scene.imageNames[v] ?? `view ${v}`;
+    const aligned = poseInEstimateFrame(g, S);
+    const fallback = new Camera(aligned.R, aligned.t, ref.fx, ref.fx, g.cx, g.cy, g.width, g.height, g.name);
+    const t0 = performance.now();
+    try {
+      const im = scene.images[v];
+      const reg = await registerPhoto(est, { name, image: { width: im.width, height: im.height, rgba: imageToRGBA8(im) } });
+      const c = reg.camera.center;
+      const centreError = Math.hypot(...fallback.center.map((x, d) => x - c[d]));
+      const init = {
+        init: 'pnp',
+        pnp: { correspondences: reg.correspondences, inliers: reg.inliers, rmsPx: r3(reg.rmsPx), seconds: r3((performance.now() - t0) / 1000) },
+        pnpRotationErrorDeg: r3((rotationAngleBetween(reg.camera.R, aligned.R) * 180) / Math.PI),
+        pnpCentreError: r3(centreError),
+      };
+      console.error(`[${tag}] ${name}: PnP init, ${reg.inliers} / ${reg.correspondences} inliers, ${init.pnp.rmsPx} px; against the aligned ground truth: rotation ${init.pnpRotationErrorDeg} deg, centre ${init.pnpCentreError}`);
+      out.push({ camera: reg.camera, init });
+    } catch (e) {
+      const reason = (e as Error).message;
+      console.error(`[${tag}] ${name}: PnP failed (${reason}); initial pose: the aligned ground truth`);
+      out.push({ camera: fallback, init: { init: 'aligned-gt', pnpFailure: reason } });
+    }
+  }
+  return out;
+}
+
+/**
  * Issue 12's held-out comparison: the recipe trained on the ground-truth poses of the case's views
- * and on the estimated ones (sceneFromPoses), each test view registered to each model from its
- * ground-truth pose (mapped into the estimate's frame by alignPoses on the training cameras, with the
- * estimated focal), then scored.
+ * and on the estimated ones (sceneFromPoses), each test view registered to each model (registerView,
+ * model frozen) and scored. Initial test poses: the ground truth for the ground-truth model; for the
+ * estimated model, PnP against the reconstruction (initTestCameras; the aligned ground truth where
+ * PnP fails).
  * @throws Error when a case photo was not registered (the comparison needs all of them)
  */
 async function psnrComparison(gpu: GpuContext, scene: Scene, views: number[], testViews: number[], est: EstimatedPoses, plan: PsnrPlan) {
   if (est.cameras.some((c) => !c)) throw new Error('bench:poses --psnr: every photo of the case must be registered');
   const k = plan.shrink;
-  const gt = shrinkScene(scene, k);
-  const gtTests = testViews.map((v) => ({ name: scene.imageNames[v], camera: gt.cameras[v], photo: gt.images[v] }));
-  const gtResult = await trainAndScore(gpu, `${scene.name}/gt-poses`, gt, views, gtTests, plan);
-  const estScene = shrinkScene(sceneFromPoses(est, `${scene.name}-estimated`).scene, k);
   const S = alignPoses(
     est.cameras.map((c) => ({ R: c!.R, t: c!.t })),
     views.map((v) => ({ R: scene.cameras[v].R, t: scene.cameras[v].t })),
   );
+  const inits = await initTestCameras(scene, testViews, est, S, `${scene.name}/estimated-poses`);
+  const gt = shrinkScene(scene, k);
+  const gtTests = testViews.map((v) => ({ name: scene.imageNames[v], camera: gt.cameras[v], photo: gt.images[v] }));
+  const gtResult = await trainAndScore(gpu, `${scene.name}/gt-poses`, gt, views, gtTests, plan);
+  const estScene = shrinkScene(sceneFromPoses(est, `${scene.name}-estimated`).scene, k);
   const f = estScene.cameras[0].fx;
-  const estTests = testViews.map((v) => {
-    const g = gt.cameras[v];
-    const p = poseInEstimateFrame(g, S);
-    return { name: scene.imageNames[v], camera: new Camera(p.R, p.t, f, f, g.cx, g.cy, g.width, g.height, g.name), photo: gt.images[v] };
+  const estTests = testViews.map((v, q) => {
+    const photo = gt.images[v];
+    return { name: scene.imageNames[v], camera: shrinkCamera(inits[q].camera, k, photo.width, photo.height), photo, init: inits[q].init };
   });
   const estResult = await trainAndScore(gpu, `${scene.name}/estimated-poses`, estScene, estScene.cameras.map((_, i) => i), estTests, plan);
-  // how far registration moved the estimate's test cameras from the aligned ground truth
+  // how far registration moved the estimate's test cameras from their initial (PnP) pose
   const testRotationChangeDeg = estResult.perView.map((v) => v.registration.rotationChangeDeg);
+  const pnpErrors = inits.map((x) => x.init.pnpRotationErrorDeg).filter((x): x is number => typeof x === 'number');
   return {
     preset: plan.preset,
     recipe: plan.recipe.name,
     resolution: [gt.images[0].width, gt.images[0].height],
     testViews,
     testNames: testViews.map((v) => scene.imageNames[v]),
+    testInit: {
+      groundTruthPoses: 'ground truth',
+      estimatedPoses: 'PnP against the reconstruction (src/poses/registerPhoto.ts); the ground truth through alignPoses where it fails',
+      pnp: pnpErrors.length,
+      alignedGroundTruth: inits.length - pnpErrors.length,
+      pnpRotationErrorDeg: { mean: r3(mean(pnpErrors)), max: r3(max(pnpErrors)) },
+    },
     groundTruthPoses: gtResult,
     estimatedPoses: estResult,
     gapDb: r3(estResult.psnr - gtResult.psnr),
