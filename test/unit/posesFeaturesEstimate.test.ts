@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { llffSplit } from '../../src/eval/protocol';
 import { loadScenePath } from '../../src/io/nodeSource';
 import { estimatePoses, sceneFromPoses } from '../../src/poses/estimatePoses';
-import { poseErrors } from '../../src/poses/sim3';
+import { alignPoses, poseErrors, poseInEstimateFrame } from '../../src/poses/sim3';
+import { registerPhoto } from '../../src/poses/registerPhoto';
+import { rotationAngleBetween } from '../../src/poses/rotation';
+import { decodeImage } from '../../src/io/imageDecode';
 
 const FERN = resolve(__dirname, '../../../shared/data/scenes/llff-fern');
 const haveFern = existsSync(FERN);
@@ -60,5 +63,17 @@ describe.skipIf(!haveFern)('estimatePoses on fern, 3 LLFF training views at 504x
     expect(scene.cameras.length).toBe(3);
     expect(scene.images[0].width).toBe(504);
     expect(scene.points!.xyz.length).toBeGreaterThan(30 * 3);
+
+    // A held-out photo (LLFF test view 0) registered by PnP against the reconstruction's points
+    // (bench:poses --psnr's test-view init) lands near its ground truth mapped into the estimate's frame.
+    const S = alignPoses(cams.map((c) => ({ R: c.R, t: c.t })), train.map((k) => ({ R: gt.cameras[k].R, t: gt.cameras[k].t })));
+    const name = gt.imageNames[0];
+    const bytes = new Uint8Array(readFileSync(resolve(FERN, 'images_8', name)));
+    const reg = await registerPhoto(est, { name, image: await decodeImage(name, bytes) });
+    const truth = poseInEstimateFrame(gt.cameras[0], S);
+    const rotErr = (rotationAngleBetween(reg.camera.R, truth.R) * 180) / Math.PI;
+    console.log(JSON.stringify({ registered: name, correspondences: reg.correspondences, inliers: reg.inliers, rmsPx: reg.rmsPx, rotationErrorDeg: rotErr }));
+    expect(reg.inliers).toBeGreaterThanOrEqual(12);
+    expect(rotErr).toBeLessThan(1);
   });
 });
