@@ -1,6 +1,6 @@
 import RAPIER from '@dimforge/rapier3d-compat';
 import { Quaternion, Vector3 } from 'three';
-import { type CharacterDef, firstChildren, legLength, parentIndices } from './Character';
+import { type CharacterDef, firstChildren, jointIndex, legLength, parentIndices } from './Character';
 import type { SkeletonPose } from './types';
 
 let ready: Promise<void> | null = null;
@@ -54,6 +54,34 @@ export interface PhysicsOptions {
   assistKd?: number;
   /** Friction coefficient of feet and ground (default 1). */
   friction?: number;
+  /**
+   * Flat sole boxes under the foot bodies, heel (30% of the foot length behind the ankle) to toe
+   * tip, half a foot length wide, bottom on the floor in the rest pose (default true). Without them
+   * a foot touches the floor at its toe only and the body tips over its heel.
+   */
+  soles?: boolean;
+  /**
+   * Extra mass of each foot body as a fraction of the body mass (default 0.03). A foot of ~1% of
+   * the mass between the floor and stiff leg motors makes rapier's iterative solver diverge.
+   */
+  footMassFraction?: number;
+  /** rapier PGS iterations per solver iteration (default 8; with rapier's default 1 the stance legs buckle). */
+  pgsIterations?: number;
+  /**
+   * Feedforward joint torques (default true): each joint holds its subtree against gravity, and
+   * the legs whose target foot is planted carry the body weight (minus the vertical root assist)
+   * from a point of their sole under the centre of mass (Jacobian-transpose stance; the motors
+   * then only correct the residual).
+   */
+  gravityCompensation?: boolean;
+  /**
+   * Ankle-strategy balance gain, dimensionless (default 1; 0 = off): the stance ankles' targets
+   * lean the body about the feet to move the centre of mass by -balanceGain * xi, where xi is the
+   * horizontal capture-point error against the target, (c - c_T) + (v - v_T) / sqrt(g / h), metres.
+   */
+  balanceGain?: number;
+  /** Largest balance lean, radians (default 0.25). */
+  maxLean?: number;
 }
 
 /** What one PhysicsTracker.step reports. */
@@ -66,6 +94,32 @@ export interface PhysicsStepInfo {
   assistTorqueFraction: number;
   /** True when the character fell this frame and was reset to the kinematic pose. */
   fell: boolean;
+}
+
+/**
+ * Flat box sole of the foot body of joint i (ankle, first child c = toe), in the body frame (the
+ * rest frame at the ankle): heel 30% of the horizontal foot length behind the ankle, front at the
+ * toe capsule's tip, width half the foot length (at least the capsule's diameter), 1/4 of the ankle
+ * height thick, bottom at y = 0. Light (100 kg/m^3) so that the segment masses barely change.
+ */
+function soleCollider(def: CharacterDef, i: number, c: number): RAPIER.ColliderDesc {
+  const a = new Vector3(...def.joints[i].rest);
+  const t = new Vector3(...def.joints[c].rest);
+  const f = t.clone().sub(a).setY(0);
+  const len = f.length();
+  f.normalize();
+  const r = def.joints[c].radius;
+  const heel = a.clone().addScaledVector(f, -0.3 * len);
+  const tip = t.clone().addScaledVector(f, r);
+  const halfLen = 0.5 * heel.distanceTo(tip.clone().setY(a.y));
+  const halfW = Math.max(def.joints[i].radius, 0.25 * len);
+  const halfH = 0.125 * a.y;
+  const mid = heel.clone().add(tip.setY(a.y)).multiplyScalar(0.5).sub(a);
+  const q = new Quaternion().setFromAxisAngle(new Vector3(0, 1, 0), Math.atan2(f.x, f.z));
+  return RAPIER.ColliderDesc.cuboid(halfW, halfH, halfLen)
+    .setTranslation(mid.x, halfH - a.y, mid.z)
+    .setRotation({ x: q.x, y: q.y, z: q.z, w: q.w })
+    .setDensity(100);
 }
 
 const GROUND_GROUPS = (0x0001 << 16) | 0x0002;
@@ -91,8 +145,17 @@ export class PhysicsTracker {
   private readonly bodies: (RAPIER.RigidBody | null)[];
   private readonly joints: (RAPIER.SphericalImpulseJoint | null)[];
   private readonly parents: number[];
+  /** Body masses including the extra foot mass, kg (0 for joints without a body). */
+  private readonly mass: number[];
+  /** Joint indices of the left and right foot bodies (the ankles). */
+  private readonly feet: number[];
+  /** 0 / 1 for joints of the left / right leg (hip to ankle), -1 otherwise. */
+  private readonly legSide: number[];
+  private readonly soleCentre: Vector3[];
+  private readonly soleHalf: number[];
   private readonly o: Required<Omit<PhysicsOptions, 'kd'>> & { kd: number };
   private prevTarget: Vector3 | null = null;
+  private prevTargetCom: Vector3 | null = null;
 
   /** @throws Error when initPhysics() was not awaited. */
   constructor(
@@ -101,10 +164,11 @@ export class PhysicsTracker {
     options: PhysicsOptions = {},
   ) {
     const kp = options.kp ?? 2500;
-    this.o = { kp, kd: options.kd ?? 2 * Math.sqrt(kp), dt: 1 / 120, maxAssist: 0.25, assistKp: 100, assistKd: 20, friction: 1, ...options };
+    this.o = { kp, kd: options.kd ?? 2 * Math.sqrt(kp), dt: 1 / 120, maxAssist: 0.25, assistKp: 100, assistKd: 20, friction: 1, soles: true, footMassFraction: 0.03, pgsIterations: 8, gravityCompensation: true, balanceGain: 1, maxLean: 0.25, ...options };
     this.world = new RAPIER.World({ x: 0, y: -9.81, z: 0 });
     this.world.timestep = this.o.dt;
     this.world.numSolverIterations = 8; // long chains with mass ratios up to ~50
+    this.world.numInternalPgsIterations = this.o.pgsIterations;
     const ground = this.world.createRigidBody(RAPIER.RigidBodyDesc.fixed().setTranslation(0, -0.5, 0));
     this.world.createCollider(RAPIER.ColliderDesc.cuboid(200, 0.5, 200).setFriction(this.o.friction).setCollisionGroups(GROUND_GROUPS), ground);
     this.parents = parentIndices(def);
@@ -132,15 +196,30 @@ export class PhysicsTracker {
           .setRotation({ x: r.x, y: r.y, z: r.z, w: r.w });
       }
       this.world.createCollider(desc.setDensity(j.density ?? def.density).setFriction(this.o.friction).setCollisionGroups(BODY_GROUPS), body);
+      if (this.o.soles && /^[lr]Ankle$/.test(j.name) && c >= 0) this.world.createCollider(soleCollider(def, i, c).setFriction(this.o.friction).setCollisionGroups(BODY_GROUPS), body);
       return body;
     });
-    this.totalMass = this.bodies.reduce((m, b) => m + (b ? b.mass() : 0), 0);
+    this.feet = (['l', 'r'] as const).map((s) => jointIndex(def, `${s}Ankle`));
+    const baseMass = this.bodies.reduce((m, b) => m + (b ? b.mass() : 0), 0);
+    const footExtra = this.o.footMassFraction * baseMass;
+    // rapier applies additional mass at the next step (scaled like the colliders: same centre of mass)
+    for (const f of this.feet) this.bodies[f]?.setAdditionalMass(footExtra, false);
+    this.mass = this.bodies.map((b, i) => (b ? b.mass() + (this.feet.includes(i) ? footExtra : 0) : 0));
+    this.totalMass = this.mass.reduce((a, m) => a + m, 0);
+    this.legSide = def.joints.map((j) => (/^[lr](Hip|Knee|Hock|Ankle)$/.test(j.name) ? (j.name[0] === 'l' ? 0 : 1) : -1));
+    // sole centre on the floor and half length, in the foot body frame (rest frame at the ankle)
+    this.soleCentre = this.feet.map((f) => {
+      const a = new Vector3(...def.joints[f].rest);
+      const t = new Vector3(...def.joints[child[f]].rest);
+      return a.clone().lerp(t, 0.35).sub(a).setY(-a.y);
+    });
+    this.soleHalf = this.feet.map((f) => 0.65 * new Vector3(...def.joints[child[f]].rest).sub(new Vector3(...def.joints[f].rest)).setY(0).length());
     // whole-body inertia about the pelvis, rest pose (for the assist torque gains)
     this.rootInertia = this.bodies.reduce((acc, b, i) => {
       if (!b) return acc;
       const c = child[i];
       const mid = c < 0 ? new Vector3(...def.joints[i].rest) : new Vector3(...def.joints[i].rest).add(new Vector3(...def.joints[c].rest)).multiplyScalar(0.5);
-      return acc + b.mass() * mid.distanceToSquared(new Vector3(...def.joints[0].rest));
+      return acc + this.mass[i] * mid.distanceToSquared(new Vector3(...def.joints[0].rest));
     }, 0);
     // subtree mass and rest inertia about each joint: force-based motor gains scale with it so that
     // a hip carries the whole upper body (the acceleration-based model normalizes by the two
@@ -152,7 +231,7 @@ export class PhysicsTracker {
       const c = child[i];
       return c < 0 ? new Vector3(...j.rest) : new Vector3(...j.rest).add(new Vector3(...def.joints[c].rest)).multiplyScalar(0.5);
     });
-    const mass = this.bodies.map((b) => (b ? b.mass() : 0));
+    const mass = this.mass;
     const inertia = new Array<number>(n).fill(0);
     for (let i = 0; i < n; i++) {
       // walk up from body i, adding m d^2 to every ancestor joint (and itself)
@@ -203,6 +282,7 @@ export class PhysicsTracker {
     });
     this.setTargets(rots);
     this.prevTarget = null;
+    this.prevTargetCom = null;
   }
 
   /**
@@ -217,6 +297,9 @@ export class PhysicsTracker {
     const pT = target.positions[0];
     const vT = this.prevTarget ? pT.clone().sub(this.prevTarget).divideScalar(frameDt) : new Vector3();
     this.prevTarget = pT.clone();
+    const cT = this.centreOfMass(target.positions, rots);
+    const vcT = this.prevTargetCom ? cT.clone().sub(this.prevTargetCom).divideScalar(frameDt) : new Vector3();
+    this.prevTargetCom = cT.clone();
     const n = Math.max(1, Math.round(frameDt / this.o.dt));
     const weight = this.totalMass * 9.81;
     const qT = rots[0];
@@ -229,9 +312,11 @@ export class PhysicsTracker {
       const f = new Vector3(pT.x - p.x, pT.y - p.y, pT.z - p.z).multiplyScalar(this.o.assistKp).add(new Vector3(vT.x - v.x, vT.y - v.y, vT.z - v.z).multiplyScalar(this.o.assistKd)).multiplyScalar(this.totalMass);
       const cap = this.o.maxAssist * weight;
       if (f.length() > cap) f.setLength(cap);
+      for (const b of this.bodies) b?.resetTorques(false);
       root.resetForces(false);
-      root.resetTorques(false);
       root.addForce({ x: f.x, y: f.y, z: f.z }, true);
+      if (this.o.gravityCompensation) this.feedforward(target.contacts, Math.max(0, weight - f.y));
+      if (this.o.balanceGain > 0) this.balance(target.contacts, target.positions, rots, cT, vcT);
       assist += f.length() / weight;
       // assist torque: PD on the pelvis orientation, capped at maxAssist * m g * hip height
       const r = root.rotation();
@@ -249,7 +334,7 @@ export class PhysicsTracker {
       this.world.step();
     }
     root.resetForces(false);
-    root.resetTorques(false);
+    for (const b of this.bodies) b?.resetTorques(false);
     const pose = this.readPose(target);
     const pr = pose.positions[0];
     const fell = pr.y < 0.5 * pT.y || pr.distanceTo(pT) > 0.5 * legLength(this.def) || !Number.isFinite(pr.x + pr.y + pr.z);
@@ -258,6 +343,152 @@ export class PhysicsTracker {
       return { pose: this.readPose(target), assistFraction: assist / n, assistTorqueFraction: assistT / n, fell };
     }
     return { pose, assistFraction: assist / n, assistTorqueFraction: assistT / n, fell };
+  }
+
+  /**
+   * Adds the feedforward joint torques of this substep (equal and opposite on each joint's two
+   * bodies, so internal, not an external help): every joint holds its subtree against gravity, and
+   * the legs of planted feet (contacts, from the target) carry `support` newtons upward from a sole
+   * point under the centre of mass, shared by the centre of mass's position between the feet.
+   */
+  private feedforward(contacts: [boolean, boolean], support: number): void {
+    const n = this.def.joints.length;
+    const mc: Vector3[] = [];
+    const m = new Array<number>(n).fill(0);
+    const pos: (Vector3 | null)[] = [];
+    for (let i = 0; i < n; i++) {
+      const b = this.bodies[i];
+      mc.push(new Vector3());
+      if (!b) {
+        pos.push(null);
+        continue;
+      }
+      const c = b.worldCom();
+      const t = b.translation();
+      mc[i].set(c.x, c.y, c.z).multiplyScalar(this.mass[i]);
+      m[i] = this.mass[i];
+      pos.push(new Vector3(t.x, t.y, t.z));
+    }
+    // subtree sums, children after parents in def.joints
+    for (let i = n - 1; i > 0; i--) {
+      const p = this.parents[i];
+      m[p] += m[i];
+      mc[p].add(mc[i]);
+    }
+    const com = mc[0].clone().divideScalar(m[0]);
+    // planted feet: sole centres on the floor, the centre of mass projected between them
+    const soles = this.feet.map((f, k) => {
+      const b = this.bodies[f]!;
+      const r = b.rotation();
+      return this.soleCentre[k].clone().applyQuaternion(new Quaternion(r.x, r.y, r.z, r.w)).add(pos[f]!).setY(0);
+    });
+    const share = [contacts[0] ? 1 : 0, contacts[1] ? 1 : 0];
+    const cop = soles.map((s) => s.clone());
+    const ch = com.clone().setY(0);
+    if (share[0] && share[1]) {
+      const ab = soles[1].clone().sub(soles[0]);
+      const t = ab.lengthSq() > 1e-9 ? Math.min(1, Math.max(0, ch.clone().sub(soles[0]).dot(ab) / ab.lengthSq())) : 0.5;
+      share[0] = 1 - t;
+      share[1] = t;
+      const off = ch.clone().sub(soles[0].clone().addScaledVector(ab, t));
+      cop.forEach((c, k) => c.add(off.clone().clampLength(0, this.soleHalf[k])));
+    } else {
+      cop.forEach((c, k) => c.add(ch.clone().sub(c).clampLength(0, this.soleHalf[k])));
+    }
+    const g = new Vector3(0, -9.81, 0);
+    const tau = new Vector3();
+    const tmp = new Vector3();
+    for (let i = 1; i < n; i++) {
+      const j = this.joints[i];
+      if (!j) continue;
+      const p = pos[i]!;
+      // -(sum over the subtree of (c_b - p) x m_b g)
+      tau.copy(mc[i]).addScaledVector(p, -m[i]).cross(g).negate();
+      const side = this.legSide[i];
+      if (side >= 0 && share[side] > 0) tau.sub(tmp.copy(cop[side]).sub(p).cross(new Vector3(0, share[side] * support, 0)));
+      this.bodies[i]!.addTorque({ x: tau.x, y: tau.y, z: tau.z }, true);
+      this.bodies[this.parents[i]]!.addTorque({ x: -tau.x, y: -tau.y, z: -tau.z }, true);
+    }
+  }
+
+  /**
+   * Whole-body centre of mass, metres: of the simulated bodies, or with positions and rots of the
+   * pose whose joints and link rotations are given (the bodies' local centres of mass carried along).
+   */
+  private centreOfMass(positions?: Vector3[], rots?: Quaternion[]): Vector3 {
+    const c = new Vector3();
+    const tmp = new Vector3();
+    this.bodies.forEach((b, i) => {
+      if (!b) return;
+      if (positions && rots) {
+        const l = b.localCom();
+        tmp.set(l.x, l.y, l.z).applyQuaternion(rots[i]).add(positions[i]);
+      } else {
+        const w = b.worldCom();
+        tmp.set(w.x, w.y, w.z);
+      }
+      c.addScaledVector(tmp, this.mass[i]);
+    });
+    return c.divideScalar(this.totalMass);
+  }
+
+  /**
+   * Ankle strategy: the targets of the planted feet's ankles (contacts, from the target) lean the
+   * body above them about the feet so that the horizontal capture point returns to the target's
+   * (cT, vcT: target centre of mass, metres, and its velocity, m/s), moved by the mean slip of the
+   * planted feet from their targets; see PhysicsOptions.balanceGain.
+   */
+  private balance(contacts: [boolean, boolean], targetPositions: Vector3[], rots: Quaternion[], cT: Vector3, vcT: Vector3): void {
+    if (!contacts[0] && !contacts[1]) return;
+    const c = this.centreOfMass();
+    const v = new Vector3();
+    this.bodies.forEach((b, i) => {
+      if (!b) return;
+      const l = b.linvel();
+      v.x += this.mass[i] * l.x;
+      v.z += this.mass[i] * l.z;
+    });
+    v.divideScalar(this.totalMass);
+    // the target centre of mass carried along with the planted feet (a lean cannot move the feet)
+    const slip = new Vector3();
+    let planted = 0;
+    this.feet.forEach((f, k) => {
+      if (!contacts[k]) return;
+      const t = this.bodies[f]!.translation();
+      slip.x += t.x - targetPositions[f].x;
+      slip.z += t.z - targetPositions[f].z;
+      planted++;
+    });
+    const h = Math.max(0.05, cT.y);
+    const xi = c.sub(cT).addScaledVector(slip, -1 / planted).addScaledVector(v.sub(vcT), 1 / Math.sqrt(9.81 / h)).setY(0);
+    // rotation vector rho = -(k / h) (Y x xi) moves a point h above the ankle by -k xi
+    const axis = new Vector3(0, 1, 0).cross(xi);
+    const rot = (gain: number, max: number): Quaternion => {
+      const rho = axis.clone().multiplyScalar(-gain / h).clampLength(0, max);
+      const ang = rho.length();
+      return ang > 1e-9 ? new Quaternion().setFromAxisAngle(rho.divideScalar(ang), ang) : new Quaternion();
+    };
+    const lean = rot(this.o.balanceGain, this.o.maxLean);
+    const inv = new Quaternion();
+    // joint i's target with its parent's target turned by q in the world and its own kept
+    const lift = (i: number, q: Quaternion): void => {
+      const rel = inv.copy(q).multiply(rots[this.parents[i]]).invert().multiply(rots[i]);
+      this.joints[i]!.setFrameX1({ x: rel.x, y: rel.y, z: rel.z, w: rel.w });
+    };
+    this.feet.forEach((f, k) => {
+      if (!this.joints[f] || !contacts[k]) return;
+      lift(f, lean);
+    });
+  }
+
+  /**
+   * Applies an impulse, N·s (world frame), at the centre of mass of joint i's body (a push).
+   * @throws RangeError when joint i has no body (a leaf such as a toe).
+   */
+  applyImpulse(i: number, impulse: Vector3): void {
+    const b = this.bodies[i];
+    if (!b) throw new RangeError(`PhysicsTracker.applyImpulse: joint ${i} (${this.def.joints[i]?.name}) has no body`);
+    b.applyImpulse({ x: impulse.x, y: impulse.y, z: impulse.z }, true);
   }
 
   /** Current simulated pose (contacts, yaw etc. copied from the kinematic pose given). */
