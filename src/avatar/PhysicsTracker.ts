@@ -1,6 +1,7 @@
 import RAPIER from '@dimforge/rapier3d-compat';
 import { Quaternion, Vector3 } from 'three';
 import { type CharacterDef, firstChildren, jointIndex, legLength, parentIndices } from './Character';
+import { solveTwoBoneIk } from './TwoBoneIk';
 import type { SkeletonPose } from './types';
 
 let ready: Promise<void> | null = null;
@@ -82,6 +83,29 @@ export interface PhysicsOptions {
   balanceGain?: number;
   /** Largest balance lean, radians (default 0.25). */
   maxLean?: number;
+  /**
+   * Reactive capture-point step (default false: switched on, bench:avatar's falls/min rose for
+   * every character, human 21.9 -> 26.2, dino 27.9 -> 34.2, mouse 19.2 -> 21.7 over the 28 clips):
+   * when both target feet are planted and still and the horizontal capture point c + v / sqrt(g / h) leaves the support polygon (the hull of the soles)
+   * by more than 1% of the leg length, the foot farther from it swings, in sqrt(h / g) seconds, to
+   * where the capture point will be at landing (see aimSwing); both feet are then held where they
+   * are in the world until their target foot lifts or moves; at most one step each 0.5 s after a
+   * landing. On one foot the ankle strategy centres the body over the stance sole. h: target
+   * centre-of-mass height.
+   */
+  stepping?: boolean;
+}
+
+/** A reactive step: foot k swings from `from` to `to` (ankle, world, metres) in `duration` seconds. */
+interface ReactiveStep {
+  k: number;
+  /** Seconds since lift-off. */
+  t: number;
+  duration: number;
+  from: Vector3;
+  /** Sole centre at lift-off (y = 0). */
+  fromSole: Vector3;
+  to: Vector3;
 }
 
 /** What one PhysicsTracker.step reports. */
@@ -96,13 +120,24 @@ export interface PhysicsStepInfo {
   fell: boolean;
 }
 
+/** A foot's flat sole box in its body frame (the rest frame at the ankle), metres. */
+interface SoleBox {
+  /** Box centre. */
+  mid: Vector3;
+  /** Yaw of the box about +Y (its long axis is the foot's horizontal direction). */
+  q: Quaternion;
+  halfW: number;
+  halfH: number;
+  halfLen: number;
+}
+
 /**
  * Flat box sole of the foot body of joint i (ankle, first child c = toe), in the body frame (the
  * rest frame at the ankle): heel 30% of the horizontal foot length behind the ankle, front at the
  * toe capsule's tip, width half the foot length (at least the capsule's diameter), 1/4 of the ankle
- * height thick, bottom at y = 0. Light (100 kg/m^3) so that the segment masses barely change.
+ * height thick, bottom at y = 0.
  */
-function soleCollider(def: CharacterDef, i: number, c: number): RAPIER.ColliderDesc {
+function soleBox(def: CharacterDef, i: number, c: number): SoleBox {
   const a = new Vector3(...def.joints[i].rest);
   const t = new Vector3(...def.joints[c].rest);
   const f = t.clone().sub(a).setY(0);
@@ -114,12 +149,64 @@ function soleCollider(def: CharacterDef, i: number, c: number): RAPIER.ColliderD
   const halfLen = 0.5 * heel.distanceTo(tip.clone().setY(a.y));
   const halfW = Math.max(def.joints[i].radius, 0.25 * len);
   const halfH = 0.125 * a.y;
-  const mid = heel.clone().add(tip.setY(a.y)).multiplyScalar(0.5).sub(a);
+  const mid = heel.clone().add(tip.setY(a.y)).multiplyScalar(0.5).sub(a).setY(halfH - a.y);
   const q = new Quaternion().setFromAxisAngle(new Vector3(0, 1, 0), Math.atan2(f.x, f.z));
-  return RAPIER.ColliderDesc.cuboid(halfW, halfH, halfLen)
-    .setTranslation(mid.x, halfH - a.y, mid.z)
+  return { mid, q, halfW, halfH, halfLen };
+}
+
+/** The sole box as a collider, light (100 kg/m^3) so that the segment masses barely change. */
+function soleCollider(box: SoleBox): RAPIER.ColliderDesc {
+  const { mid, q } = box;
+  return RAPIER.ColliderDesc.cuboid(box.halfW, box.halfH, box.halfLen)
+    .setTranslation(mid.x, mid.y, mid.z)
     .setRotation({ x: q.x, y: q.y, z: q.z, w: q.w })
     .setDensity(100);
+}
+
+/** The four bottom corners of a sole box, body frame, metres. */
+function soleCorners(box: SoleBox): Vector3[] {
+  return [
+    [-1, -1],
+    [1, -1],
+    [1, 1],
+    [-1, 1],
+  ].map(([sx, sz]) => new Vector3(sx * box.halfW, 0, sz * box.halfLen).applyQuaternion(box.q).add(box.mid).setY(box.mid.y - box.halfH));
+}
+
+/** Mean of points, metres. */
+function centroid(points: Vector3[]): Vector3 {
+  return points.reduce((a, p) => a.add(p), new Vector3()).divideScalar(points.length);
+}
+
+/**
+ * Vector from the nearest point of the convex hull of `points` (horizontal, x and z; y ignored) to
+ * p, metres: zero when p is inside. Andrew's monotone chain hull.
+ */
+export function outsideHull(points: Vector3[], p: Vector3): Vector3 {
+  const pts = points.map((v) => [v.x, v.z]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const cross = (o: number[], a: number[], b: number[]): number => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const half = (list: number[][]): number[][] => {
+    const h: number[][] = [];
+    for (const q of list) {
+      while (h.length >= 2 && cross(h[h.length - 2], h[h.length - 1], q) <= 0) h.pop();
+      h.push(q);
+    }
+    h.pop();
+    return h;
+  };
+  const hull = [...half(pts), ...half([...pts].reverse())]; // counter-clockwise in (x, z)
+  const q = [p.x, p.z];
+  if (hull.length >= 3 && hull.every((a, k) => cross(a, hull[(k + 1) % hull.length], q) >= 0)) return new Vector3();
+  let best = new Vector3(Infinity, 0, 0);
+  hull.forEach((a, k) => {
+    const b = hull[(k + 1) % hull.length];
+    const ex = b[0] - a[0];
+    const ez = b[1] - a[1];
+    const t = Math.min(1, Math.max(0, ((q[0] - a[0]) * ex + (q[1] - a[1]) * ez) / Math.max(1e-12, ex * ex + ez * ez)));
+    const d = new Vector3(q[0] - a[0] - t * ex, 0, q[1] - a[1] - t * ez);
+    if (d.lengthSq() < best.lengthSq()) best = d;
+  });
+  return best;
 }
 
 const GROUND_GROUPS = (0x0001 << 16) | 0x0002;
@@ -156,6 +243,18 @@ export class PhysicsTracker {
   private readonly o: Required<Omit<PhysicsOptions, 'kd'>> & { kd: number };
   private prevTarget: Vector3 | null = null;
   private prevTargetCom: Vector3 | null = null;
+  /** Sole corners per foot on the floor, foot body frame, metres. */
+  private readonly soleCorners: Vector3[][];
+  /** Joints from the hip down to the ankle, per foot. */
+  private readonly legChains: number[][];
+  private swing: ReactiveStep | null = null;
+  /** Per foot: ankle held in the world after a reactive step (null: follow the target), metres. */
+  private readonly held: (Vector3 | null)[] = [null, null];
+  /** Per foot: the target ankle when its reactive step began (released once it moves), metres. */
+  private readonly heldTarget: (Vector3 | null)[] = [null, null];
+  private prevTargetFeet: Vector3[] | null = null;
+  /** Seconds since the last reactive step landed. */
+  private sinceStep = Infinity;
 
   /** @throws Error when initPhysics() was not awaited. */
   constructor(
@@ -164,7 +263,7 @@ export class PhysicsTracker {
     options: PhysicsOptions = {},
   ) {
     const kp = options.kp ?? 2500;
-    this.o = { kp, kd: options.kd ?? 2 * Math.sqrt(kp), dt: 1 / 120, maxAssist: 0.25, assistKp: 100, assistKd: 20, friction: 1, soles: true, footMassFraction: 0.03, pgsIterations: 8, gravityCompensation: true, balanceGain: 1, maxLean: 0.25, ...options };
+    this.o = { kp, kd: options.kd ?? 2 * Math.sqrt(kp), dt: 1 / 120, maxAssist: 0.25, assistKp: 100, assistKd: 20, friction: 1, soles: true, footMassFraction: 0.03, pgsIterations: 8, gravityCompensation: true, balanceGain: 1, maxLean: 0.25, stepping: false, ...options };
     this.world = new RAPIER.World({ x: 0, y: -9.81, z: 0 });
     this.world.timestep = this.o.dt;
     this.world.numSolverIterations = 8; // long chains with mass ratios up to ~50
@@ -196,7 +295,7 @@ export class PhysicsTracker {
           .setRotation({ x: r.x, y: r.y, z: r.z, w: r.w });
       }
       this.world.createCollider(desc.setDensity(j.density ?? def.density).setFriction(this.o.friction).setCollisionGroups(BODY_GROUPS), body);
-      if (this.o.soles && /^[lr]Ankle$/.test(j.name) && c >= 0) this.world.createCollider(soleCollider(def, i, c).setFriction(this.o.friction).setCollisionGroups(BODY_GROUPS), body);
+      if (this.o.soles && /^[lr]Ankle$/.test(j.name) && c >= 0) this.world.createCollider(soleCollider(soleBox(def, i, c)).setFriction(this.o.friction).setCollisionGroups(BODY_GROUPS), body);
       return body;
     });
     this.feet = (['l', 'r'] as const).map((s) => jointIndex(def, `${s}Ankle`));
@@ -212,6 +311,12 @@ export class PhysicsTracker {
       const a = new Vector3(...def.joints[f].rest);
       const t = new Vector3(...def.joints[child[f]].rest);
       return a.clone().lerp(t, 0.35).sub(a).setY(-a.y);
+    });
+    this.soleCorners = this.feet.map((f) => soleCorners(soleBox(def, f, child[f])));
+    this.legChains = this.feet.map((f) => {
+      const chain = [f];
+      while (!/^[lr]Hip$/.test(def.joints[chain[0]].name) && this.parents[chain[0]] > 0) chain.unshift(this.parents[chain[0]]);
+      return chain;
     });
     this.soleHalf = this.feet.map((f) => 0.65 * new Vector3(...def.joints[child[f]].rest).sub(new Vector3(...def.joints[f].rest)).setY(0).length());
     // whole-body inertia about the pelvis, rest pose (for the assist torque gains)
@@ -283,6 +388,11 @@ export class PhysicsTracker {
     this.setTargets(rots);
     this.prevTarget = null;
     this.prevTargetCom = null;
+    this.prevTargetFeet = null;
+    this.swing = null;
+    this.sinceStep = Infinity;
+    this.held.fill(null);
+    this.heldTarget.fill(null);
   }
 
   /**
@@ -291,15 +401,16 @@ export class PhysicsTracker {
    */
   step(target: SkeletonPose, frameDt: number): PhysicsStepInfo {
     if (!(frameDt > 0 && Number.isFinite(frameDt))) throw new RangeError(`PhysicsTracker.step: frameDt must be > 0, got ${frameDt}`);
-    const rots = linkRotations(this.def, target);
-    this.setTargets(rots);
+    const targetRots = linkRotations(this.def, target);
     const root = this.bodies[0]!;
     const pT = target.positions[0];
     const vT = this.prevTarget ? pT.clone().sub(this.prevTarget).divideScalar(frameDt) : new Vector3();
     this.prevTarget = pT.clone();
-    const cT = this.centreOfMass(target.positions, rots);
+    const cT = this.centreOfMass(target.positions, targetRots);
     const vcT = this.prevTargetCom ? cT.clone().sub(this.prevTargetCom).divideScalar(frameDt) : new Vector3();
     this.prevTargetCom = cT.clone();
+    const { contacts, rots, goal } = this.reactiveStep(target, targetRots, cT.y, frameDt);
+    this.setTargets(rots);
     const n = Math.max(1, Math.round(frameDt / this.o.dt));
     const weight = this.totalMass * 9.81;
     const qT = rots[0];
@@ -315,8 +426,8 @@ export class PhysicsTracker {
       for (const b of this.bodies) b?.resetTorques(false);
       root.resetForces(false);
       root.addForce({ x: f.x, y: f.y, z: f.z }, true);
-      if (this.o.gravityCompensation) this.feedforward(target.contacts, Math.max(0, weight - f.y));
-      if (this.o.balanceGain > 0) this.balance(target.contacts, target.positions, rots, cT, vcT);
+      if (this.o.gravityCompensation) this.feedforward(contacts, Math.max(0, weight - f.y));
+      if (this.o.balanceGain > 0) this.balance(contacts, target.positions, rots, cT, vcT, goal);
       assist += f.length() / weight;
       // assist torque: PD on the pelvis orientation, capped at maxAssist * m g * hip height
       const r = root.rotation();
@@ -432,15 +543,8 @@ export class PhysicsTracker {
     return c.divideScalar(this.totalMass);
   }
 
-  /**
-   * Ankle strategy: the targets of the planted feet's ankles (contacts, from the target) lean the
-   * body above them about the feet so that the horizontal capture point returns to the target's
-   * (cT, vcT: target centre of mass, metres, and its velocity, m/s), moved by the mean slip of the
-   * planted feet from their targets; see PhysicsOptions.balanceGain.
-   */
-  private balance(contacts: [boolean, boolean], targetPositions: Vector3[], rots: Quaternion[], cT: Vector3, vcT: Vector3): void {
-    if (!contacts[0] && !contacts[1]) return;
-    const c = this.centreOfMass();
+  /** Horizontal velocity of the simulated centre of mass (y = 0), m/s. */
+  private comVelocity(): Vector3 {
     const v = new Vector3();
     this.bodies.forEach((b, i) => {
       if (!b) return;
@@ -448,7 +552,148 @@ export class PhysicsTracker {
       v.x += this.mass[i] * l.x;
       v.z += this.mass[i] * l.z;
     });
-    v.divideScalar(this.totalMass);
+    return v.divideScalar(this.totalMass);
+  }
+
+  /**
+   * Reactive stepping (PhysicsOptions.stepping), once per frame: releases the held feet whose
+   * target foot lifts or moves, starts a step when the capture point leaves the support polygon,
+   * advances the swing. Returns the contacts to use (the swing foot off the ground) and the link
+   * rotations with the swing and held legs re-aimed by two-bone IK at their ankles' world positions
+   * (carried into the target's frame through the simulated pelvis). comHeight: the target centre
+   * of mass's height, metres; frameDt, seconds.
+   */
+  private reactiveStep(target: SkeletonPose, rots: Quaternion[], comHeight: number, frameDt: number): { contacts: [boolean, boolean]; rots: Quaternion[]; goal: Vector3 | null } {
+    const L = legLength(this.def);
+    const feetT = this.feet.map((f) => target.positions[f].clone());
+    const prev = this.prevTargetFeet;
+    const still = prev !== null && feetT.every((p, k) => p.distanceTo(prev[k]) < 0.1 * L * frameDt);
+    this.prevTargetFeet = feetT;
+    for (let k = 0; k < 2; k++) {
+      const ref = this.heldTarget[k];
+      if (target.contacts[k] && (ref === null || ref.distanceTo(feetT[k]) < 0.05 * L)) continue;
+      this.held[k] = null;
+      this.heldTarget[k] = null;
+      if (this.swing?.k === k) this.swing = null;
+    }
+    const h = Math.max(0.05, comHeight);
+    this.sinceStep += frameDt;
+    if (this.o.stepping && !this.swing && this.sinceStep > 0.5 && still && target.contacts[0] && target.contacts[1]) this.startStep(h, feetT);
+    const ankles: (Vector3 | null)[] = [...this.held];
+    const sw = this.swing;
+    if (sw) {
+      if (sw.t < 0.7 * sw.duration) this.aimSwing(h); // feedback until shortly before touch-down
+      sw.t += frameDt;
+      const u = Math.min(1, sw.t / sw.duration);
+      // smoothstep across, lifted by 10% of the leg length at mid-swing
+      ankles[sw.k] = sw.from.clone().lerp(sw.to, u * u * (3 - 2 * u)).setY(sw.from.y + 0.1 * L * Math.sin(Math.PI * u));
+      if (u >= 1) {
+        this.held[sw.k] = sw.to.clone();
+        this.swing = null;
+        this.sinceStep = 0;
+      }
+    }
+    const contacts: [boolean, boolean] = [target.contacts[0] && sw?.k !== 0, target.contacts[1] && sw?.k !== 1];
+    // on one foot the balance centres the body over the stance sole, not over the target's midline
+    const goal = sw ? centroid(this.soleWorld(1 - sw.k)) : null;
+    if (!ankles[0] && !ankles[1]) return { contacts, rots, goal };
+    // world -> target frame by the pelvis's offset only: carrying the feet through the simulated
+    // pelvis's rotation would leave nothing to hold the pelvis upright
+    const t = this.bodies[0]!.translation();
+    const offset = target.positions[0].clone().sub(new Vector3(t.x, t.y, t.z));
+    const pos = target.positions.map((p) => p.clone());
+    const pole = new Vector3(0, 0, -1).applyQuaternion(target.yaw);
+    ankles.forEach((w, k) => {
+      if (!w) return;
+      const ankle = this.feet[k];
+      const wT = w.clone().add(offset);
+      // two bones below the hip; a longer chain (a hock) keeps its rest below the second bone
+      const [hip, mid, end] = this.legChains[k];
+      const endT = wT.clone().add(pos[end]).sub(pos[ankle]);
+      const ik = solveTwoBoneIk(pos[hip], endT, pos[mid].distanceTo(pos[hip]), pos[end].distanceTo(pos[mid]), pole);
+      const shift = ik.end.clone().sub(pos[end]);
+      pos[mid].copy(ik.mid);
+      this.def.joints.forEach((_, j) => {
+        if (this.isBelow(j, end)) pos[j].add(shift);
+      });
+    });
+    return { contacts, rots: linkRotations(this.def, { ...target, positions: pos }), goal };
+  }
+
+  /** True when joint j is `a` or one of its descendants. */
+  private isBelow(j: number, a: number): boolean {
+    for (let i = j; i >= 0; i = this.parents[i]) if (i === a) return true;
+    return false;
+  }
+
+  /** World corners of foot k's sole on the floor, metres. */
+  private soleWorld(k: number): Vector3[] {
+    const b = this.bodies[this.feet[k]]!;
+    const r = b.rotation();
+    const q = new Quaternion(r.x, r.y, r.z, r.w);
+    const t = b.translation();
+    return this.soleCorners[k].map((p) => p.clone().applyQuaternion(q).add(new Vector3(t.x, t.y, t.z)));
+  }
+
+  /**
+   * Starts a reactive step when the capture point (centre-of-mass height h, metres) is outside the
+   * hull of both soles by more than 1% of the leg length: the foot whose sole centre is farther
+   * from it swings for sqrt(h / g) seconds. feetT: the target ankles, metres.
+   */
+  private startStep(h: number, feetT: Vector3[]): void {
+    const L = legLength(this.def);
+    const cp = this.centreOfMass().addScaledVector(this.comVelocity(), Math.sqrt(h / 9.81)).setY(0);
+    if (outsideHull([...this.soleWorld(0), ...this.soleWorld(1)], cp).length() < 0.01 * L) return;
+    const far = [0, 1].map((k) => centroid(this.soleWorld(k)).distanceTo(cp));
+    const k = far[0] > far[1] ? 0 : 1;
+    const a = this.bodies[this.feet[k]]!.translation();
+    const from = new Vector3(a.x, a.y, a.z);
+    this.swing = { k, t: 0, duration: Math.sqrt(h / 9.81), from, fromSole: centroid(this.soleWorld(k)).setY(0), to: from.clone() };
+    this.heldTarget[k] = feetT[k].clone();
+    // the stance foot stays where it is: its leg following the target would push the pelvis back over it
+    const j = 1 - k;
+    if (!this.held[j]) {
+      const s = this.bodies[this.feet[j]]!.translation();
+      this.held[j] = new Vector3(s.x, s.y, s.z);
+      this.heldTarget[j] = feetT[j].clone();
+    }
+    this.aimSwing(h);
+  }
+
+  /**
+   * Sets the swing's landing ankle: its sole centre on the capture point predicted at touch-down
+   * (diverging from the stance sole's hull, exp(omega t_left)), at most 0.6 leg lengths from the
+   * stance sole's centre, and sideways (away from the stance foot) never narrower than at lift-off
+   * and at least 10% of the leg length outward of that predicted point. h: centre-of-mass height, metres.
+   */
+  private aimSwing(h: number): void {
+    const sw = this.swing!;
+    const omega = Math.sqrt(9.81 / h);
+    const stance = this.soleWorld(1 - sw.k);
+    const cp = this.centreOfMass().addScaledVector(this.comVelocity(), 1 / omega).setY(0);
+    const out = outsideHull(stance, cp);
+    const pred = cp.addScaledVector(out, Math.exp(omega * Math.max(0, sw.duration - sw.t)) - 1);
+    const base = centroid(stance).setY(0);
+    const sole = pred.clone().sub(base).clampLength(0, 0.6 * legLength(this.def)).add(base);
+    // never narrower than the stance at lift-off: a narrow base lets the sideways sway out
+    const move = sole.sub(sw.fromSole);
+    const wide = sw.fromSole.clone().sub(base).setY(0).normalize();
+    // sideways: outward far enough that the predicted capture point lies inside the landed sole
+    const need = Math.max(0, pred.clone().sub(sw.fromSole).dot(wide) + 0.1 * legLength(this.def));
+    move.addScaledVector(wide, need - move.dot(wide));
+    sw.to.copy(sw.from).add(move.setY(0));
+  }
+
+  /**
+   * Ankle strategy: the targets of the planted feet's ankles (contacts, from the target) lean the
+   * body above them about the feet so that the horizontal capture point returns to the target's
+   * (cT, vcT: target centre of mass, metres, and its velocity, m/s), moved by the mean slip of the
+   * planted feet from their targets; see PhysicsOptions.balanceGain.
+   */
+  private balance(contacts: [boolean, boolean], targetPositions: Vector3[], rots: Quaternion[], cT: Vector3, vcT: Vector3, goal: Vector3 | null): void {
+    if (!contacts[0] && !contacts[1]) return;
+    const c = this.centreOfMass();
+    const v = this.comVelocity();
     // the target centre of mass carried along with the planted feet (a lean cannot move the feet)
     const slip = new Vector3();
     let planted = 0;
@@ -460,7 +705,7 @@ export class PhysicsTracker {
       planted++;
     });
     const h = Math.max(0.05, cT.y);
-    const xi = c.sub(cT).addScaledVector(slip, -1 / planted).addScaledVector(v.sub(vcT), 1 / Math.sqrt(9.81 / h)).setY(0);
+    const xi = (goal ? c.sub(goal).addScaledVector(v, 1 / Math.sqrt(9.81 / h)) : c.sub(cT).addScaledVector(slip, -1 / planted).addScaledVector(v.sub(vcT), 1 / Math.sqrt(9.81 / h))).setY(0);
     // rotation vector rho = -(k / h) (Y x xi) moves a point h above the ankle by -k xi
     const axis = new Vector3(0, 1, 0).cross(xi);
     const rot = (gain: number, max: number): Quaternion => {
