@@ -20,6 +20,7 @@
  */
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import type { Vector3 } from 'three';
 import { AvatarRig, type CharacterStats } from '../avatar/AvatarRig';
 import { BodyEstimator } from '../avatar/BodyEstimator';
@@ -36,16 +37,48 @@ import { takeAdapterArg } from './args';
 const NO_ADAPTER = 'none (CPU only)';
 const LOWER = ['lHip', 'rHip', 'lKnee', 'rKnee', 'lAnkle', 'rAnkle'];
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+const USAGE = `npm run bench:avatar -- [options]    (prints JSON; CPU only)
+  --max-seconds S   play at most S seconds of each clip (default: whole clips)
+  --noise M         Gaussian noise on the three input points, metres (default 0)
+  --latency S       input latency, seconds (default 0)
+  --rate HZ         input rate (default 60)
+  --no-physics      kinematic only (no PhysicsTracker)
+  --procedural      the procedural stepping rig instead of motion matching
+  --clips LIST      only clips whose path contains one of these comma-separated substrings
+  --dir FOLDER      test every .bvh under FOLDER against a library of all shared clips
+  --md FILE         also write markdown tables to FILE
+  --adapter NAME    accepted like the other CLIs; no effect (nothing here runs on WebGPU)
+  -h, --help        this text`;
+
+const OPTIONS = {
+  'max-seconds': { type: 'string' },
+  noise: { type: 'string' },
+  latency: { type: 'string' },
+  rate: { type: 'string' },
+  'no-physics': { type: 'boolean' },
+  procedural: { type: 'boolean' },
+  clips: { type: 'string' },
+  dir: { type: 'string' },
+  md: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * The command line, strict: an unknown option or a missing value is an error naming it (a typo
+ * must not start a several-minute run with the defaults).
+ */
+function parseCli(): ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: false }>>['values'] {
+  try {
+    return parseArgs({ args: takeAdapterArg(process.argv.slice(2)), options: OPTIONS, allowPositionals: false }).values;
+  } catch (e) {
+    throw new Error(`bench:avatar: ${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
+  }
 }
 
-function num(name: string, def: number): number {
-  const s = arg(name);
+function num(name: string, s: string | undefined, def: number): number {
   if (s === undefined) return def;
   const v = Number(s);
-  if (!Number.isFinite(v)) throw new Error(`bench:avatar: ${name} expects a number, got '${s}'`);
+  if (s.trim() === '' || !Number.isFinite(v)) throw new Error(`bench:avatar: --${name} expects a number, got '${s}'`);
   return v;
 }
 
@@ -91,7 +124,11 @@ class JitterMeter {
 }
 
 async function main(): Promise<void> {
-  takeAdapterArg(process.argv.slice(2)); // validated, unused: nothing here runs on WebGPU
+  const cli = parseCli(); // --adapter is validated there and unused: nothing here runs on WebGPU
+  if (cli.help) {
+    console.log(USAGE);
+    return;
+  }
   console.error(`adapter: ${NO_ADAPTER}`);
   const root = resolve(__dirname, '../..');
   const dir = resolve(root, '../shared/data/motion/bvh');
@@ -99,14 +136,14 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ skipped: `no BVH data at ${dir} (../shared/data/motion/bvh relative to the repo)` }));
     return;
   }
-  const maxSeconds = num('--max-seconds', Infinity);
-  const noiseM = num('--noise', 0);
-  const latencyS = num('--latency', 0);
-  const rateHz = num('--rate', 60);
-  const physics = !process.argv.includes('--no-physics');
-  const procedural = process.argv.includes('--procedural');
-  const filter = arg('--clips')?.split(',');
-  const testDir = arg('--dir');
+  const maxSeconds = num('max-seconds', cli['max-seconds'], Infinity);
+  const noiseM = num('noise', cli.noise, 0);
+  const latencyS = num('latency', cli.latency, 0);
+  const rateHz = num('rate', cli.rate, 60);
+  const physics = !cli['no-physics'];
+  const procedural = cli.procedural === true;
+  const filter = cli.clips?.split(',');
+  const testDir = cli.dir;
   if (testDir !== undefined && !existsSync(resolve(testDir))) throw new Error(`bench:avatar: --dir ${testDir}: no such folder`);
   if (physics) await initPhysics();
   // the library: every shared clip
@@ -220,7 +257,7 @@ async function main(): Promise<void> {
     clips,
   };
   console.log(JSON.stringify(result, null, 1));
-  const md = arg('--md');
+  const md = cli.md;
   if (md) writeFileSync(resolve(md), markdown(result));
 }
 
