@@ -19,6 +19,12 @@ struct Params {
 @group(0) @binding(3) var<storage, read> gray: array<f32>;            // [view][H*W]
 @group(0) @binding(4) var<storage, read_write> cost: array<f32>;      // [slot][chunk][H*W]
 
+// Sets bit k of a 64-bit string held in two u32.
+fn withBit(b: vec2u, k: u32) -> vec2u {
+  if (k < 32u) { return vec2u(b.x | (1u << k), b.y); }
+  return vec2u(b.x, b.y | (1u << (k - 32u)));
+}
+
 @compute @workgroup_size(64)
 fn refCensus(@builtin(global_invocation_id) gid: vec3u) {
   let n = U.width * U.height;
@@ -35,9 +41,7 @@ fn refCensus(@builtin(global_invocation_id) gid: vec3u) {
       let x = px + dx;
       let y = py + dy;
       if (x >= 0 && y >= 0 && x < i32(U.width) && y < i32(U.height)) {
-        if (gray[U.refOffset + u32(y) * U.width + u32(x)] < centre) {
-          if (k < 32u) { b.x |= 1u << k; } else { b.y |= 1u << (k - 32u); }
-        }
+        if (gray[U.refOffset + u32(y) * U.width + u32(x)] < centre) { b = withBit(b, k); }
       }
       k++;
     }
@@ -68,9 +72,7 @@ fn censusMix(@builtin(global_invocation_id) gid: vec3u) {
       if (x >= 0 && y >= 0 && x < i32(U.width) && y < i32(U.height)) {
         let s = vol[row + u32(y) * U.width + u32(x)];
         if (s.w < 0.5) { return; } // window leaves the source: ZNCC alone
-        if (s.x < centre) {
-          if (k < 32u) { b.x |= 1u << k; } else { b.y |= 1u << (k - 32u); }
-        }
+        if (s.x < centre) { b = withBit(b, k); }
         used++;
       }
       k++;
