@@ -68,3 +68,34 @@ function inside(cam: Camera, X: [number, number, number]): boolean {
   const [u, v, z] = project(cam, X);
   return z > 0 && u >= 0 && v >= 0 && u <= cam.width && v <= cam.height;
 }
+
+/**
+ * Per-camera near/far depth bounds from the sparse points, as LLFF's imgs2poses computes its
+ * poses_bounds (Mildenhall et al. 2019, LLFF code, pose_utils.py): the 0.1 and 99.9 percentiles of
+ * the camera-z depths of the points in front of the camera that project inside the image.
+ * @param xyz N*3 world points; cameras OpenCV world-to-camera
+ * @returns per camera [near, far] in world units, or null for a camera that sees fewer than 10 points
+ */
+export function depthBoundsFromPoints(cameras: Camera[], xyz: ArrayLike<number>): ([number, number] | null)[] {
+  return cameras.map((c) => {
+    const z: number[] = [];
+    const R = c.R;
+    for (let k = 0; k + 2 < xyz.length; k += 3) {
+      const [X, Y, Z] = [xyz[k], xyz[k + 1], xyz[k + 2]];
+      const zc = R[6] * X + R[7] * Y + R[8] * Z + c.t[2];
+      if (!(zc > 0)) continue;
+      const u = (c.fx * (R[0] * X + R[1] * Y + R[2] * Z + c.t[0])) / zc + c.cx;
+      const v = (c.fy * (R[3] * X + R[4] * Y + R[5] * Z + c.t[1])) / zc + c.cy;
+      if (u >= 0 && u < c.width && v >= 0 && v < c.height) z.push(zc);
+    }
+    if (z.length < 10) return null;
+    z.sort((a, b) => a - b);
+    // numpy's percentile (linear interpolation between closest ranks)
+    const pct = (p: number): number => {
+      const x = (p / 100) * (z.length - 1);
+      const i = Math.floor(x);
+      return i + 1 < z.length ? z[i] + (x - i) * (z[i + 1] - z[i]) : z[i];
+    };
+    return [pct(0.1), pct(99.9)];
+  });
+}

@@ -1,5 +1,6 @@
 import { Camera } from '../core/Camera';
 import type { PointCloud, Scene } from '../core/Scene';
+import { depthBoundsFromPoints } from '../depth/depthRange';
 import { basename, dirname, joinPath, type FileSource } from './FileSource';
 import { fail } from './FormatError';
 import { IMAGE_EXTENSIONS, isImagePath } from './imageDecode';
@@ -104,5 +105,13 @@ export async function loadColmap(src: FileSource, dir: string, opts: LoadOptions
       },
     };
   });
-  return assembleScene(src, frames, { name: sceneName(src, root), protocol: 'even', background: opts.background ?? [0, 0, 0], points: model.points }, opts);
+  const scene = await assembleScene(src, frames, { name: sceneName(src, root), protocol: 'even', background: opts.background ?? [0, 0, 0], points: model.points }, opts);
+  // Per-view sweep bounds from the sparse points (LLFF's rule, as sceneFromPoses does for estimated
+  // poses): without them the MVS sweeps the frusta overlap, 0.02-1400 units on a forward-facing rig,
+  // and its prior covers a few percent of the pixels.
+  if (scene.points && !scene.depthBounds) {
+    const bounds = depthBoundsFromPoints(scene.cameras, scene.points.xyz);
+    if (bounds.every((b) => b !== null)) scene.depthBounds = bounds as [number, number][];
+  }
+  return scene;
 }

@@ -1,5 +1,5 @@
-import type { Camera } from '../core/Camera';
 import type { Scene } from '../core/Scene';
+import { depthBoundsFromPoints } from '../depth/depthRange';
 import { imageFromRGBA8 } from '../core/Image';
 import { decodeImage, fitLongSide, type RGBA8Image } from '../io/imageDecode';
 import { resizeRGBA8 } from '../io/imageWorkerProtocol';
@@ -8,6 +8,9 @@ import { intrinsicsFromExif, type IntrinsicsWithNote } from './intrinsics';
 import { matchAllPairs, type MatchOptions } from './matching';
 import { reconstructFromMatches } from './reconstructFromMatches';
 import type { SfmOptions, SfmResult } from './types';
+
+/** Moved to src/depth/depthRange.ts (the COLMAP loader uses it too); re-exported here. */
+export { depthBoundsFromPoints };
 
 /** A photo to pose: its file bytes (PNG/JPEG; EXIF read from them), or already decoded pixels. */
 export type PhotoInput = { name: string; bytes: Uint8Array } | { name: string; image: RGBA8Image; bytes?: Uint8Array };
@@ -102,37 +105,6 @@ export async function estimatePoses(photos: PhotoInput[], opts: EstimatePosesOpt
       timingsMs: timings,
     },
   };
-}
-
-/**
- * Per-camera near/far depth bounds from the sparse points, as LLFF's imgs2poses computes its
- * poses_bounds (Mildenhall et al. 2019, LLFF code, pose_utils.py): the 0.1 and 99.9 percentiles of
- * the camera-z depths of the points in front of the camera that project inside the image.
- * @param xyz N*3 world points; cameras OpenCV world-to-camera
- * @returns per camera [near, far] in world units, or null for a camera that sees fewer than 10 points
- */
-export function depthBoundsFromPoints(cameras: Camera[], xyz: ArrayLike<number>): ([number, number] | null)[] {
-  return cameras.map((c) => {
-    const z: number[] = [];
-    const R = c.R;
-    for (let k = 0; k + 2 < xyz.length; k += 3) {
-      const [X, Y, Z] = [xyz[k], xyz[k + 1], xyz[k + 2]];
-      const zc = R[6] * X + R[7] * Y + R[8] * Z + c.t[2];
-      if (!(zc > 0)) continue;
-      const u = (c.fx * (R[0] * X + R[1] * Y + R[2] * Z + c.t[0])) / zc + c.cx;
-      const v = (c.fy * (R[3] * X + R[4] * Y + R[5] * Z + c.t[1])) / zc + c.cy;
-      if (u >= 0 && u < c.width && v >= 0 && v < c.height) z.push(zc);
-    }
-    if (z.length < 10) return null;
-    z.sort((a, b) => a - b);
-    // numpy's percentile (linear interpolation between closest ranks)
-    const pct = (p: number): number => {
-      const x = (p / 100) * (z.length - 1);
-      const i = Math.floor(x);
-      return i + 1 < z.length ? z[i] + (x - i) * (z[i + 1] - z[i]) : z[i];
-    };
-    return [pct(0.1), pct(99.9)];
-  });
 }
 
 /**

@@ -39,6 +39,28 @@ describe('COLMAP text model', () => {
     expect(Array.from(scene.points!.xyz)).toEqual(Array.from(points.xyz));
     for (let i = 0; i < 6; i++) expect(Math.abs(scene.points!.rgb[i] - points.rgb[i])).toBeLessThanOrEqual(0.5 / 255 + 1e-6);
   });
+  it('per-view depth bounds from points3D (LLFF rule), so the MVS sweeps the points, not the frusta overlap', async () => {
+    const I = [1, 0, 0, 0, 1, 0, 0, 0, 1];
+    const cams = [new Camera(I, [0, 0, 0], 100, 100, 80, 60, 160, 120, 'a.png'), new Camera(I, [-0.2, 0, 0], 100, 100, 80, 60, 160, 120, 'b.png')];
+    const xyz: number[] = [];
+    for (let k = 0; k < 40; k++) xyz.push(((k % 5) - 2) * 0.2, ((k % 3) - 1) * 0.2, 2 + (k / 39) * 2); // depths 2..4
+    const files = colmapTextModel(cams, ['a.png', 'b.png'], { xyz: Float32Array.from(xyz), rgb: new Float32Array(xyz.length).fill(0.5) });
+    const png = encodePng({ width: 160, height: 120, data: new Uint8Array(160 * 120 * 3), channels: 3, depth: 8 });
+    const enc = new TextEncoder();
+    const scene = await loadScene(memorySource('b', {
+      'sparse/0/cameras.txt': enc.encode(files['cameras.txt']),
+      'sparse/0/images.txt': enc.encode(files['images.txt']),
+      'sparse/0/points3D.txt': enc.encode(files['points3D.txt']),
+      'images/a.png': png, 'images/b.png': png,
+    }));
+    expect(scene.depthBounds).toHaveLength(2);
+    for (const [near, far] of scene.depthBounds!) {
+      expect(near).toBeGreaterThan(1.99);
+      expect(near).toBeLessThan(2.01);
+      expect(far).toBeGreaterThan(3.99);
+      expect(far).toBeLessThan(4.01);
+    }
+  });
   it('refuses mismatched names', () => {
     expect(() => colmapTextModel([], ['x.png'])).toThrow(/0 cameras but 1 names/);
   });
