@@ -75,10 +75,12 @@ function parseCli(): ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allo
   }
 }
 
-function num(name: string, s: string | undefined, def: number): number {
+function num(name: string, s: string | undefined, def: number, min: { gt?: number; ge?: number } = {}): number {
   if (s === undefined) return def;
   const v = Number(s);
   if (s.trim() === '' || !Number.isFinite(v)) throw new Error(`bench:avatar: --${name} expects a number, got '${s}'`);
+  if (min.gt !== undefined && !(v > min.gt)) throw new Error(`bench:avatar: --${name} must be > ${min.gt}, got ${s}`);
+  if (min.ge !== undefined && !(v >= min.ge)) throw new Error(`bench:avatar: --${name} must be >= ${min.ge}, got ${s}`);
   return v;
 }
 
@@ -136,15 +138,16 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ skipped: `no BVH data at ${dir} (../shared/data/motion/bvh relative to the repo)` }));
     return;
   }
-  const maxSeconds = num('max-seconds', cli['max-seconds'], Infinity);
-  const noiseM = num('noise', cli.noise, 0);
-  const latencyS = num('latency', cli.latency, 0);
-  const rateHz = num('rate', cli.rate, 60);
+  const maxSeconds = num('max-seconds', cli['max-seconds'], Infinity, { gt: 0 });
+  const noiseM = num('noise', cli.noise, 0, { ge: 0 });
+  const latencyS = num('latency', cli.latency, 0, { ge: 0 });
+  const rateHz = num('rate', cli.rate, 60, { gt: 0 });
   const physics = !cli['no-physics'];
   const procedural = cli.procedural === true;
   const filter = cli.clips?.split(',');
   const testDir = cli.dir;
   if (testDir !== undefined && !existsSync(resolve(testDir))) throw new Error(`bench:avatar: --dir ${testDir}: no such folder`);
+  if (testDir !== undefined && !statSync(resolve(testDir)).isDirectory()) throw new Error(`bench:avatar: --dir ${testDir}: not a folder`);
   if (physics) await initPhysics();
   // the library: every shared clip
   const shared: string[] = [];
@@ -163,6 +166,9 @@ async function main(): Promise<void> {
   const libraryS = (performance.now() - t0) / 1000;
   const libraryWithout = (file: string | null): MotionLibrary => new MotionLibrary(motion.filter((m) => m.name !== file));
   const tests = (testDir !== undefined ? bvhFiles(resolve(testDir)) : shared).filter((f) => !filter || filter.some((x) => f.includes(x)));
+  if (tests.length === 0) {
+    throw new Error(`bench:avatar: no clips to test: ${testDir !== undefined ? `no .bvh files under --dir ${testDir}` : `no shared clips under ${dir}`}${filter ? ` matching --clips ${cli.clips}` : ''}`);
+  }
   const label = (f: string): string => (testDir !== undefined ? relative(resolve(testDir), f) : relative(dir, f));
   const clips: Rec[] = [];
   for (const file of tests) {

@@ -340,14 +340,19 @@ async function main(): Promise<number> {
   for (const n of named) if (!SCENES[n]) throw new Error(`bench:poses: --scenes: unknown scene "${n}" (known: ${Object.keys(SCENES).join(', ')})`);
   const views = values.views?.split(',').map((v) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`bench:poses: --views: "${v}" is not a view index`);
+    if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new Error(`bench:poses: --views: "${v}" is not a view index (in ${values.views})`);
     return n;
   });
+  if (views) {
+    const dup = views.find((v, i) => views.indexOf(v) !== i);
+    if (dup !== undefined) throw new Error(`bench:poses: --views: view ${dup} is listed twice (${values.views})`);
+    if (views.length < 2) throw new Error(`bench:poses: --views: pose estimation needs at least 2 views, got ${values.views}`);
+  }
   const longSide = values['max-long-side'] !== undefined ? Number(values['max-long-side']) : undefined;
   if (longSide !== undefined && !(Number.isInteger(longSide) && longSide >= 16)) throw new Error(`bench:poses: --max-long-side must be an integer >= 16, got ${values['max-long-side']}`);
   let focalPriorSigma = { ...FOCAL_PRIOR_SIGMA };
   if (values['focal-sigma'] !== undefined) {
-    const parts = values['focal-sigma'].split(',').map((x) => (x.trim().toLowerCase() === 'inf' ? Infinity : Number(x)));
+    const parts = values['focal-sigma'].split(',').map((x) => (x.trim().toLowerCase() === 'inf' ? Infinity : x.trim() === '' ? NaN : Number(x)));
     if (parts.length !== 2 || !parts.every((x) => x >= 0)) throw new Error(`bench:poses: --focal-sigma needs two numbers >= 0 or "inf" (EXIF,fallback), got ${values['focal-sigma']}`);
     focalPriorSigma = { known: parts[0], fallback: parts[1] };
   }

@@ -37,7 +37,7 @@ const USAGE = `usage: npm run reconstruct -- [scene-folder-or-zip] [options]
   --scale N         image downscale: LLFF images_N, COLMAP images_N or images/ shrunk by N (default: 8 for
                     LLFF folders and zips, 1 for other folders)
   --max-side PX     downscale images to this long side
-  --size WxH        sample scene size (default 252x189)
+  --size WxH        sample scene size (default 252x189; an error with a scene path: use --max-side)
   --out FILE        model path (.ply; default out/<scene>-<recipe>.ply)
   --formats LIST    extra model formats, e.g. splat,spz
   --set KEY=VALUE   override any recipe setting (repeatable), e.g. --set loss.s3im=0.2
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
       iters: { type: 'string' },
       scale: { type: 'string' },
       'max-side': { type: 'string' },
-      size: { type: 'string', default: '252x189' },
+      size: { type: 'string' },
       out: { type: 'string' },
       formats: { type: 'string', default: '' },
       set: { type: 'string', multiple: true, default: [] },
@@ -102,7 +102,10 @@ async function main(): Promise<void> {
   recipe = applyOverrides(recipe, overrides);
   let views = intArg('views', values.views)!;
   const logEvery = intArg('log-every', values['log-every'])!;
-  const sampleSize = sizeArg('size', values.size!);
+  const sampleSize = sizeArg('size', values.size ?? '252x189');
+  if (values.size !== undefined && positionals[0] && positionals[0] !== 'sample') {
+    throw new Error(`--size ${values.size} sizes the sample scene only; for ${positionals[0]} use --max-side PX (or --scale N)`);
+  }
   // Check where the results go before any training, so a typo cannot waste a run.
   const formats = ['ply', ...values.formats!.split(',').map((f) => f.trim().replace(/^\./, '')).filter(Boolean)];
   const outPathEarly = values.out ? path.resolve(values.out) : undefined;
@@ -156,7 +159,7 @@ async function main(): Promise<void> {
   );
   const interactive = !!process.stdout.isTTY;
   if (/swiftshader/i.test(gpu.adapterName) && !values.iters) {
-    console.log(`note: SwiftShader runs WebGPU on the CPU, where a step takes seconds; ${recipe.iterations} steps will take hours (try --iters 300 --size 128x96)`);
+    console.log(`note: SwiftShader runs WebGPU on the CPU, where a step takes seconds; ${recipe.iterations} steps will take hours (try --iters 300 ${scenePath && scenePath !== 'sample' ? '--max-side 252' : '--size 128x96'})`);
   }
   console.log(`preparing ${recipe.init} initialization${recipe.depthPrior !== 'none' ? ` from ${recipe.depthPrior} depth` : ''}...`);
   if (interactive) bar.start(recipe.iterations, 0, { loss: '-', psnr: '-', count: '-', its: '-' });

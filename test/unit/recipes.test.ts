@@ -15,6 +15,7 @@ describe('recipes', () => {
     const r = getRecipe('vanilla');
     expect(() => applyOverrides(r, ['loss.nope=1'])).toThrow(/loss\.nope/);
     expect(() => applyOverrides(r, ['loss.s3im=abc'])).toThrow(/"abc" is not a finite number/);
+    expect(() => applyOverrides(r, ['mvsCensus='])).toThrow(/"" is not a finite number/);
     expect(() => applyOverrides(r, ['strategy.kind=nope'])).toThrow(/unknown value "nope" \(default \| mcmc \| none\)/);
     expect(() => applyOverrides(r, ['init=grid'])).toThrow(/random \| perPixel \| fused/);
     expect(() => applyOverrides(r, ['randomBackground=true'])).toThrow(/unknown value "true" \(auto \| on \| off\)/);

@@ -149,7 +149,7 @@ export function applyOverrides(recipe: Recipe, overrides: string[]): Recipe {
     const cur = obj[last];
     if (typeof cur === 'number') {
       const v = Number(raw);
-      if (!Number.isFinite(v)) throw new Error(`override "${o}": "${raw}" is not a finite number`);
+      if (raw.trim() === '' || !Number.isFinite(v)) throw new Error(`override "${o}": "${raw}" is not a finite number`);
       const r = RECIPE_RANGES[path.join('.')];
       if (r && (v < r.min || v > r.max || (r.minOpen && v === r.min) || (r.maxOpen && v === r.max))) {
         throw new Error(`override "${o}": must be in ${r.minOpen ? '(' : '['}${r.min}, ${r.max}${r.maxOpen ? ')' : ']'}`);
