@@ -7,7 +7,7 @@
 import { Camera } from '../core/Camera';
 import type { Scene } from '../core/Scene';
 import { decodeImage, readImageHeader, type RGBA8Image } from '../io/imageDecode';
-import type { EstimatedPoses, EstimatePosesOptions } from '../poses/estimatePoses';
+import type { EstimatedPoses, EstimatePosesOptions, PosesForScene } from '../poses/estimatePoses';
 import { sceneFromPoses } from '../poses/estimatePoses';
 
 /** Most photos the studio estimates poses for at once (the scope is 3-10; SfM time grows with pairs). */
@@ -20,7 +20,8 @@ export const PHOTO_EXT = /\.(png|jpe?g|heic|heif)$/i;
 /** A camera as plain numbers (what crosses the worker boundary). */
 export interface PlainCamera { R: number[]; t: number[]; fx: number; fy: number; cx: number; cy: number; width: number; height: number; name: string }
 /** EstimatedPoses with plain cameras (structured-clone safe). */
-export type PlainPoses = Omit<EstimatedPoses, 'cameras'> & { cameras: (PlainCamera | null)[] };
+// Without the features and keypoint-to-point maps (about 250 KB a photo): the studio does not register extra photos.
+export type PlainPoses = Omit<EstimatedPoses, 'cameras' | 'features' | 'pointOfKeypoint'> & { cameras: (PlainCamera | null)[] };
 /** Page -> worker: decoded photos (8-bit RGBA, EXIF orientation applied) with their file bytes for EXIF. */
 export interface PoseJob {
   photos: { name: string; image: RGBA8Image; bytes?: Uint8Array }[];
@@ -209,7 +210,7 @@ export async function estimateScene(
     plain = await runOnPage(job, onStage);
   }
   signal?.throwIfAborted();
-  const est: EstimatedPoses = {
+  const est: PosesForScene = {
     ...plain,
     cameras: plain.cameras.map((c) => (c ? new Camera(c.R, c.t, c.fx, c.fy, c.cx, c.cy, c.width, c.height, c.name) : null)),
   };

@@ -38,13 +38,11 @@ async function run(job: PoseJob): Promise<void> {
     const result: PlainPoses = {
       cameras: est.cameras.map((c) => (c ? { R: [...c.R], t: [...c.t], fx: c.fx, fy: c.fy, cx: c.cx, cy: c.cy, width: c.width, height: c.height, name: c.name } : null)),
       points: est.points,
-      pointOfKeypoint: est.pointOfKeypoint,
       failures: est.failures,
       report: est.report,
       intrinsics: est.intrinsics,
       images: est.images,
       names: est.names,
-      features: est.features,
       stats: est.stats,
     };
     const buffers = new Set<ArrayBuffer>(est.images.map((im) => im.rgba.buffer as ArrayBuffer));

@@ -79,14 +79,9 @@ function inside(cam: Camera, X: [number, number, number]): boolean {
 export function depthBoundsFromPoints(cameras: Camera[], xyz: ArrayLike<number>): ([number, number] | null)[] {
   return cameras.map((c) => {
     const z: number[] = [];
-    const R = c.R;
     for (let k = 0; k + 2 < xyz.length; k += 3) {
-      const [X, Y, Z] = [xyz[k], xyz[k + 1], xyz[k + 2]];
-      const zc = R[6] * X + R[7] * Y + R[8] * Z + c.t[2];
-      if (!(zc > 0)) continue;
-      const u = (c.fx * (R[0] * X + R[1] * Y + R[2] * Z + c.t[0])) / zc + c.cx;
-      const v = (c.fy * (R[3] * X + R[4] * Y + R[5] * Z + c.t[1])) / zc + c.cy;
-      if (u >= 0 && u < c.width && v >= 0 && v < c.height) z.push(zc);
+      const [u, v, zc] = project(c, [xyz[k], xyz[k + 1], xyz[k + 2]]);
+      if (zc > 0 && u >= 0 && u < c.width && v >= 0 && v < c.height) z.push(zc);
     }
     if (z.length < 10) return null;
     z.sort((a, b) => a - b);

@@ -9,9 +9,6 @@ import { matchAllPairs, type MatchOptions } from './matching';
 import { reconstructFromMatches } from './reconstructFromMatches';
 import type { SfmOptions, SfmResult } from './types';
 
-/** Moved to src/depth/depthRange.ts (the COLMAP loader uses it too); re-exported here. */
-export { depthBoundsFromPoints };
-
 /** A photo to pose: its file bytes (PNG/JPEG; EXIF read from them), or already decoded pixels. */
 export type PhotoInput = { name: string; bytes: Uint8Array } | { name: string; image: RGBA8Image; bytes?: Uint8Array };
 
@@ -107,6 +104,9 @@ export async function estimatePoses(photos: PhotoInput[], opts: EstimatePosesOpt
   };
 }
 
+/** What sceneFromPoses reads of estimatePoses' result (the features and keypoint maps are for registerPhoto). */
+export type PosesForScene = Omit<EstimatedPoses, 'features' | 'pointOfKeypoint'>;
+
 /**
  * Builds a Scene (src/core/Scene) from estimated poses: the registered photos only, in input order,
  * with their cameras, images (float RGB in [0,1], sRGB-encoded), names, the sparse points and, when
@@ -115,7 +115,7 @@ export async function estimatePoses(photos: PhotoInput[], opts: EstimatePosesOpt
  * @returns the scene and the photos left out (name + reason from SfmResult.failures)
  * @throws Error when fewer than 2 photos were registered (the reasons are in the message)
  */
-export function sceneFromPoses(est: EstimatedPoses, name = 'photos'): { scene: Scene; dropped: { name: string; reason: string }[] } {
+export function sceneFromPoses(est: PosesForScene, name = 'photos'): { scene: Scene; dropped: { name: string; reason: string }[] } {
   const keep = est.cameras.map((c, k) => (c ? k : -1)).filter((k) => k >= 0);
   const dropped = est.names
     .map((n, k) => ({ k, name: n }))

@@ -302,6 +302,13 @@ export function reconstructFromMatches(
   const pointTrack: number[] = [];
 
   const pixel = (o: { view: number; feature: number }): [number, number] => [views[o.view].xy[2 * o.feature], views[o.view].xy[2 * o.feature + 1]];
+  /** Reprojection error (pixels) of observation o of point X; Infinity behind the camera. */
+  const observationError = (o: { view: number; feature: number }, X: ArrayLike<number>): number => {
+    const c = cameraOf(o.view);
+    const q = projectPoint(c.R, c.t, c.focal, c.cx, c.cy, X);
+    const [u, v] = pixel(o);
+    return q.z > 0 ? Math.hypot(q.u - u, q.v - v) : Infinity;
+  };
   const triangulateNewTracks = (): number => {
     let added = 0;
     tracks.forEach((obs, tk) => {
@@ -332,14 +339,11 @@ export function reconstructFromMatches(
       points.set(X, 3 * p);
       for (const o of tracks[pointTrack[p]]) {
         if (!cams[o.view]) continue;
-        const c = cameraOf(o.view);
-        const [u, v] = pixel(o);
-        const q = projectPoint(c.R, c.t, c.focal, c.cx, c.cy, X);
         // keep observations near their point; gross ones would only be down-weighted by Huber
-        if (!(q.z > 0) || Math.hypot(q.u - u, q.v - v) > 3 * OBSERVATION_THRESHOLD_PX) continue;
+        if (!(observationError(o, X) <= 3 * OBSERVATION_THRESHOLD_PX)) continue;
         obsCamera.push(slot.get(o.view)!);
         obsPoint.push(p);
-        obsXy.push(u, v);
+        obsXy.push(...pixel(o));
       }
     });
     const problem: BundleProblem = {
@@ -443,10 +447,7 @@ export function reconstructFromMatches(
       let seen = 0;
       for (const o of tracks[pointTrack[p]]) {
         if (!cams[o.view]) continue;
-        const c = cameraOf(o.view);
-        const q = projectPoint(c.R, c.t, c.focal, c.cx, c.cy, X);
-        const [u, v] = pixel(o);
-        const e = q.z > 0 ? Math.hypot(q.u - u, q.v - v) : Infinity;
+        const e = observationError(o, X);
         if (e > 3 * OBSERVATION_THRESHOLD_PX) continue; // an observation BA did not use
         worst = Math.max(worst, e);
         local += e * e;
@@ -482,11 +483,7 @@ export function reconstructFromMatches(
     xyz.set([X[0] * scale, X[1] * scale, X[2] * scale], 3 * w);
     // the observations bundle adjustment used (errorsOf's rule): what registerPhoto matches against
     for (const o of tracks[pointTrack[p]]) {
-      if (!cams[o.view]) continue;
-      const c = cameraOf(o.view);
-      const q = projectPoint(c.R, c.t, c.focal, c.cx, c.cy, X);
-      const [u, v] = pixel(o);
-      if (q.z > 0 && Math.hypot(q.u - u, q.v - v) <= 3 * OBSERVATION_THRESHOLD_PX) pointOfKeypoint[o.view][o.feature] = w;
+      if (cams[o.view] && observationError(o, X) <= 3 * OBSERVATION_THRESHOLD_PX) pointOfKeypoint[o.view][o.feature] = w;
     }
     const colour = [0, 0, 0];
     let seen = 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Camera } from '../../src/core/Camera';
-import { depthBoundsFromPoints } from '../../src/poses/estimatePoses';
+import { depthBoundsFromPoints } from '../../src/depth/depthRange';
 import { reconstructFromMatches } from '../../src/poses/reconstructFromMatches';
 import { guesses, makeMatches, makeScene } from './posesSynthetic';
 
