@@ -1,9 +1,10 @@
 // Backward of the projection, one thread per Gaussian, from grad2d (dL/d mean2d, conic, opacity,
-// rgb, z) to the raw parameters; ADDS into the gradient buffers. Three entry points:
+// rgb, z) to the raw parameters; ADDS into the gradient buffers. Entry points:
 // shBackward (SH coefficients of bands <= active degree, and the view-direction term of dL/dmean),
 // geomBackward (means, log-scales, quaternions through their normalization, logit opacities;
 // EWA Jacobian with gsplat's clipping, Mip-Splatting compensation), statsBackward (densification
-// statistics: |dL/dmean2d| in pixels and a visibility count). Derivations: 3DGS CUDA backward
+// statistics: |dL/dmean2d| in pixels and a visibility count), poseBackward + poseReduce (the
+// gradient of the camera pose, for pose refinement). Derivations: 3DGS CUDA backward
 // (Kerbl et al. 2023), gsplat; dSigma'^-1 = -Q dSigma' Q for the conic.
 // Needs raster_common.wgsl prepended.
 
@@ -22,6 +23,8 @@
 @group(0) @binding(12) var<storage, read_write> gSh: array<f32>;
 @group(0) @binding(13) var<storage, read_write> statsNorm: array<f32>;
 @group(0) @binding(14) var<storage, read_write> statsCount: array<f32>;
+@group(0) @binding(15) var<storage, read_write> posePartials: array<f32>; // [ceil(N / 256)][6]
+@group(0) @binding(16) var<storage, read_write> poseGrad: array<f32>;     // [6]: dL/dw, dL/dv (ADDED)
 
 fn gaussianIndex(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * 256u; }
 
@@ -57,10 +60,9 @@ fn shBasisGrad(d: vec3f, deg: u32) -> ShGrad {
   return g;
 }
 
-@compute @workgroup_size(256)
-fn shBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gaussianIndex(gid, nwg);
-  if (i >= P.counts.x || !isVisible(i)) { return; }
+// dL/d(mean) through the SH view direction (camera centre -> mean) of Gaussian i; when writeSh,
+// also ADDS dL/d(SH coefficients) into gSh.
+fn shGrad(i: u32, writeSh: bool) -> vec3f {
   let gc = vec3f(grad2d[i * 10u + 6u], grad2d[i * 10u + 7u], grad2d[i * 10u + 8u]);
   let mean = vec3f(means[i * 3u], means[i * 3u + 1u], means[i * 3u + 2u]);
   let dir = mean - P.campos.xyz;
@@ -81,22 +83,44 @@ fn shBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
   for (var k = 0u; k < nc; k++) {
     let o = i * 48u + k * 3u;
     let coef = vec3f(sh[o], sh[o + 1u], sh[o + 2u]);
-    gSh[o] += g.x * basis[k];
-    gSh[o + 1u] += g.y * basis[k];
-    gSh[o + 2u] += g.z * basis[k];
+    if (writeSh) {
+      gSh[o] += g.x * basis[k];
+      gSh[o + 1u] += g.y * basis[k];
+      gSh[o + 2u] += g.z * basis[k];
+    }
     let s = dot(g, coef);
     gdir += s * vec3f(bg.dx[k], bg.dy[k], bg.dz[k]);
   }
-  let gm = (gdir - d * dot(gdir, d)) / dn;
+  return (gdir - d * dot(gdir, d)) / dn;
+}
+
+@compute @workgroup_size(256)
+fn shBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gaussianIndex(gid, nwg);
+  if (i >= P.counts.x || !isVisible(i)) { return; }
+  let gm = shGrad(i, true);
   gMeans[i * 3u] += gm.x;
   gMeans[i * 3u + 1u] += gm.y;
   gMeans[i * 3u + 2u] += gm.z;
 }
 
-@compute @workgroup_size(256)
-fn geomBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gaussianIndex(gid, nwg);
-  if (i >= P.counts.x || !isVisible(i)) { return; }
+// What the projection backward knows of Gaussian i: its camera-frame mean pc, dL/dpc (with the
+// camera-frame covariance held fixed), its world covariance Sigma = M M^T and dL/dSigma, and
+// dL/dlogit(opacity). Shared by geomBackward (parameters) and poseBackward (the camera).
+struct GeomGrad {
+  pc: vec3f,
+  gpc: vec3f,
+  Sigma: mat3x3f,
+  dSigma: mat3x3f,
+  M: mat3x3f,
+  Rq: mat3x3f,
+  s: vec3f,
+  q: vec4f,
+  qn: f32,
+  gLogit: f32,
+}
+
+fn geomGrad(i: u32) -> GeomGrad {
   var g: array<f32, 10>;
   for (var k = 0u; k < 10u; k++) { g[k] = grad2d[i * 10u + k]; }
 
@@ -128,7 +152,7 @@ fn geomBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   if (P.bg.w > 0.5) { comp = sqrt(max(0.0, det0 / det)); }
 
   let dropS = dropoutScale(); // opacity = dropS * comp * sigmoid(logit)
-  gLogitOpacities[i] += g[5] * dropS * comp * sig * (1.0 - sig);
+  let gLogit = g[5] * dropS * comp * sig * (1.0 - sig);
 
   // conic -> dilated covariance: dL/dSigma' = -Q G_Q Q (symmetric 2x2)
   let Q = mat2x2f(vec2f(cd, -b) / det, vec2f(-b, ad) / det);
@@ -169,6 +193,17 @@ fn geomBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   gpc.x += g[0] * fx * rz;
   gpc.y += g[1] * fy * rz;
   gpc.z += -g[0] * fx * pc.x * rz2 - g[1] * fy * pc.y * rz2 + g[9];
+  return GeomGrad(pc, gpc, Sigma, dSigma, M, Rq, s, q, qn, gLogit);
+}
+
+@compute @workgroup_size(256)
+fn geomBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gaussianIndex(gid, nwg);
+  if (i >= P.counts.x || !isVisible(i)) { return; }
+  let G = geomGrad(i);
+  let Wc = worldToCam();
+  let gpc = G.gpc; let dSigma = G.dSigma; let M = G.M; let Rq = G.Rq; let s = G.s; let q = G.q; let qn = G.qn;
+  gLogitOpacities[i] += G.gLogit;
   let gm = transpose(Wc) * gpc;
   gMeans[i * 3u] += gm.x;
   gMeans[i * 3u + 1u] += gm.y;
@@ -204,4 +239,65 @@ fn statsBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgro
   if (i >= P.counts.x || !isVisible(i)) { return; }
   statsNorm[i] += length(vec2f(grad2d[i * 10u], grad2d[i * 10u + 1u]));
   statsCount[i] += 1.0;
+}
+
+// Camera pose gradient (photometric pose refinement, as 3DGS pose optimizers: gsplat's pose_opt,
+// InstantSplat). The pose moves by a rotation w about the camera centre and a translation v, both in
+// the camera frame: pc' = exp([w]x) pc + v, camera-frame covariance Sigma_c' = E Sigma_c E^T. Per
+// Gaussian: dL/dv = dL/dpc; dL/dw = pc x dL/dpc + 2 (A12 - A21, A20 - A02, A01 - A10) with
+// A = Sigma_c dL/dSigma_c = Wc (Sigma dL/dSigma) Wc^T (the antisymmetric part's axial vector turns
+// with Wc). The SH view direction moves with the camera centre C only (w turns about it):
+// dC/dv = -Wc^T, so dL/dv += Wc dL/dmean|SH. One partial sum per workgroup.
+var<workgroup> poseShared: array<f32, 1536>; // [256][6]
+
+@compute @workgroup_size(256)
+fn poseBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = gaussianIndex(gid, nwg);
+  var rot = vec3f(0.0);
+  var trans = vec3f(0.0);
+  if (i < P.counts.x && isVisible(i)) {
+    let G = geomGrad(i);
+    let B = G.Sigma * G.dSigma; // B[c][r] = row r, column c
+    let axial = vec3f(B[2][1] - B[1][2], B[0][2] - B[2][0], B[1][0] - B[0][1]);
+    rot = cross(G.pc, G.gpc) + 2.0 * (worldToCam() * axial);
+    trans = G.gpc;
+    if (P.counts.y > 0u) { trans += worldToCam() * shGrad(i, false); }
+  }
+  for (var k = 0u; k < 3u; k++) {
+    poseShared[lid * 6u + k] = rot[k];
+    poseShared[lid * 6u + 3u + k] = trans[k];
+  }
+  workgroupBarrier();
+  for (var stride = 128u; stride > 0u; stride >>= 1u) {
+    if (lid < stride) {
+      for (var k = 0u; k < 6u; k++) { poseShared[lid * 6u + k] += poseShared[(lid + stride) * 6u + k]; }
+    }
+    workgroupBarrier();
+  }
+  // i / 256 of this workgroup's threads: the flat workgroup index
+  let wgIndex = (gid.x >> 8u) + gid.y * nwg.x;
+  if (lid == 0u && wgIndex * 256u < P.counts.x) {
+    for (var k = 0u; k < 6u; k++) { posePartials[wgIndex * 6u + k] = poseShared[k]; }
+  }
+}
+
+// One workgroup: poseGrad += the sum of poseBackward's ceil(N / 256) partials.
+@compute @workgroup_size(256)
+fn poseReduce(@builtin(local_invocation_index) lid: u32) {
+  let parts = (P.counts.x + 255u) / 256u;
+  var acc: array<f32, 6>;
+  for (var p = lid; p < parts; p += 256u) {
+    for (var k = 0u; k < 6u; k++) { acc[k] += posePartials[p * 6u + k]; }
+  }
+  for (var k = 0u; k < 6u; k++) { poseShared[lid * 6u + k] = acc[k]; }
+  workgroupBarrier();
+  for (var stride = 128u; stride > 0u; stride >>= 1u) {
+    if (lid < stride) {
+      for (var k = 0u; k < 6u; k++) { poseShared[lid * 6u + k] += poseShared[(lid + stride) * 6u + k]; }
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    for (var k = 0u; k < 6u; k++) { poseGrad[k] += poseShared[k]; }
+  }
 }

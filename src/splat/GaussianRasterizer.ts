@@ -131,7 +131,7 @@ export function tileLanes(gpu: GpuContext, useSubgroups: boolean): { count: numb
 }
 
 type Pipes = Record<
-  'project' | 'countTiles' | 'emit' | 'setup' | 'tileRanges' | 'rasterize' | 'rasterBackward' | 'shBackward' | 'geomBackward' | 'statsBackward',
+  'project' | 'countTiles' | 'emit' | 'setup' | 'tileRanges' | 'rasterize' | 'rasterBackward' | 'shBackward' | 'geomBackward' | 'statsBackward' | 'poseBackward' | 'poseReduce',
   GPUComputePipeline
 >;
 
@@ -146,6 +146,8 @@ interface GaussianState {
   offsets: GPUBuffer;
   sortCount: GPUBuffer;
   grad2d: GPUBuffer;
+  /** [ceil(cap / 256)][6] per-workgroup sums of the camera pose gradient (poseBackward). */
+  posePartials: GPUBuffer;
   sorter: RadixSort;
   scan: PrefixScan;
 }
@@ -261,6 +263,8 @@ export class GaussianRasterizer {
       ['shBackward', stageSource.projectBackward, 'shBackward', 'project_backward'],
       ['geomBackward', stageSource.projectBackward, 'geomBackward', 'project_backward'],
       ['statsBackward', stageSource.projectBackward, 'statsBackward', 'project_backward'],
+      ['poseBackward', stageSource.projectBackward, 'poseBackward', 'project_backward'],
+      ['poseReduce', stageSource.projectBackward, 'poseReduce', 'project_backward'],
     ] as const;
     const built = await Promise.all(names.map(([, code, entry, file]) => mk(code, entry, file)));
     const pipes = Object.fromEntries(names.map(([k], i) => [k, built[i]])) as Pipes;
@@ -302,6 +306,7 @@ export class GaussianRasterizer {
       offsets: mk((cap + 1) * 4, 'offsets'),
       sortCount: mk(16, 'sortCount'),
       grad2d: mk(cap * GRAD2D_WIDTH * 4, 'grad2d'),
+      posePartials: mk(Math.ceil(cap / 256) * 6 * 4, 'posePartials'),
       sorter: this.depthSorterProto.withCapacity(cap),
       scan: this.scanProto.withLength(cap + 1),
     };
@@ -478,11 +483,16 @@ export class GaussianRasterizer {
    * (same layout as the parameters: means, logScales, quats, logitOpacities, sh; SH bands above
    * the active degree get nothing) and, when `stats` is given, adds |dL/dmean2d| (pixels, this
    * view) into stats.mean2dGradNorm[i] (f32) and 1 into stats.visibleCount[i] (f32) for each
-   * Gaussian i whose tile rectangle is non-empty in this view.
+   * Gaussian i whose tile rectangle is non-empty in this view. When `poseGrad` is given, ADDS the
+   * gradient of the loss w.r.t. the camera pose into it (6 f32: dL/dw then dL/dv, camera frame, for
+   * the increment x_cam' = exp([w]x) x_cam + v, w in radians, v in world units; the same increment as
+   * registerView's applyPoseIncrement with depthScale 1; derivation in shaders/project_backward.wgsl,
+   * poseBackward).
    * @param gradRgb [H][W][3] f32 dL/drgb
    * @param gradAlpha [H][W] f32 dL/dalpha, or null
    * @param gradDepth [H][W] f32 dL/ddepth (of the un-normalized depth), or null
-   * @throws Error when no forward was recorded or `grads` is too small
+   * @param poseGrad >= 24 bytes, f32 [6] accumulator of the pose gradient, or undefined
+   * @throws Error when no forward was recorded or `grads` (or a gradient image, stats, poseGrad) is too small
    */
   backward(
     encoder: GPUCommandEncoder,
@@ -491,6 +501,7 @@ export class GaussianRasterizer {
     gradDepth: GPUBuffer | null,
     grads: GaussianBuffers,
     stats?: { mean2dGradNorm: GPUBuffer; visibleCount: GPUBuffer },
+    poseGrad?: GPUBuffer,
   ): void {
     const f = this.last;
     if (!f) throw new Error('GaussianRasterizer.backward: no forward recorded');
@@ -502,6 +513,7 @@ export class GaussianRasterizer {
       ['gradDepth', gradDepth, np * 4],
       ['stats.mean2dGradNorm', stats?.mean2dGradNorm, f.n * 4],
       ['stats.visibleCount', stats?.visibleCount, f.n * 4],
+      ['poseGrad', poseGrad, 24],
     ];
     for (const [name, buf, bytes] of checks) {
       if (buf && buf.size < bytes) throw new Error(`GaussianRasterizer.backward: ${name} has ${buf.size} bytes, needs ${bytes}`);
@@ -553,6 +565,18 @@ export class GaussianRasterizer {
         bindEntries(d, this.pipes.statsBackward, { 0: params, 6: g.grad2d, 7: g.rects, 13: stats.mean2dGradNorm, 14: stats.visibleCount }),
         wg,
       );
+    }
+    if (poseGrad) {
+      recordPass(
+        encoder,
+        'backward.pose',
+        this.pipes.poseBackward,
+        bindEntries(d, this.pipes.poseBackward, {
+          0: params, 1: P.means, 2: P.logScales, 3: P.quats, 4: P.logitOpacities, 6: g.grad2d, 7: g.rects, 5: P.sh, 12: G.sh, 15: g.posePartials,
+        }),
+        wg,
+      );
+      recordPass(encoder, 'backward.pose', this.pipes.poseReduce, bindEntries(d, this.pipes.poseReduce, { 0: params, 15: g.posePartials, 16: poseGrad }), [1, 1]);
     }
   }
 
