@@ -217,6 +217,8 @@ async function main(): Promise<void> {
     shDegree: cloud.shDegree,
     timingsMs: { load: loadMs, ...run.timingsMs, eval: evalMs },
     priorCoverage: init.priorCoverage,
+    // how far training refined the estimated poses (Recipe.poseRefine), per training view
+    poseRefinement: trainer.poseChanges(),
     meanPsnr: ev.meanPsnr,
     meanSsim: ev.meanSsim,
     meanLpips: ev.meanLpips,

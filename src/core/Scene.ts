@@ -23,6 +23,8 @@ export interface Scene {
   points?: PointCloud;
   /** Per-view near/far depth bounds in world units, when known (LLFF has them). */
   depthBounds?: [number, number][];
+  /** True when the cameras were estimated from the photos (src/poses), not given: training may refine them (Recipe.poseRefine). */
+  posesEstimated?: boolean;
   /** Per-view ground-truth depth (camera z, world units; 0 = unknown), H*W each, when known. */
   depths?: Float32Array[];
   /**

@@ -111,7 +111,7 @@ export type PosesForScene = Omit<EstimatedPoses, 'features' | 'pointOfKeypoint'>
  * Builds a Scene (src/core/Scene) from estimated poses: the registered photos only, in input order,
  * with their cameras, images (float RGB in [0,1], sRGB-encoded), names, the sparse points and, when
  * every camera sees >= 10 of them, per-view depth bounds (depthBoundsFromPoints, LLFF's rule);
- * protocol 'even', background black.
+ * protocol 'even', background black, posesEstimated.
  * @returns the scene and the photos left out (name + reason from SfmResult.failures)
  * @throws Error when fewer than 2 photos were registered (the reasons are in the message)
  */
@@ -135,6 +135,7 @@ export function sceneFromPoses(est: PosesForScene, name = 'photos'): { scene: Sc
     ...(bounds.every((b) => b !== null) ? { depthBounds: bounds as [number, number][] } : {}),
     background: [0, 0, 0],
     protocol: 'even',
+    posesEstimated: true,
   };
   return { scene, dropped };
 }

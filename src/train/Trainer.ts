@@ -22,6 +22,10 @@ import { DepthTvLoss } from './losses/DepthTvLoss';
 import { RelativeDepthLoss } from './losses/RelativeDepthLoss';
 import { BinocularLoss, shiftedCamera } from './losses/BinocularLoss';
 import { RandomBackground } from './RandomBackground';
+import { PoseRefiner, type PoseChange } from './PoseRefiner';
+
+/** Steps between pose refinement updates (one small readback each). */
+const POSE_UPDATE_EVERY = 10;
 
 /** Loss slots in the per-step loss buffer (weighted values, read at intervals). */
 const LOSS_SLOTS = 64;
@@ -98,6 +102,7 @@ export class Trainer {
     rays: RayBinding | null,
     private readonly randomBackground: RandomBackground | null,
     private readonly binocular: BinocularPair | null,
+    private readonly poses: PoseRefiner | null,
   ) {
     const d = gpu.device;
     const cloud = init.cloud;
@@ -162,8 +167,29 @@ export class Trainer {
     }
     const useRandomBackground = recipe.randomBackground === 'on' || (recipe.randomBackground === 'auto' && !!scene.alphas);
     const randomBackground = useRandomBackground ? await RandomBackground.create(gpu, width * height) : null;
-    const binocular = L.binocular > 0 ? await BinocularPair.create(gpu, width, height, medianDepth(init.cloud, trainViews.map((v) => scene.cameras[v])), recipe.seed) : null;
-    return new Trainer(gpu, scene, trainViews, recipe, rasterizer, adam, losses, init, rays, randomBackground, binocular);
+    const trainCameras = trainViews.map((v) => scene.cameras[v]);
+    const binocular = L.binocular > 0 ? await BinocularPair.create(gpu, width, height, medianDepth(init.cloud, trainCameras), recipe.seed) : null;
+    const refinePoses = recipe.poseRefine === 'on' || (recipe.poseRefine === 'auto' && !!scene.posesEstimated);
+    const poses = refinePoses && trainViews.length > 1 && recipe.lr.pose > 0 ? new PoseRefiner(gpu.device, trainCameras.slice(), trainViews, medianDepth(init.cloud, trainCameras)) : null;
+    return new Trainer(gpu, scene, trainViews, recipe, rasterizer, adam, losses, init, rays, randomBackground, binocular, poses);
+  }
+
+  /**
+   * The training views' cameras (trainViews order): the scene's, or their refined poses when the
+   * recipe refines poses (Recipe.poseRefine).
+   */
+  get trainCameras(): Camera[] {
+    return this.poses ? this.poses.cameras.slice() : this.trainViews.map((v) => this.scene.cameras[v]);
+  }
+
+  /** How far pose refinement moved each training camera; null when poses are not refined. */
+  poseChanges(): PoseChange[] | null {
+    return this.poses ? this.poses.changes() : null;
+  }
+
+  /** Whether pose refinement runs at the next step (from poseRefineStart, after the coherent phase). */
+  private get refiningPoses(): boolean {
+    return this.poses !== null && !this.coherent && this.step >= this.recipe.poseRefineStart;
   }
 
   /** Whether the coherent phase (Gaussians bound to their rays) is active at the next step. */
@@ -211,7 +237,7 @@ export class Trainer {
     const k = this.rng.int(this.trainViews.length);
     const view = this.trainViews[k];
     this.lastView = view;
-    const cam = this.scene.cameras[view];
+    const cam = this.poses ? this.poses.cameras[k] : this.scene.cameras[view];
     const { width, height } = cam;
     const L = this.recipe.loss;
     this.gaussians.shDegree = Math.min(this.recipe.maxShDegree, Math.floor(this.step / Math.max(1, this.recipe.shDegreeEvery)));
@@ -280,10 +306,15 @@ export class Trainer {
         });
       }
     }
-    this.rasterizer.backward(enc, this.gradRgb, pair ? pair.gradAlpha : null, useDepth ? this.gradDepth : null, this.grads, {
-      mean2dGradNorm: this.mean2dGradNorm,
-      visibleCount: this.visibleCount,
-    });
+    this.rasterizer.backward(
+      enc,
+      this.gradRgb,
+      pair ? pair.gradAlpha : null,
+      useDepth ? this.gradDepth : null,
+      this.grads,
+      { mean2dGradNorm: this.mean2dGradNorm, visibleCount: this.visibleCount },
+      this.refiningPoses ? this.poses!.gradFor(k) : undefined,
+    );
     // The shifted view's gradients add to the same parameters; densification statistics stay the training views'.
     if (pair) pair.rasterizer.backward(enc, pair.gradRgb, null, null, this.grads);
     const lrs = this.learningRates();
@@ -343,6 +374,10 @@ export class Trainer {
     while (ran < n && this.step < this.recipe.iterations) {
       this.recordStep();
       ran++;
+      if (this.poses && this.step % POSE_UPDATE_EVERY === 0) {
+        const t = Math.min(1, this.step / Math.max(1, this.recipe.iterations));
+        await this.poses.update(this.recipe.lr.pose * (1 - 0.9 * t));
+      }
       const r = await this.refine();
       if (r) refine = r;
     }
@@ -363,7 +398,7 @@ export class Trainer {
     for (const v of losses) loss += v;
     let p = NaN;
     if (this.lastTargets) {
-      const cam = this.scene.cameras[this.lastView];
+      const cam = this.scene.images[this.lastView];
       const rgb = await readF32(d, this.lastTargets.rgb, cam.width * cam.height * 3);
       // A non-finite pixel means a broken model: report NaN (the caller stops) instead of throwing.
       if (rgb.every(Number.isFinite)) p = psnr(clampImage({ width: cam.width, height: cam.height, data: rgb }), this.photoOver(this.lastView, this.lastBackground));
@@ -405,6 +440,7 @@ export class Trainer {
     for (const b of this.alphas ?? []) b.destroy();
     this.randomBackground?.destroy();
     this.binocular?.destroy();
+    this.poses?.destroy();
   }
 }
 

@@ -46,6 +46,11 @@ export interface Recipe {
     shRest: number;
     /** Coherent phase: rate of the per-Gaussian depth along its ray, times the scene extent. */
     rayDepth: number;
+    /**
+     * Pose refinement (poseRefine): Adam step of the training cameras, radians of rotation and
+     * median scene depths of translation, decayed linearly to a tenth by the last step.
+     */
+    pose: number;
   };
   /** Raise the SH degree by one every this many steps, up to maxShDegree. */
   shDegreeEvery: number;
@@ -105,6 +110,14 @@ export interface Recipe {
    * RGBA), off for opaque photos; 'on' needs transparency (an error otherwise).
    */
   randomBackground: 'auto' | 'on' | 'off';
+  /**
+   * Photometric refinement of the training cameras' poses (src/train/PoseRefiner.ts; the first
+   * training view stays fixed): 'auto' = on for scenes whose poses were estimated from the photos
+   * (Scene.posesEstimated), off for given poses.
+   */
+  poseRefine: 'auto' | 'on' | 'off';
+  /** Step from which poses are refined (never during the coherent phase: its rays are the cameras'). */
+  poseRefineStart: number;
   seed: number;
 }
 
@@ -115,6 +128,7 @@ export const RECIPE_CHOICES: Record<string, readonly string[]> = {
   depthPrior: ['none', 'mvs'],
   'strategy.kind': ['default', 'mcmc', 'none'],
   randomBackground: ['auto', 'on', 'off'],
+  poseRefine: ['auto', 'on', 'off'],
 };
 
 /** Allowed ranges of numeric settings checked when overridden: [min, max], each bound inclusive unless marked open. */
@@ -125,6 +139,8 @@ export const RECIPE_RANGES: Record<string, { min: number; max: number; minOpen?:
   'loss.binocular': { min: 0, max: 100 },
   'loss.binocularDisparity': { min: 0, max: 256, minOpen: true },
   'loss.binocularStart': { min: 0, max: 1e9 },
+  'lr.pose': { min: 0, max: 1 },
+  poseRefineStart: { min: 0, max: 1e9 },
 };
 
 /**

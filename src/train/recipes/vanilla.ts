@@ -21,6 +21,7 @@ export const vanilla: Recipe = {
     sh: 2.5e-3,
     shRest: 2.5e-3 / 20,
     rayDepth: 1e-3,
+    pose: 1e-4,
   },
   shDegreeEvery: 1000,
   maxShDegree: 3,
@@ -30,5 +31,7 @@ export const vanilla: Recipe = {
   dropout: 0,
   opacityDecay: 1,
   randomBackground: 'off',
+  poseRefine: 'auto',
+  poseRefineStart: 500,
   seed: 1,
 };
