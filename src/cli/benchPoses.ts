@@ -1,5 +1,5 @@
 /**
- * `npm run bench:poses [-- --scenes fern,flower,lego] [--scene PATH] [--views LIST] [--max-long-side N] [--focal-sigma K,F] [--psnr [--quick] [--iters N]]`
+ * `npm run bench:poses [-- --scenes fern,flower,lego] [--scene PATH] [--views LIST] [--max-long-side N] [--focal-sigma K,F] [--psnr [--quick] [--iters N] [--set K=V]]`
  *
  * Pose estimation from unposed photos, against ground truth, as JSON on stdout (progress on stderr).
  * Each scene is loaded with its poses (LLFF images_8 at 504x378; Blender at 400x400 over white), the
@@ -22,7 +22,10 @@
  * pose by PnP against the reconstruction (src/poses/registerPhoto.ts: its features matched to the
  * case's photos, 2D-3D pairs from the triangulated points, the estimated focal), as pose-free methods
  * evaluate; where PnP fails, the ground truth mapped into the estimate's frame by alignPoses
- * (per view `init: 'pnp' | 'aligned-gt'`, and a line on stderr). Reported: PSNR / SSIM before and
+ * (per view `init: 'pnp' | 'aligned-gt'`, and a line on stderr). Training on the estimated poses
+ * refines them (the recipe's poseRefine 'auto', src/train/PoseRefiner.ts): `poseRefinement` (how far
+ * each camera moved) and `relativeRotationErrorDeg` (each camera's rotation relative to the first,
+ * against the ground truth's, before and after training). Reported: PSNR / SSIM before and
  * after registration, the gap (estimated - ground truth, dB), the PnP pose's rotation error against the
  * aligned ground truth (`pnpRotationErrorDeg`), registration steps, renders and times.
  * `--quick` is bench:quality's `--cpu` preset (half size, CPU_PRESET's steps and settings).
@@ -44,6 +47,8 @@ import { acquireGpu, describeAdapter, type GpuContext } from '../gpu/device';
 import { applyOverrides, getRecipe } from '../train/recipes';
 import type { Recipe } from '../train/recipes/Recipe';
 import { runReconstruction } from '../train/runReconstruction';
+import type { Trainer } from '../train/Trainer';
+import { mul3, transpose3 } from '../poses/linalg';
 import { psnr, ssim } from '../eval/metrics';
 import { downsampleImage, registerView, type RegisterViewOptions } from '../eval/registerView';
 import { CPU_PRESET } from './qualityPlan';
@@ -70,6 +75,7 @@ const HELP = `npm run bench:poses -- [options]    (prints JSON: pose errors and 
   --quick              with --psnr: the short preset, bench:quality's --cpu (training at half size,
                        ${CPU_PRESET.iters} steps, ${CPU_PRESET.set.join(' ')})
   --iters N            with --psnr: training steps (default: the recipe's, or the preset's)
+  --set KEY=VALUE      with --psnr: a recipe override for both trainings (repeatable), e.g. --set lr.pose=3e-4
   -h, --help           this text`;
 
 /**
@@ -182,8 +188,9 @@ interface TestView {
 /**
  * Trains `plan.recipe` on `train` views of `scene`, then registers and scores each test camera
  * against its photo: PSNR / SSIM at the initial pose and after registerView, and the pose change.
+ * `extra` adds fields from the trained model (before the test views are scored).
  */
-async function trainAndScore(gpu: GpuContext, tag: string, scene: Scene, train: number[], tests: TestView[], plan: PsnrPlan) {
+async function trainAndScore(gpu: GpuContext, tag: string, scene: Scene, train: number[], tests: TestView[], plan: PsnrPlan, extra?: (trainer: Trainer) => Record<string, unknown>) {
   const t0 = performance.now();
   const run = await runReconstruction(gpu, scene, train, plan.recipe, {
     logEvery: 50,
@@ -219,6 +226,7 @@ async function trainAndScore(gpu: GpuContext, tag: string, scene: Scene, train: 
     iterations: run.trainer.step,
     gaussians: run.trainer.gaussians.count,
     interrupted: run.interrupted,
+    ...extra?.(run.trainer),
     perView: views,
   };
   run.trainer.destroy();
@@ -290,7 +298,14 @@ async function psnrComparison(gpu: GpuContext, scene: Scene, views: number[], te
     const photo = gt.images[v];
     return { name: scene.imageNames[v], camera: shrinkCamera(inits[q].camera, k, photo.width, photo.height), photo, init: inits[q].init };
   });
-  const estResult = await trainAndScore(gpu, `${scene.name}/estimated-poses`, estScene, estScene.cameras.map((_, i) => i), estTests, plan);
+  // Relative rotation of each training camera to the first (the refinement's fixed anchor) against
+  // the ground truth's: alignment-free, before and after training refined the poses.
+  const relativeErrors = (cams: Camera[]) =>
+    cams.slice(1).map((c, q) => r3((rotationAngleBetween(mul3(c.R, transpose3(cams[0].R)), mul3(scene.cameras[views[q + 1]].R, transpose3(scene.cameras[views[0]].R))) * 180) / Math.PI));
+  const estResult = await trainAndScore(gpu, `${scene.name}/estimated-poses`, estScene, estScene.cameras.map((_, i) => i), estTests, plan, (trainer) => ({
+    poseRefinement: trainer.poseChanges()?.map((c) => ({ view: views[c.view], rotationDeg: r3(c.rotationDeg), centre: r3(c.centre) })) ?? null,
+    relativeRotationErrorDeg: { before: relativeErrors(estScene.cameras), after: relativeErrors(trainer.trainCameras) },
+  }));
   // how far registration moved the estimate's test cameras from their initial (PnP) pose
   const testRotationChangeDeg = estResult.perView.map((v) => v.registration.rotationChangeDeg);
   const pnpErrors = inits.map((x) => x.init.pnpRotationErrorDeg).filter((x): x is number => typeof x === 'number');
@@ -329,6 +344,7 @@ async function main(): Promise<number> {
       psnr: { type: 'boolean' },
       quick: { type: 'boolean' },
       iters: { type: 'string' },
+      set: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -360,10 +376,10 @@ async function main(): Promise<number> {
   if (iters !== undefined && !(Number.isInteger(iters) && iters >= 1)) throw new Error(`bench:poses: --iters must be a positive integer, got ${values.iters}`);
   const psnrPlan: PsnrPlan | undefined = values.psnr
     ? {
-        recipe: applyOverrides(getRecipe('sparse'), [...(values.quick ? CPU_PRESET.set : []), ...(iters !== undefined ? [`iterations=${iters}`] : [])]),
+        recipe: applyOverrides(getRecipe('sparse'), [...(values.quick ? CPU_PRESET.set : []), ...(iters !== undefined ? [`iterations=${iters}`] : []), ...values.set]),
         shrink: values.quick ? 2 : 1,
         register: {},
-        preset: values.quick ? `quick (bench:quality --cpu: half size, ${iters} steps, ${CPU_PRESET.set.join(' ')})` : `full protocol${iters !== undefined ? `, ${iters} steps` : ''}`,
+        preset: (values.quick ? `quick (bench:quality --cpu: half size, ${iters} steps, ${CPU_PRESET.set.join(' ')})` : `full protocol${iters !== undefined ? `, ${iters} steps` : ''}`) + (values.set.length ? `; --set ${values.set.join(' ')}` : ''),
       }
     : undefined;
   let gpuContext: GpuContext | undefined;

@@ -116,7 +116,7 @@ export interface Recipe {
    * (Scene.posesEstimated), off for given poses.
    */
   poseRefine: 'auto' | 'on' | 'off';
-  /** Step from which poses are refined (never during the coherent phase: its rays are the cameras'). */
+  /** Step from which poses are refined, and never before the coherent phase ends (its rays are the cameras'). */
   poseRefineStart: number;
   seed: number;
 }

@@ -32,6 +32,6 @@ export const vanilla: Recipe = {
   opacityDecay: 1,
   randomBackground: 'off',
   poseRefine: 'auto',
-  poseRefineStart: 500,
+  poseRefineStart: 0,
   seed: 1,
 };
