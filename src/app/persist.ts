@@ -33,6 +33,7 @@ interface SavedScene {
   background: [number, number, number];
   protocol: Scene['protocol'];
   depthBounds?: [number, number][];
+  posesEstimated?: boolean;
 }
 
 /** Converts a scene to its saved form (photos quantized to 8 bits). */
@@ -59,6 +60,7 @@ export function packScene(scene: Scene): SavedScene {
     background: scene.background,
     protocol: scene.protocol,
     depthBounds: scene.depthBounds,
+    posesEstimated: scene.posesEstimated,
   };
 }
 
@@ -72,6 +74,7 @@ export function unpackScene(s: SavedScene): Scene {
     background: s.background,
     protocol: s.protocol,
     depthBounds: s.depthBounds,
+    posesEstimated: s.posesEstimated,
   };
 }
 

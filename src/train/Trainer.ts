@@ -89,6 +89,8 @@ export class Trainer {
   readonly cpuTimings = { encodeMs: 0, steps: 0, refineMs: 0, refines: 0 };
   private lastTargets: RenderTargets | null = null;
   private lastBackground: [number, number, number] = [0, 0, 0];
+  /** photometricPoseGradient's photo on the GPU (re-uploaded when the photo changes) and pose gradient. */
+  private registration: { photo: ImageRGB; target: GPUBuffer; poseGrad: GPUBuffer } | null = null;
 
   private constructor(
     readonly gpu: GpuContext,
@@ -417,6 +419,46 @@ export class Trainer {
     return { width: img.width, height: img.height, data };
   }
 
+  /**
+   * The photometric loss of the current (frozen) model seen by `camera` against `photo`, and its
+   * gradient w.r.t. the camera pose (GaussianRasterizer.backward's poseGrad: dL/dw radians, dL/dv
+   * world units, camera frame), for registering held-out views (registerViewByGradient). The loss is
+   * the recipe's L1 + D-SSIM over the photo with the scene's background, no dropout; the Gaussians are
+   * not changed (their gradients land in the scratch gradient buffers every step clears).
+   * @param photo sRGB-encoded [0,1], W*H*3, the size of `camera`
+   * @throws Error when the photo and the camera differ in size
+   */
+  async photometricPoseGradient(camera: Camera, photo: ImageRGB): Promise<{ loss: number; grad: Float32Array }> {
+    if (photo.width !== camera.width || photo.height !== camera.height) {
+      throw new Error(`Trainer.photometricPoseGradient: photo ${photo.width}x${photo.height}, camera ${camera.width}x${camera.height}`);
+    }
+    const d = this.gpu.device;
+    const { width, height } = camera;
+    const np = width * height;
+    if (!this.registration || this.registration.photo !== photo) {
+      this.registration?.target.destroy();
+      this.registration = { photo, target: createStorageBuffer(d, photo.data, 'registration.target'), poseGrad: this.registration?.poseGrad ?? createStorageBuffer(d, 32, 'registration.poseGrad') };
+    }
+    const { target, poseGrad } = this.registration;
+    const gradRgb = np * 12 <= this.gradRgb.size ? this.gradRgb : createStorageBuffer(d, np * 12, 'registration.gradRgb');
+    this.grads.ensureCapacity(this.gaussians.capacity);
+    this.grads.count = this.gaussians.count;
+    const enc = d.createCommandEncoder({ label: 'registration' });
+    enc.clearBuffer(gradRgb);
+    enc.clearBuffer(this.lossBuf);
+    enc.clearBuffer(poseGrad);
+    const out = this.rasterizer.forward(enc, this.gaussians, camera, { background: this.scene.background });
+    this.losses.l1ssim.record(enc, {
+      width, height, render: out.rgb, target, gradRender: gradRgb,
+      lambdaSsim: this.recipe.loss.lambdaSsim, weight: 1, lossOut: this.lossBuf, lossSlot: SLOT.l1ssim,
+    });
+    this.rasterizer.backward(enc, gradRgb, null, null, this.grads, undefined, poseGrad);
+    d.queue.submit([enc.finish()]);
+    const [losses, grad] = [await readF32(d, this.lossBuf, 1), await readF32(d, poseGrad, 6)];
+    if (gradRgb !== this.gradRgb) gradRgb.destroy();
+    return { loss: losses[0], grad };
+  }
+
   /** Renders any camera with the current Gaussians (RGB as an ImageRGB, plus alpha and depth). */
   async render(camera: Camera, background = this.scene.background): Promise<{ image: ImageRGB; alpha: Float32Array; depth: Float32Array }> {
     const r = await this.rasterizer.render(this.gaussians, camera, { background });
@@ -441,6 +483,8 @@ export class Trainer {
     this.randomBackground?.destroy();
     this.binocular?.destroy();
     this.poses?.destroy();
+    this.registration?.target.destroy();
+    this.registration?.poseGrad.destroy();
   }
 }
 
