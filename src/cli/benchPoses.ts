@@ -17,16 +17,17 @@
  * per-stage times (ms) and the total.
  * With --psnr (the `train` / `views` case; issue 12 point 6's second half), `heldOut`: the sparse recipe
  * trained on the ground-truth poses and on the estimated ones, each held-out view (the protocol's test
- * views not in the case) registered to each frozen model (src/eval/registerView.ts, photometric) from
- * an initial pose: for the ground-truth model its ground-truth pose; for the estimated model its
+ * views not in the case) registered to each frozen model (src/eval/registerView.ts, photometric LM,
+ * then src/eval/registerViewByGradient.ts, Adam on the analytic pose gradient, kept when its MSE is
+ * lower) from an initial pose: for the ground-truth model its ground-truth pose; for the estimated model its
  * pose by PnP against the reconstruction (src/poses/registerPhoto.ts: its features matched to the
  * case's photos, 2D-3D pairs from the triangulated points, the estimated focal), as pose-free methods
  * evaluate; where PnP fails, the ground truth mapped into the estimate's frame by alignPoses
  * (per view `init: 'pnp' | 'aligned-gt'`, and a line on stderr). Training on the estimated poses
  * refines them (the recipe's poseRefine 'auto', src/train/PoseRefiner.ts): `poseRefinement` (how far
  * each camera moved) and `relativeRotationErrorDeg` (each camera's rotation relative to the first,
- * against the ground truth's, before and after training). Reported: PSNR / SSIM before and
- * after registration, the gap (estimated - ground truth, dB), the PnP pose's rotation error against the
+ * against the ground truth's, before and after training). Reported: PSNR / SSIM before registration,
+ * after the LM (`psnrAfterLm`) and at the end, the gap (estimated - ground truth, dB), the PnP pose's rotation error against the
  * aligned ground truth (`pnpRotationErrorDeg`), registration steps, renders and times.
  * `--quick` is bench:quality's `--cpu` preset (half size, CPU_PRESET's steps and settings).
  */
@@ -71,7 +72,7 @@ const HELP = `npm run bench:poses -- [options]    (prints JSON: pose errors and 
                        model (initial pose: the ground truth for the ground-truth model; for the estimate,
                        PnP against its points (src/poses/registerPhoto.ts), or the ground truth through
                        alignPoses where PnP fails; then photometric refinement with the model frozen,
-                       src/eval/registerView.ts) and report both held-out PSNR / SSIM, the gap (estimated
+                       src/eval/registerView.ts, then registerViewByGradient.ts) and report both held-out PSNR / SSIM, the gap (estimated
                        - ground truth) and the PnP poses' rotation error against the aligned ground truth
   --quick              with --psnr: the short preset, bench:quality's --cpu (training at half size,
                        ${CPU_PRESET.iters} steps, ${CPU_PRESET.set.join(' ')})
