@@ -23,8 +23,8 @@
 @group(0) @binding(12) var<storage, read_write> gSh: array<f32>;
 @group(0) @binding(13) var<storage, read_write> statsNorm: array<f32>;
 @group(0) @binding(14) var<storage, read_write> statsCount: array<f32>;
-@group(0) @binding(15) var<storage, read_write> posePartials: array<f32>; // [ceil(N / 256)][6]
-@group(0) @binding(16) var<storage, read_write> poseGrad: array<f32>;     // [6]: dL/dw, dL/dv (ADDED)
+@group(0) @binding(15) var<storage, read_write> posePartials: array<f32>; // [ceil(N / 256)][POSE_GRADS]
+@group(0) @binding(16) var<storage, read_write> poseGrad: array<f32>;     // [POSE_GRADS]: dL/dw, dL/dv, dL/dlog f (ADDED)
 
 fn gaussianIndex(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * 256u; }
 
@@ -118,6 +118,8 @@ struct GeomGrad {
   q: vec4f,
   qn: f32,
   gLogit: f32,
+  // dL/d(log f) with fx and fy scaled together, pc held fixed (through mean2d and the Jacobian J)
+  gLogFocal: f32,
 }
 
 fn geomGrad(i: u32) -> GeomGrad {
@@ -193,7 +195,12 @@ fn geomGrad(i: u32) -> GeomGrad {
   gpc.x += g[0] * fx * rz;
   gpc.y += g[1] * fy * rz;
   gpc.z += -g[0] * fx * pc.x * rz2 - g[1] * fy * pc.y * rz2 + g[9];
-  return GeomGrad(pc, gpc, Sigma, dSigma, M, Rq, s, q, qn, gLogit);
+  // u = fx x / z + cx, J00 = fx / z, J02 = -fx rx / z (and the same in y): each is linear in its
+  // focal, except a clamped J02, fx lim / z with lim ~ 1 / fx (jacobianLimits): constant in fx
+  var gLogFocal = g[0] * fx * rxRaw + g[1] * fy * ryRaw + dJ[0][0] * fx * rz + dJ[1][1] * fy * rz;
+  if (rxRaw == rx) { gLogFocal -= dJ[2][0] * fx * rx * rz; }
+  if (ryRaw == ry) { gLogFocal -= dJ[2][1] * fy * ry * rz; }
+  return GeomGrad(pc, gpc, Sigma, dSigma, M, Rq, s, q, qn, gLogit, gLogFocal);
 }
 
 @compute @workgroup_size(256)
@@ -247,14 +254,28 @@ fn statsBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgro
 // Gaussian: dL/dv = dL/dpc; dL/dw = pc x dL/dpc + 2 (A12 - A21, A20 - A02, A01 - A10) with
 // A = Sigma_c dL/dSigma_c = Wc (Sigma dL/dSigma) Wc^T (the antisymmetric part's axial vector turns
 // with Wc). The SH view direction moves with the camera centre C only (w turns about it):
-// dC/dv = -Wc^T, so dL/dv += Wc dL/dmean|SH. One partial sum per workgroup.
-var<workgroup> poseShared: array<f32, 1536>; // [256][6]
+// dC/dv = -Wc^T, so dL/dv += Wc dL/dmean|SH. A 7th sum: dL/d(log f), fx and fy scaled together
+// (focal refinement). One partial sum per workgroup.
+const POSE_GRADS = 7u;
+var<workgroup> poseShared: array<f32, 1792>; // [256][POSE_GRADS]
+
+// Tree sum of poseShared over the workgroup into poseShared[0 .. POSE_GRADS).
+fn reducePoseShared(lid: u32) {
+  workgroupBarrier();
+  for (var stride = 128u; stride > 0u; stride >>= 1u) {
+    if (lid < stride) {
+      for (var k = 0u; k < POSE_GRADS; k++) { poseShared[lid * POSE_GRADS + k] += poseShared[(lid + stride) * POSE_GRADS + k]; }
+    }
+    workgroupBarrier();
+  }
+}
 
 @compute @workgroup_size(256)
 fn poseBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = gaussianIndex(gid, nwg);
   var rot = vec3f(0.0);
   var trans = vec3f(0.0);
+  var logFocal = 0.0;
   if (i < P.counts.x && isVisible(i)) {
     let G = geomGrad(i);
     let B = G.Sigma * G.dSigma; // B[c][r] = row r, column c
@@ -262,22 +283,18 @@ fn poseBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
     rot = cross(G.pc, G.gpc) + 2.0 * (worldToCam() * axial);
     trans = G.gpc;
     if (P.counts.y > 0u) { trans += worldToCam() * shGrad(i, false); }
+    logFocal = G.gLogFocal;
   }
   for (var k = 0u; k < 3u; k++) {
-    poseShared[lid * 6u + k] = rot[k];
-    poseShared[lid * 6u + 3u + k] = trans[k];
+    poseShared[lid * POSE_GRADS + k] = rot[k];
+    poseShared[lid * POSE_GRADS + 3u + k] = trans[k];
   }
-  workgroupBarrier();
-  for (var stride = 128u; stride > 0u; stride >>= 1u) {
-    if (lid < stride) {
-      for (var k = 0u; k < 6u; k++) { poseShared[lid * 6u + k] += poseShared[(lid + stride) * 6u + k]; }
-    }
-    workgroupBarrier();
-  }
+  poseShared[lid * POSE_GRADS + 6u] = logFocal;
+  reducePoseShared(lid);
   // i / 256 of this workgroup's threads: the flat workgroup index
   let wgIndex = (gid.x >> 8u) + gid.y * nwg.x;
   if (lid == 0u && wgIndex * 256u < P.counts.x) {
-    for (var k = 0u; k < 6u; k++) { posePartials[wgIndex * 6u + k] = poseShared[k]; }
+    for (var k = 0u; k < POSE_GRADS; k++) { posePartials[wgIndex * POSE_GRADS + k] = poseShared[k]; }
   }
 }
 
@@ -285,19 +302,13 @@ fn poseBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
 @compute @workgroup_size(256)
 fn poseReduce(@builtin(local_invocation_index) lid: u32) {
   let parts = (P.counts.x + 255u) / 256u;
-  var acc: array<f32, 6>;
+  var acc: array<f32, 7>;
   for (var p = lid; p < parts; p += 256u) {
-    for (var k = 0u; k < 6u; k++) { acc[k] += posePartials[p * 6u + k]; }
+    for (var k = 0u; k < POSE_GRADS; k++) { acc[k] += posePartials[p * POSE_GRADS + k]; }
   }
-  for (var k = 0u; k < 6u; k++) { poseShared[lid * 6u + k] = acc[k]; }
-  workgroupBarrier();
-  for (var stride = 128u; stride > 0u; stride >>= 1u) {
-    if (lid < stride) {
-      for (var k = 0u; k < 6u; k++) { poseShared[lid * 6u + k] += poseShared[(lid + stride) * 6u + k]; }
-    }
-    workgroupBarrier();
-  }
+  for (var k = 0u; k < POSE_GRADS; k++) { poseShared[lid * POSE_GRADS + k] = acc[k]; }
+  reducePoseShared(lid);
   if (lid == 0u) {
-    for (var k = 0u; k < 6u; k++) { poseGrad[k] += poseShared[k]; }
+    for (var k = 0u; k < POSE_GRADS; k++) { poseGrad[k] += poseShared[k]; }
   }
 }

@@ -204,7 +204,11 @@ async function trainAndScore(gpu: GpuContext, tag: string, scene: Scene, train: 
     return { image: r.image, depth: r.depth };
   };
   const views = [];
-  for (const t of tests) {
+  // a refined focal (Recipe lr.focal) is the camera's: the held-out views take it too
+  const fs = run.trainer.focalScale;
+  const withFocal = (c: Camera) => (fs === 1 ? c : new Camera(c.R, c.t, c.fx * fs, c.fy * fs, c.cx, c.cy, c.width, c.height, c.name));
+  for (const test of tests) {
+    const t = { ...test, camera: withFocal(test.camera) };
     const before = clampImage((await render(t.camera)).image);
     const reg = await registerView(render, t.photo, t.camera, plan.register);
     const afterLm = clampImage((await render(reg.camera)).image);
@@ -318,6 +322,7 @@ async function psnrComparison(gpu: GpuContext, scene: Scene, views: number[], te
     cams.slice(1).map((c, q) => r3((rotationAngleBetween(mul3(c.R, transpose3(cams[0].R)), mul3(scene.cameras[views[q + 1]].R, transpose3(scene.cameras[views[0]].R))) * 180) / Math.PI));
   const estResult = await trainAndScore(gpu, `${scene.name}/estimated-poses`, estScene, estScene.cameras.map((_, i) => i), estTests, plan, (trainer) => ({
     poseRefinement: trainer.poseChanges()?.map((c) => ({ view: views[c.view], rotationDeg: r3(c.rotationDeg), centre: r3(c.centre) })) ?? null,
+    focalAfterTraining: r3(trainer.trainCameras[0].fx),
     relativeRotationErrorDeg: { before: relativeErrors(estScene.cameras), after: relativeErrors(trainer.trainCameras) },
   }));
   // how far registration moved the estimate's test cameras from their initial (PnP) pose

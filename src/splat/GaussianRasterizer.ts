@@ -146,7 +146,7 @@ interface GaussianState {
   offsets: GPUBuffer;
   sortCount: GPUBuffer;
   grad2d: GPUBuffer;
-  /** [ceil(cap / 256)][6] per-workgroup sums of the camera pose gradient (poseBackward). */
+  /** [ceil(cap / 256)][7] per-workgroup sums of the camera pose and log-focal gradient (poseBackward). */
   posePartials: GPUBuffer;
   sorter: RadixSort;
   scan: PrefixScan;
@@ -306,7 +306,7 @@ export class GaussianRasterizer {
       offsets: mk((cap + 1) * 4, 'offsets'),
       sortCount: mk(16, 'sortCount'),
       grad2d: mk(cap * GRAD2D_WIDTH * 4, 'grad2d'),
-      posePartials: mk(Math.ceil(cap / 256) * 6 * 4, 'posePartials'),
+      posePartials: mk(Math.ceil(cap / 256) * 7 * 4, 'posePartials'),
       sorter: this.depthSorterProto.withCapacity(cap),
       scan: this.scanProto.withLength(cap + 1),
     };
@@ -484,14 +484,14 @@ export class GaussianRasterizer {
    * the active degree get nothing) and, when `stats` is given, adds |dL/dmean2d| (pixels, this
    * view) into stats.mean2dGradNorm[i] (f32) and 1 into stats.visibleCount[i] (f32) for each
    * Gaussian i whose tile rectangle is non-empty in this view. When `poseGrad` is given, ADDS the
-   * gradient of the loss w.r.t. the camera pose into it (6 f32: dL/dw then dL/dv, camera frame, for
-   * the increment x_cam' = exp([w]x) x_cam + v, w in radians, v in world units; the same increment as
-   * registerView's applyPoseIncrement with depthScale 1; derivation in shaders/project_backward.wgsl,
-   * poseBackward).
+   * gradient of the loss w.r.t. the camera into it (7 f32: dL/dw then dL/dv, camera frame, for
+   * the increment x_cam' = exp([w]x) x_cam + v, w in radians, v in world units, the same increment as
+   * registerView's applyPoseIncrement with depthScale 1; then dL/d(log f) for fx and fy scaled
+   * together, principal point fixed; derivation in shaders/project_backward.wgsl, poseBackward).
    * @param gradRgb [H][W][3] f32 dL/drgb
    * @param gradAlpha [H][W] f32 dL/dalpha, or null
    * @param gradDepth [H][W] f32 dL/ddepth (of the un-normalized depth), or null
-   * @param poseGrad >= 24 bytes, f32 [6] accumulator of the pose gradient, or undefined
+   * @param poseGrad >= 28 bytes, f32 [7] accumulator of the pose and focal gradient, or undefined
    * @throws Error when no forward was recorded or `grads` (or a gradient image, stats, poseGrad) is too small
    */
   backward(
@@ -513,7 +513,7 @@ export class GaussianRasterizer {
       ['gradDepth', gradDepth, np * 4],
       ['stats.mean2dGradNorm', stats?.mean2dGradNorm, f.n * 4],
       ['stats.visibleCount', stats?.visibleCount, f.n * 4],
-      ['poseGrad', poseGrad, 24],
+      ['poseGrad', poseGrad, 28],
     ];
     for (const [name, buf, bytes] of checks) {
       if (buf && buf.size < bytes) throw new Error(`GaussianRasterizer.backward: ${name} has ${buf.size} bytes, needs ${bytes}`);

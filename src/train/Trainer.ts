@@ -172,7 +172,7 @@ export class Trainer {
     const trainCameras = trainViews.map((v) => scene.cameras[v]);
     const binocular = L.binocular > 0 ? await BinocularPair.create(gpu, width, height, medianDepth(init.cloud, trainCameras), recipe.seed) : null;
     const refinePoses = recipe.poseRefine === 'on' || (recipe.poseRefine === 'auto' && !!scene.posesEstimated);
-    const poses = refinePoses && trainViews.length > 1 && recipe.lr.pose > 0 ? new PoseRefiner(gpu.device, trainCameras.slice(), trainViews, medianDepth(init.cloud, trainCameras)) : null;
+    const poses = refinePoses && trainViews.length > 1 && recipe.lr.pose > 0 ? new PoseRefiner(gpu.device, trainCameras.slice(), trainViews, medianDepth(init.cloud, trainCameras), recipe.lr.focal > 0) : null;
     return new Trainer(gpu, scene, trainViews, recipe, rasterizer, adam, losses, init, rays, randomBackground, binocular, poses);
   }
 
@@ -182,6 +182,11 @@ export class Trainer {
    */
   get trainCameras(): Camera[] {
     return this.poses ? this.poses.cameras.slice() : this.trainViews.map((v) => this.scene.cameras[v]);
+  }
+
+  /** The training views' focal now over the scene's (1 unless the recipe refines the focal, lr.focal). */
+  get focalScale(): number {
+    return this.poses ? this.poses.focalScale : 1;
   }
 
   /** How far pose refinement moved each training camera; null when poses are not refined. */
@@ -378,7 +383,7 @@ export class Trainer {
       ran++;
       if (this.poses && this.step % POSE_UPDATE_EVERY === 0) {
         const t = Math.min(1, this.step / Math.max(1, this.recipe.iterations));
-        await this.poses.update(this.recipe.lr.pose * (1 - 0.9 * t));
+        await this.poses.update(this.recipe.lr.pose * (1 - 0.9 * t), this.recipe.lr.focal * (1 - 0.9 * t));
       }
       const r = await this.refine();
       if (r) refine = r;

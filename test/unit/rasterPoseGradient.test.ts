@@ -7,6 +7,7 @@ import { referenceForward, type RefCloud } from '../../src/splat/referenceRaster
 import { mulberry32, randomCamera, randomScene } from '../../src/splat/randomScene';
 import { applyPoseIncrement } from '../../src/eval/registerView';
 import type { GaussianCloud } from '../../src/core/GaussianCloud';
+import { Camera } from '../../src/core/Camera';
 
 const toF64 = (c: GaussianCloud): RefCloud => ({
   count: c.count,
@@ -21,7 +22,8 @@ const toF64 = (c: GaussianCloud): RefCloud => ({
 /**
  * The camera pose gradient of the backward (poseBackward + poseReduce) against central finite
  * differences of the float64 reference forward with the camera moved by applyPoseIncrement (the same
- * increment: rotation about the camera centre, translation in the camera frame, world units).
+ * increment: rotation about the camera centre, translation in the camera frame, world units), and
+ * its 7th component, dL/d(log f), against the focal scaled by exp(h).
  */
 describe('GPU camera pose gradient vs finite differences of the float64 reference', () => {
   it.each([
@@ -41,7 +43,9 @@ describe('GPU camera pose gradient vs finite differences of the float64 referenc
     const u = () => 2 * r() - 1;
     const wts = { rgb: Float64Array.from({ length: w * h * 3 }, u), alpha: Float64Array.from({ length: w * h }, u), depth: Float64Array.from({ length: w * h }, () => 0.2 * u()) };
     const lossAt = (p: number[]): number => {
-      const f = referenceForward(toF64(cloud), applyPoseIncrement(camera, p, 1), opts);
+      const moved = applyPoseIncrement(camera, p, 1);
+      const s = Math.exp(p[6]);
+      const f = referenceForward(toF64(cloud), new Camera(moved.R, moved.t, moved.fx * s, moved.fy * s, moved.cx, moved.cy, w, h), opts);
       let l = 0;
       for (let i = 0; i < wts.rgb.length; i++) l += wts.rgb[i] * f.rgb[i];
       for (let i = 0; i < wts.alpha.length; i++) l += wts.alpha[i] * f.alpha[i] + wts.depth[i] * f.depth[i];
@@ -51,8 +55,8 @@ describe('GPU camera pose gradient vs finite differences of the float64 referenc
     // discontinuity of the forward (a depth-order swap, the 1/255 alpha cut) lands inside at most one
     // of the 5 disjoint intervals (the true gradient changes by ~1e-6 relative over the spread).
     const step = 1e-7;
-    const dir = [u(), u(), u(), u(), u(), u()];
-    const fd = [0, 1, 2, 3, 4, 5].map((j) => {
+    const dir = [u(), u(), u(), u(), u(), u(), u()];
+    const fd = [0, 1, 2, 3, 4, 5, 6].map((j) => {
       const estimates = [-2, -1, 0, 1, 2].map((m) => {
         const p = dir.map((x) => m * 1e-6 * x);
         p[j] += step;
@@ -70,7 +74,7 @@ describe('GPU camera pose gradient vs finite differences of the float64 referenc
     grads.count = cloud.count;
     grads.shDegree = deg;
     grads.clear();
-    const poseGrad = createStorageBuffer(d, new Float32Array([0.5, 0, 0, 0, 0, 0]), 'poseGrad');
+    const poseGrad = createStorageBuffer(d, new Float32Array([0.5, 0, 0, 0, 0, 0, 0]), 'poseGrad');
     const enc = d.createCommandEncoder();
     raster.forward(enc, gb, camera, opts);
     raster.backward(
@@ -83,11 +87,11 @@ describe('GPU camera pose gradient vs finite differences of the float64 referenc
       poseGrad,
     );
     d.queue.submit([enc.finish()]);
-    const got = Array.from(await readF32(d, poseGrad, 6));
+    const got = Array.from(await readF32(d, poseGrad, 7));
     got[0] -= 0.5; // the backward ADDS into the buffer
     const scale = Math.max(...fd.map(Math.abs));
     expect(scale).toBeGreaterThan(1e-3);
-    for (let j = 0; j < 6; j++) {
+    for (let j = 0; j < 7; j++) {
       expect(Math.abs(got[j] - fd[j]) / scale, `component ${j}: GPU ${got[j]} fd ${fd[j]}`).toBeLessThanOrEqual(tol);
     }
     console.log(`pose gradient deg ${deg} aa=${antialiased}: GPU ${got.map((x) => x.toPrecision(4))} fd ${fd.map((x) => x.toPrecision(4))}`);

@@ -8,6 +8,7 @@ import { rotationAngleBetween } from '../../src/poses/rotation';
 import { applyOverrides, getRecipe } from '../../src/train/recipes';
 import { Trainer } from '../../src/train/Trainer';
 import type { Scene } from '../../src/core/Scene';
+import { Camera } from '../../src/core/Camera';
 import { registerViewByGradient } from '../../src/eval/registerViewByGradient';
 import { project } from '../../src/depth/depthRange';
 
@@ -38,7 +39,7 @@ describe('pose refinement during training', () => {
     const start = [truth[0], applyPoseIncrement(truth[1], [0.012, -0.008, 0.004, 0.02, -0.01, 0], 1), applyPoseIncrement(truth[2], [-0.01, 0.01, -0.006, -0.01, 0.02, 0], 1)];
     const scene: Scene = { name: 'pose-refine', cameras: start, images, imageNames: ['a.png', 'b.png', 'c.png'], background: [0, 0, 0], protocol: 'even' };
     const frozen = ['meansInit', 'meansFinal', 'logScales', 'quats', 'logitOpacities', 'sh', 'shRest'].map((k) => `lr.${k}=0`);
-    const recipe = applyOverrides(getRecipe('vanilla'), [...frozen, 'strategy.kind=none', 'iterations=900', `poseRefine=${mode}`, 'poseRefineStart=0', 'lr.pose=0.002', 'loss.lambdaSsim=0']);
+    const recipe = applyOverrides(getRecipe('vanilla'), [...frozen, 'strategy.kind=none', `iterations=${mode === 'on' ? 900 : 100}`, `poseRefine=${mode}`, 'poseRefineStart=0', 'lr.pose=0.002', 'loss.lambdaSsim=0']);
     const trainer = await Trainer.create(gpu, scene, [0, 1, 2], recipe, { cloud });
     // 900 steps, 300 per camera, 30 pose updates each: rotation and sideways translation form a shallow valley
     await trainer.train(900);
@@ -103,6 +104,34 @@ describe('pose refinement during training', () => {
     expect(after).toBeLessThan(0.15 * before);
     // the model is frozen: the photo's own view still renders as before
     expect(trainer.step).toBe(0);
+    trainer.destroy();
+  });
+
+  it('with lr.focal, a focal 3% off returns to the true one (poses refined alongside)', async () => {
+    const gpu = await acquireGpu();
+    const r = mulberry32(99);
+    const [w, h] = [96, 72];
+    const truth0 = randomCamera(r, w, h);
+    const cloud = randomScene(r, truth0, { count: 1500, shDegree: 0, scale: 0.08, hard: false, depth: [2, 5] });
+    const truth = [truth0, applyPoseIncrement(truth0, [0, 0.03, 0, -0.15, 0, 0], 1), applyPoseIncrement(truth0, [0.02, -0.03, 0, 0.15, 0.05, 0], 1)];
+    const raster = await GaussianRasterizer.create(gpu);
+    const gb = new GaussianBuffers(gpu.device, cloud.count);
+    gb.upload(cloud);
+    const images = [];
+    for (const c of truth) images.push({ width: w, height: h, data: (await raster.render(gb, c, { background: [0, 0, 0] })).rgb });
+    gb.destroy();
+    raster.destroy();
+    const off = 1.03;
+    const start = truth.map((c) => new Camera(c.R, c.t, c.fx * off, c.fy * off, c.cx, c.cy, w, h, c.name));
+    const scene: Scene = { name: 'focal-refine', cameras: start, images, imageNames: ['a.png', 'b.png', 'c.png'], background: [0, 0, 0], protocol: 'even' };
+    const frozen = ['meansInit', 'meansFinal', 'logScales', 'quats', 'logitOpacities', 'sh', 'shRest'].map((k) => `lr.${k}=0`);
+    const recipe = applyOverrides(getRecipe('vanilla'), [...frozen, 'strategy.kind=none', 'iterations=600', 'poseRefine=on', 'lr.pose=0.001', 'lr.focal=0.002', 'loss.lambdaSsim=0']);
+    const trainer = await Trainer.create(gpu, scene, [0, 1, 2], recipe, { cloud });
+    await trainer.train(600);
+    const f = trainer.trainCameras.map((c) => c.fx / truth0.fx);
+    console.log(`focal refinement: ${off} -> ${f.map((x) => x.toFixed(4))} of the true focal (scale ${trainer.focalScale.toFixed(4)})`);
+    for (const x of f) expect(Math.abs(x - 1)).toBeLessThan(0.2 * (off - 1));
+    expect(trainer.trainCameras[0].cx).toBe(truth0.cx);
     trainer.destroy();
   });
 });

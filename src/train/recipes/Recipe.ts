@@ -51,6 +51,11 @@ export interface Recipe {
      * median scene depths of translation, decayed linearly to a tenth by the last step.
      */
     pose: number;
+    /**
+     * Pose refinement: Adam step of the log of the focal shared by the training views (fx and fy
+     * together), decayed like lr.pose; 0 = the focal stays as given.
+     */
+    focal: number;
   };
   /** Raise the SH degree by one every this many steps, up to maxShDegree. */
   shDegreeEvery: number;
@@ -140,6 +145,7 @@ export const RECIPE_RANGES: Record<string, { min: number; max: number; minOpen?:
   'loss.binocularDisparity': { min: 0, max: 256, minOpen: true },
   'loss.binocularStart': { min: 0, max: 1e9 },
   'lr.pose': { min: 0, max: 1 },
+  'lr.focal': { min: 0, max: 1 },
   poseRefineStart: { min: 0, max: 1e9 },
 };
 

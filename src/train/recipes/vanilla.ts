@@ -22,6 +22,7 @@ export const vanilla: Recipe = {
     shRest: 2.5e-3 / 20,
     rayDepth: 1e-3,
     pose: 1e-4,
+    focal: 0,
   },
   shDegreeEvery: 1000,
   maxShDegree: 3,
