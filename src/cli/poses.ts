@@ -7,15 +7,15 @@
  * summary on stdout (per-photo intrinsics source, keypoints, pair matches, failures, timings).
  */
 import { promises as fs } from 'node:fs';
-import { join, basename } from 'node:path';
+import { join, basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readPhotoFolder } from '../io/photoFolder';
 import { writeFileAtomic } from '../io/nodeSource';
-import { colmapTextModel } from '../poses/colmapText';
-import { estimatePoses } from '../poses/estimatePoses';
+import { colmapTextModel } from '../io/colmapText';
+import { estimatePoses, RECOMMENDED_MAX_PHOTOS } from '../poses/estimatePoses';
 
 const USAGE = `usage: npm run poses -- <folder of photos> [--out DIR] [--max-side PX] [--features-side PX] [--force]
-  Estimates the poses of 2-10 unposed photos (PNG/JPEG in <folder>, else <folder>/images) and writes a
+  Estimates the poses of 3-10 unposed photos (2 work; more work slowly) (PNG/JPEG in <folder>, else <folder>/images) and writes a
   COLMAP text model to DIR/sparse/0/ (default DIR: <folder>, so 'npm run reconstruct -- <folder>' loads it).
   --max-side PX       shrink photos so the long side is at most PX before estimating (cameras refer to that size)
   --features-side PX  long side of the working image features are detected on (default 1280)
@@ -31,7 +31,10 @@ async function main(): Promise<void> {
   if (values.help) { console.log(USAGE); return; }
   if (positionals.length !== 1) throw new Error(`expected one folder of photos\n${USAGE}`);
   const folder = positionals[0];
-  const { photos } = await readPhotoFolder(folder);
+  const { photos, dir } = await readPhotoFolder(folder);
+  if (photos.length > RECOMMENDED_MAX_PHOTOS) {
+    process.stderr.write(`poses: note: ${photos.length} photos; this is built for 3-${RECOMMENDED_MAX_PHOTOS}, and matching every pair grows with the square of the count\n`);
+  }
   const outRoot = values.out ?? folder;
   const modelDir = join(outRoot, 'sparse', '0');
   if (!values.force && (await fs.stat(join(modelDir, 'images.txt')).catch(() => null))) {
@@ -46,11 +49,19 @@ async function main(): Promise<void> {
   });
   const keep = est.cameras.map((c, k) => (c ? k : -1)).filter((k) => k >= 0);
   for (const f of est.failures) process.stderr.write(`poses: left out ${f.name}: ${f.reason}\n`);
-  if (keep.length < 2) throw new Error(`only ${keep.length} photo(s) could be posed: ${est.failures.map((f) => f.reason).join('; ')}`);
-  const files = colmapTextModel(keep.map((k) => est.cameras[k]!), keep.map((k) => est.names[k]), est.points);
+  if (keep.length < 2) throw new Error(`only ${keep.length} of ${est.names.length} photos could be posed: ${est.failures.map((f) => f.reason).join('; ')}`);
+  const files = colmapTextModel(keep.map((k) => est.cameras[k]!), keep.map((k) => est.names[k]), {
+    points: est.points,
+    observations: keep.map((k) => ({ xy: est.features[k].xy, pointOfKeypoint: est.pointOfKeypoint[k] })),
+    posesEstimated: true,
+  });
   await fs.mkdir(modelDir, { recursive: true });
   for (const [name, text] of Object.entries(files)) await writeFileAtomic(join(modelDir, name), new TextEncoder().encode(text));
   // The COLMAP loader finds photos under images/ next to sparse/ (or by file name anywhere in the folder).
+  const photosBeside = resolve(outRoot) === resolve(folder);
+  process.stderr.write(photosBeside
+    ? `poses: wrote ${modelDir}; train with: npm run reconstruct -- ${folder}\n`
+    : `poses: wrote ${modelDir}; to train on it, the photos must be beside sparse/: copy or link ${dir} to ${join(outRoot, 'images')}, then: npm run reconstruct -- ${outRoot}\n`);
   console.log(JSON.stringify({
     folder: basename(folder), model: modelDir, photos: est.names.length, registered: keep.map((k) => est.names[k]),
     failures: est.failures, intrinsics: est.intrinsics.map((g, k) => ({ name: est.names[k], source: g.source, focalPx: g.focalPx, note: g.note })),

@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import fs from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, constants as fsConstants } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { acquireGpu, describeAdapter } from '../gpu/device';
 import { ADAPTER_OPTION, ADAPTER_USAGE, applyAdapterArg, intArg, sizeArg } from './args';
@@ -21,7 +21,7 @@ import { WRITABLE_SPLAT_EXTENSIONS, writeSplatFile } from '../io/splatFile';
 import { loadScenePath, writeFileAtomic } from '../io/nodeSource';
 import { FormatError } from '../io/FormatError';
 import { readPhotoFolder } from '../io/photoFolder';
-import { estimatePoses, sceneFromPoses } from '../poses/estimatePoses';
+import { estimatePoses, RECOMMENDED_MAX_PHOTOS, sceneFromPoses } from '../poses/estimatePoses';
 // A pure Scene helper (no DOM in it): the studio trains at a size the same way.
 import { sceneAtSize } from '../app/sceneUtils';
 import { renderSampleScene } from '../../scenes/sampleScene';
@@ -56,7 +56,11 @@ const POSE_LONG_SIDE = 504;
 
 async function sceneFromPhotoFolder(folder: string, maxLongSide: number): Promise<Scene> {
   const { photos } = await readPhotoFolder(folder);
-  console.log(`${folder}: no poses file; estimating the poses of ${photos.length} photos`);
+  const count = `${photos.length} photo${photos.length === 1 ? '' : 's'}`;
+  console.log(`${folder}: no poses file; estimating the poses of ${count}`);
+  if (photos.length > RECOMMENDED_MAX_PHOTOS) {
+    console.log(`note: pose estimation is built for 3-${RECOMMENDED_MAX_PHOTOS} photos; matching all pairs of ${photos.length} grows with the square of the count`);
+  }
   let lastStage = '';
   const est = await estimatePoses(photos, {
     maxLongSide,
@@ -66,8 +70,35 @@ async function sceneFromPhotoFolder(folder: string, maxLongSide: number): Promis
   });
   const { scene, dropped } = sceneFromPoses(est, path.basename(path.resolve(folder)));
   for (const d of dropped) console.error(`poses: left out ${d.name}: ${d.reason}`);
-  console.log(`poses: ${scene.cameras.length} of ${photos.length} photos posed, reprojection RMS ${est.report.rmsPx.toFixed(2)} px, ${est.report.points} points`);
+  console.log(`poses: ${scene.cameras.length} of ${count} posed, reprojection RMS ${est.report.rmsPx.toFixed(2)} px, ${est.report.points} points`);
   return scene;
+}
+
+/**
+ * Fails early when `dir` (or, when it does not exist yet, its nearest existing ancestor) is not a
+ * writable folder, without creating anything: a failed run leaves no empty output folder behind.
+ * @throws Error naming `what` and the folder
+ */
+async function checkWritableDir(dir: string, what: string): Promise<void> {
+  let d = path.resolve(dir);
+  for (;;) {
+    const st = await fs.stat(d).catch(() => null);
+    if (st) {
+      if (!st.isDirectory()) throw new Error(`${what}: ${d} is not a folder`);
+      await fs.access(d, fsConstants.W_OK).catch(() => { throw new Error(`${what}: cannot write to ${d}`); });
+      return;
+    }
+    const up = path.dirname(d);
+    if (up === d) return;
+    d = up;
+  }
+}
+
+/** Adds where the photos of a COLMAP model belong to a "not found" image error (a model `npm run poses --out` wrote elsewhere). */
+function withPhotosHint(e: unknown, scenePath: string): unknown {
+  if (!(e instanceof FormatError && /image .* not found/.test(e.message) && /images\.(txt|bin)/.test(e.message))) return e;
+  const images = path.join(scenePath, 'images');
+  return new Error(`${e.message}\nthe model's photos belong in ${images}/ beside sparse/ (copy or link them there when \`npm run poses --out\` wrote the model away from its photos)`);
 }
 
 async function main(): Promise<void> {
@@ -115,7 +146,7 @@ async function main(): Promise<void> {
       throw new Error(`--formats: cannot write "${f}" (supported: ${WRITABLE_SPLAT_EXTENSIONS.join(', ')})`);
     }
   }
-  if (outPathEarly) await fs.mkdir(path.dirname(outPathEarly), { recursive: true });
+  if (outPathEarly) await checkWritableDir(path.dirname(outPathEarly), `--out ${values.out}`);
 
   const gpu = await acquireGpu();
   console.log(`adapter: ${describeAdapter(gpu)}`);
@@ -129,7 +160,9 @@ async function main(): Promise<void> {
       // LLFF's protocol size is images_8; a COLMAP model (from `npm run poses`, say) keeps its photos' size.
       const llffOrZip = scenePath.toLowerCase().endsWith('.zip') || existsSync(path.join(scenePath, 'poses_bounds.npy'));
       const downscale = values.scale !== undefined ? intArg('scale', values.scale) : llffOrZip ? 8 : undefined;
-      scene = await loadScenePath(scenePath, { downscale, maxLongSide: intArg('max-side', values['max-side']) });
+      scene = await loadScenePath(scenePath, { downscale, maxLongSide: intArg('max-side', values['max-side']) }).catch((e: unknown) => {
+        throw withPhotosHint(e, scenePath);
+      });
     } catch (e) {
       if (!(e instanceof FormatError && e.field === 'scene' && /no scene found/.test(e.message))) throw e;
       const side = intArg('max-side', values['max-side']) ?? POSE_LONG_SIDE;
@@ -219,6 +252,9 @@ async function main(): Promise<void> {
     priorCoverage: init.priorCoverage,
     // how far training refined the estimated poses (Recipe.poseRefine), per training view
     poseRefinement: trainer.poseChanges(),
+    ...(trainer.refinesPoses && !trainer.poseChanges()
+      ? { poseRefinementNote: `pose refinement starts after the coherent phase (step ${Math.max(recipe.coherentSteps, recipe.poseRefineStart)}); this run stopped at step ${trainer.step}` }
+      : {}),
     meanPsnr: ev.meanPsnr,
     meanSsim: ev.meanSsim,
     meanLpips: ev.meanLpips,

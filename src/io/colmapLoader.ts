@@ -9,6 +9,7 @@ import {
   parseCamerasBinary, parseCamerasText, parseImagesBinary, parseImagesText, parsePointsBinary, parsePointsText,
   quatToRotation, type ColmapCamera, type ColmapModel,
 } from './colmapModel';
+import { ESTIMATED_POSES_MARKER } from './colmapText';
 import { assembleScene, sceneName, type FrameSpec, type LoadOptions } from './sceneAssembly';
 import type { Distortion } from './undistort';
 
@@ -43,11 +44,13 @@ export async function readColmapModel(src: FileSource, dir: string): Promise<Col
   const label = (p: string) => `${src.name}/${p}`;
   const text = async (p: string) => new TextDecoder().decode(await src.read(p));
   const cameras = cf.binary ? parseCamerasBinary(label(cf.path), await src.read(cf.path)) : parseCamerasText(label(cf.path), await text(cf.path));
-  const images = imf.binary ? parseImagesBinary(label(imf.path), await src.read(imf.path)) : parseImagesText(label(imf.path), await text(imf.path));
+  const imagesText = imf.binary ? undefined : await text(imf.path);
+  const images = imagesText === undefined ? parseImagesBinary(label(imf.path), await src.read(imf.path)) : parseImagesText(label(imf.path), imagesText);
+  const posesEstimated = !!imagesText?.split(/\r?\n/).some((l) => l.trim() === ESTIMATED_POSES_MARKER);
   const pf = pick('points3D');
   let points: PointCloud | undefined;
   if (pf) points = pf.binary ? parsePointsBinary(label(pf.path), await src.read(pf.path)) : parsePointsText(label(pf.path), await text(pf.path));
-  return { cameras, images, points, camerasFile: label(cf.path), imagesFile: label(imf.path) };
+  return { cameras, images, points, posesEstimated, camerasFile: label(cf.path), imagesFile: label(imf.path) };
 }
 
 /**
@@ -55,7 +58,8 @@ export async function readColmapModel(src: FileSource, dir: string): Promise<Col
  * or binary) with images in `images/` next to `sparse/` (opts.downscale N: `images_N/` when present,
  * else `images/` shrunk by N).
  * Poses are already OpenCV world-to-camera. Radial models are undistorted; points3D become
- * Scene.points. Frames are sorted by image name. Protocol 'even'.
+ * Scene.points. Frames are sorted by image name. Protocol 'even'. A text model written by `npm run
+ * poses` (ESTIMATED_POSES_MARKER in images.txt) gives Scene.posesEstimated.
  * Image files are found as createPathResolver describes (`images/<name>` exactly, else by path tail,
  * file name or stem), so loose files and zips of another layout load too.
  * @param dir folder of the model files inside the source
@@ -106,6 +110,7 @@ export async function loadColmap(src: FileSource, dir: string, opts: LoadOptions
     };
   });
   const scene = await assembleScene(src, frames, { name: sceneName(src, root), protocol: 'even', background: opts.background ?? [0, 0, 0], points: model.points }, opts);
+  if (model.posesEstimated) scene.posesEstimated = true;
   // Per-view sweep bounds from the sparse points (LLFF's rule, as sceneFromPoses does for estimated
   // poses): without them the MVS sweeps the frusta overlap, 0.02-1400 units on a forward-facing rig,
   // and its prior covers a few percent of the pixels.

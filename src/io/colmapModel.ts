@@ -1,5 +1,4 @@
-import { Camera } from '../core/Camera';
-import type { PointCloud, Scene } from '../core/Scene';
+import type { PointCloud } from '../core/Scene';
 import { fail } from './FormatError';
 
 /**
@@ -45,6 +44,8 @@ export interface ColmapModel {
   cameras: Map<number, ColmapCamera>;
   images: ColmapImage[];
   points?: PointCloud;
+  /** images.txt carries ESTIMATED_POSES_MARKER (colmapText.ts): the poses were estimated by `npm run poses`. */
+  posesEstimated?: boolean;
 }
 
 function lines(text: string): string[] {
@@ -235,29 +236,4 @@ export function rotationToQuat(R: ArrayLike<number>): [number, number, number, n
   if (q[0] < 0) q = [-q[0], -q[1], -q[2], -q[3]];
   const n = Math.hypot(...q);
   return [q[0] / n, q[1] / n, q[2] / n, q[3] / n];
-}
-
-/**
- * Writes a scene's cameras (one PINHOLE camera per image) and sparse points as COLMAP text files.
- * Image names are Scene.imageNames. Values are printed with 17 significant digits (lossless).
- * @returns the contents of cameras.txt, images.txt and points3D.txt
- */
-export function writeColmapText(scene: Pick<Scene, 'cameras' | 'imageNames' | 'points'>): Record<'cameras.txt' | 'images.txt' | 'points3D.txt', string> {
-  const f = (v: number) => String(Number(v.toPrecision(17)));
-  let cams = '# Camera list with one line of data per camera:\n#   CAMERA_ID, MODEL, WIDTH, HEIGHT, PARAMS[]\n';
-  let imgs = '# Image list with two lines of data per image:\n#   IMAGE_ID, QW, QX, QY, QZ, TX, TY, TZ, CAMERA_ID, NAME\n#   POINTS2D[] as (X, Y, POINT3D_ID)\n';
-  scene.cameras.forEach((c: Camera, i: number) => {
-    cams += `${i + 1} PINHOLE ${c.width} ${c.height} ${[c.fx, c.fy, c.cx, c.cy].map(f).join(' ')}\n`;
-    const q = rotationToQuat(c.R);
-    imgs += `${i + 1} ${[...q, ...c.t].map(f).join(' ')} ${i + 1} ${scene.imageNames[i] ?? `image_${i}.png`}\n\n`;
-  });
-  let pts = '# 3D point list with one line of data per point:\n#   POINT3D_ID, X, Y, Z, R, G, B, ERROR, TRACK[] as (IMAGE_ID, POINT2D_IDX)\n';
-  const p = scene.points;
-  if (p) {
-    for (let i = 0; i < p.xyz.length / 3; i++) {
-      const rgb = [0, 1, 2].map((k) => Math.round(Math.min(1, Math.max(0, p.rgb[i * 3 + k])) * 255));
-      pts += `${i + 1} ${f(p.xyz[i * 3])} ${f(p.xyz[i * 3 + 1])} ${f(p.xyz[i * 3 + 2])} ${rgb.join(' ')} 0\n`;
-    }
-  }
-  return { 'cameras.txt': cams, 'images.txt': imgs, 'points3D.txt': pts };
 }

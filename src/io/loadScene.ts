@@ -78,7 +78,7 @@ export async function loadScene(src: FileSource, opts: LoadOptions = {}): Promis
     const zips = paths.filter((p) => p.toLowerCase().endsWith('.zip'));
     if (zips.length === 1) return loadScene(zipSource(`${src.name}/${zips[0]}`, await src.read(zips[0])), opts);
     fail(src.name, 'scene', paths.length === 0
-      ? 'empty: no files found'
+      ? 'empty: no files found (expected a scene, or plain photos whose poses the studio and `npm run reconstruct` estimate)'
       : 'no scene found: expected poses_bounds.npy (LLFF), transforms*.json (Blender / nerfstudio) or a COLMAP model (cameras + images .bin/.txt)');
   }
   found = found!;

@@ -12,9 +12,12 @@ import type { SfmOptions, SfmResult } from './types';
 /** A photo to pose: its file bytes (PNG/JPEG; EXIF read from them), or already decoded pixels. */
 export type PhotoInput = { name: string; bytes: Uint8Array } | { name: string; image: RGBA8Image; bytes?: Uint8Array };
 
+/** More photos than this still work, but pose estimation is built for 3-10: matching every pair grows as n^2 (about 1 s per pair at 504 px). */
+export const RECOMMENDED_MAX_PHOTOS = 10;
+
 /** Options of estimatePoses. */
 export interface EstimatePosesOptions extends FeatureOptions, MatchOptions, Omit<SfmOptions, 'onProgress'> {
-  /** Fewer keypoints than this in a photo is an error naming it ("has no texture"). Default 30. */
+  /** A photo with fewer keypoints than this is left out and named in failures ("has no texture"). Default 30. */
   minKeypoints?: number;
   /** Shrink decoded photos so the long side is at most this many pixels before anything else (the poses then refer to that size). Default: full size. */
   maxLongSide?: number;
@@ -40,11 +43,13 @@ export type EstimatedPoses = SfmResult & {
  * features (features.ts), mutual-NN + ratio matching of all pairs (matching.ts), then incremental
  * structure from motion (reconstructFromMatches: essential-matrix RANSAC, triangulation, PnP, bundle
  * adjustment). Cameras are OpenCV world-to-camera at the decoded (maxLongSide) size.
- * Photos that cannot be registered are listed in `failures` with a reason naming them.
+ * Photos that cannot be registered are listed in `failures` with a reason naming them; so are photos
+ * with fewer than minKeypoints keypoints ("IMG_0412.jpg has no texture: 3 keypoints found (need 30)"),
+ * which are left out before matching.
  * @throws Error for fewer than 2 photos ("needs at least 2 photos, got 1: IMG_0412.jpg"), an
- *   undecodable photo (the decoder's FormatError, naming it), a photo with fewer than minKeypoints
- *   keypoints ("IMG_0412.jpg has no texture: 3 keypoints found (need 30)"), or whatever
- *   reconstructFromMatches throws (no pair can start the reconstruction).
+ *   undecodable photo (the decoder's FormatError, naming it), fewer than 2 photos with texture (the
+ *   textureless ones named), or whatever reconstructFromMatches throws (no pair can start the
+ *   reconstruction).
  */
 export async function estimatePoses(photos: PhotoInput[], opts: EstimatePosesOptions = {}): Promise<EstimatedPoses> {
   if (photos.length < 2) {
@@ -77,28 +82,44 @@ export async function estimatePoses(photos: PhotoInput[], opts: EstimatePosesOpt
     const out: DetectedFeatures[] = [];
     for (const [k, img] of images.entries()) {
       progress('features', k / images.length);
-      const f = await detectFeatures(names[k], img, opts);
-      const n = f.xy.length / 2;
-      if (n < minKeypoints) throw new Error(`${names[k]} has no texture: ${n} keypoints found (need ${minKeypoints})`);
-      out.push(f);
+      out.push(await detectFeatures(names[k], img, opts));
     }
     progress('features', 1);
     return out;
   });
-  const matches = await time('matching', () => matchAllPairs(features, opts, (d, t) => progress('matching', d / t)));
+  // A textureless photo is left out and named, as an unmatchable one is; the rest go on.
+  const keypointCount = features.map((f) => f.xy.length / 2);
+  const textured = features.map((_, k) => k).filter((k) => keypointCount[k] >= minKeypoints);
+  const textureFailures = features
+    .map((_, k) => k)
+    .filter((k) => keypointCount[k] < minKeypoints)
+    .map((k) => ({ view: k, name: names[k], reason: `${names[k]} has no texture: ${keypointCount[k]} keypoints found (need ${minKeypoints})` }));
+  if (textured.length < 2) {
+    throw new Error(`${textureFailures.map((f) => f.reason).join('; ')}; pose estimation needs at least 2 photos with texture`);
+  }
+  const sub = textured.map((k) => features[k]);
+  const subMatches = await time('matching', () => matchAllPairs(sub, opts, (d, t) => progress('matching', d / t)));
   const t0 = performance.now();
   const sfmOpts: SfmOptions = { ...opts, onProgress: (stage, f) => progress(`sfm:${stage}`, f) };
-  const result = reconstructFromMatches(features, intrinsics, matches, sfmOpts);
+  const result = reconstructFromMatches(sub, textured.map((k) => intrinsics[k]), subMatches, sfmOpts);
   timings.sfm = performance.now() - t0;
+  // Back from the textured subset's indices to the input's.
+  const cameras: SfmResult['cameras'] = names.map(() => null);
+  const pointOfKeypoint: Int32Array[] = features.map((f) => new Int32Array(f.xy.length / 2).fill(-1));
+  textured.forEach((k, s) => { cameras[k] = result.cameras[s]; pointOfKeypoint[k] = result.pointOfKeypoint[s]; });
+  const failures = [...textureFailures, ...result.failures.map((f) => ({ ...f, view: textured[f.view] }))].sort((a, b) => a.view - b.view);
   return {
     ...result,
+    cameras,
+    pointOfKeypoint,
+    failures,
     intrinsics,
     images,
     names,
     features,
     stats: {
-      keypoints: features.map((f) => f.xy.length / 2),
-      matches: matches.map((m) => ({ i: m.i, j: m.j, count: m.idx.length / 2 })),
+      keypoints: keypointCount,
+      matches: subMatches.map((m) => ({ i: textured[m.i], j: textured[m.j], count: m.idx.length / 2 })),
       timingsMs: timings,
     },
   };

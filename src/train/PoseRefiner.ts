@@ -39,6 +39,8 @@ export class PoseRefiner {
   private readonly t: number[];
   private readonly start: Camera[];
   private readonly focal = { m: 0, v: 0, t: 0 };
+  /** Adam updates applied so far (0 until the first update with accumulated steps). */
+  updates = 0;
 
   /**
    * @param device the trainer's device
@@ -96,6 +98,7 @@ export class PoseRefiner {
       return (-rate * (st.m / (1 - b1 ** t))) / (Math.sqrt(st.v / (1 - b2 ** t)) + eps);
     };
     if (!g.every(Number.isFinite)) return; // a broken step: keep the poses (the trainer stops on the loss)
+    this.updates++;
     let focalGrad = 0;
     let focalSteps = 0;
     for (let k = 0; k < this.cameras.length; k++) {

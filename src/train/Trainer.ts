@@ -189,9 +189,17 @@ export class Trainer {
     return this.poses ? this.poses.focalScale : 1;
   }
 
-  /** How far pose refinement moved each training camera; null when poses are not refined. */
+  /**
+   * How far pose refinement moved each training camera; null when poses are not refined, or not yet:
+   * refinement starts after the coherent phase and poseRefineStart (Recipe), so a shorter run never refines.
+   */
   poseChanges(): PoseChange[] | null {
-    return this.poses ? this.poses.changes() : null;
+    return this.poses && this.poses.updates > 0 ? this.poses.changes() : null;
+  }
+
+  /** Whether the recipe refines this scene's training poses (Recipe.poseRefine), whether or not it has started. */
+  get refinesPoses(): boolean {
+    return this.poses !== null;
   }
 
   /** Whether pose refinement runs at the next step (from poseRefineStart, after the coherent phase). */

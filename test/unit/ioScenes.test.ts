@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { Camera } from '../../src/core/Camera';
 import { blenderSplit, llffSplit, splitForScene } from '../../src/eval/protocol';
 import { fileListSource, memorySource, zipSource } from '../../src/io/FileSource';
-import { writeColmapText, rotationToQuat } from '../../src/io/colmapModel';
+import { rotationToQuat } from '../../src/io/colmapModel';
+import { colmapTextModel } from '../../src/io/colmapText';
 import { decodeImage } from '../../src/io/imageDecode';
 import { loadScene } from '../../src/io/loadScene';
 import { loadScenePath, nodeDirSource } from '../../src/io/nodeSource';
@@ -160,7 +161,7 @@ describe('LLFF loader on generated scenes', () => {
 describe('COLMAP', () => {
   function colmapFiles(cams: Camera[], names: string[]): Record<string, Uint8Array> {
     const enc = new TextEncoder();
-    const txt = writeColmapText({ cameras: cams, imageNames: names, points: { xyz: Float32Array.from([0, 0, 0, 0.5, -0.25, 1]), rgb: Float32Array.from([1, 0, 0, 0, 1, 0.5]) } });
+    const txt = colmapTextModel(cams, names, { points: { xyz: Float32Array.from([0, 0, 0, 0.5, -0.25, 1]), rgb: Float32Array.from([1, 0, 0, 0, 1, 0.5]) } });
     const files: Record<string, Uint8Array> = {};
     for (const [k, v] of Object.entries(txt)) files[`sparse/0/${k}`] = enc.encode(v);
     names.forEach((n, i) => (files[`images/${n}`] = makePng(cams[i].width, cams[i].height)));

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Camera } from '../../src/core/Camera';
 import { memorySource } from '../../src/io/FileSource';
 import { loadScene } from '../../src/io/loadScene';
-import { colmapTextModel } from '../../src/poses/colmapText';
+import { colmapTextModel, ESTIMATED_POSES_MARKER } from '../../src/io/colmapText';
 
 describe('COLMAP text model', () => {
   it('round trip: write -> our loader -> the same cameras (1e-9) and points', async () => {
@@ -17,7 +17,7 @@ describe('COLMAP text model', () => {
       new Camera(rot(2.9, 3.0), [0, 0, 1], 300, 300, 80, 60, 160, 120, 'c.png'),
     ];
     const points = { xyz: Float32Array.from([0.1, 0.2, 0.3, -1, 2, 5.5]), rgb: Float32Array.from([1, 0, 0.5, 0.2, 0.4, 0.6]) };
-    const files = colmapTextModel(cams, cams.map((c) => c.name), points);
+    const files = colmapTextModel(cams, cams.map((c) => c.name), { points });
     expect(files['cameras.txt']).toMatch(/^1 SIMPLE_PINHOLE 160 120 /m);
     expect(files['cameras.txt']).toMatch(/^2 PINHOLE 160 120 /m);
     const png = encodePng({ width: 160, height: 120, data: new Uint8Array(160 * 120 * 3), channels: 3, depth: 8 });
@@ -44,7 +44,7 @@ describe('COLMAP text model', () => {
     const cams = [new Camera(I, [0, 0, 0], 100, 100, 80, 60, 160, 120, 'a.png'), new Camera(I, [-0.2, 0, 0], 100, 100, 80, 60, 160, 120, 'b.png')];
     const xyz: number[] = [];
     for (let k = 0; k < 40; k++) xyz.push(((k % 5) - 2) * 0.2, ((k % 3) - 1) * 0.2, 2 + (k / 39) * 2); // depths 2..4
-    const files = colmapTextModel(cams, ['a.png', 'b.png'], { xyz: Float32Array.from(xyz), rgb: new Float32Array(xyz.length).fill(0.5) });
+    const files = colmapTextModel(cams, ['a.png', 'b.png'], { points: { xyz: Float32Array.from(xyz), rgb: new Float32Array(xyz.length).fill(0.5) } });
     const png = encodePng({ width: 160, height: 120, data: new Uint8Array(160 * 120 * 3), channels: 3, depth: 8 });
     const enc = new TextEncoder();
     const scene = await loadScene(memorySource('b', {
@@ -60,6 +60,42 @@ describe('COLMAP text model', () => {
       expect(far).toBeGreaterThan(3.99);
       expect(far).toBeLessThan(4.01);
     }
+  });
+  it('observations fill POINTS2D and TRACK consistently, ERROR is the mean reprojection error; the estimated-poses marker becomes Scene.posesEstimated', async () => {
+    const I = [1, 0, 0, 0, 1, 0, 0, 0, 1];
+    const cams = [new Camera(I, [0, 0, 0], 100, 100, 80, 60, 160, 120, 'a.png'), new Camera(I, [-0.5, 0, 0], 100, 100, 80, 60, 160, 120, 'b.png')];
+    const xyz = [0, 0, 2, 0.4, -0.2, 4, -0.3, 0.1, 3];
+    const proj = (c: Camera, p: number) => [0, 1].map((a) => (100 * (xyz[3 * p + a] + c.t[a])) / xyz[3 * p + 2] + (a ? 60 : 80));
+    // a: keypoints 0..3 see points 1, -, 0, 2; b: keypoints see 2, 0 (the second 3-4-5 px off), and not 1
+    const obsA = { pointOfKeypoint: [1, -1, 0, 2], xy: [...proj(cams[0], 1), 5, 5, ...proj(cams[0], 0), ...proj(cams[0], 2)] };
+    const b0 = proj(cams[1], 0);
+    const obsB = { pointOfKeypoint: [2, 0], xy: [...proj(cams[1], 2), b0[0] + 3, b0[1] + 4] };
+    const files = colmapTextModel(cams, ['a.png', 'b.png'], { points: { xyz: Float32Array.from(xyz), rgb: new Float32Array(9).fill(0.5) }, observations: [obsA, obsB], posesEstimated: true });
+    const data = (t: string) => t.split('\n').filter((l) => !l.startsWith('#'));
+    const imgLines = data(files['images.txt']);
+    const points2d = [imgLines[1], imgLines[3]].map((l) => { const v = l.split(' ').map(Number); return Array.from({ length: v.length / 3 }, (_, i) => v.slice(3 * i, 3 * i + 3)); });
+    expect(points2d.map((p) => p.length)).toEqual([3, 2]);
+    const tracks = data(files['points3D.txt']).filter(Boolean).map((l) => l.split(' ').map(Number));
+    expect(tracks.map((t) => (t.length - 8) / 2)).toEqual([2, 1, 2]);
+    for (const t of tracks) {
+      for (let q = 8; q < t.length; q += 2) expect(points2d[t[q] - 1][t[q + 1]][2], `point ${t[0]} track`).toBe(t[0]);
+    }
+    expect(tracks[0][7]).toBeCloseTo(2.5, 5); // (0 + 5) / 2 px
+    expect(tracks[1][7]).toBeCloseTo(0, 5);
+    const png = encodePng({ width: 160, height: 120, data: new Uint8Array(160 * 120 * 3), channels: 3, depth: 8 });
+    const enc = new TextEncoder();
+    const load = (imagesTxt: string) => loadScene(memorySource('obs', {
+      'sparse/0/cameras.txt': enc.encode(files['cameras.txt']), 'sparse/0/images.txt': enc.encode(imagesTxt),
+      'sparse/0/points3D.txt': enc.encode(files['points3D.txt']), 'images/a.png': png, 'images/b.png': png,
+    }));
+    const scene = await load(files['images.txt']);
+    expect(scene.posesEstimated).toBe(true);
+    expect(scene.cameras[1].t[0]).toBe(-0.5);
+    expect(scene.points!.xyz.length).toBe(9);
+    expect(files['images.txt']).toContain(ESTIMATED_POSES_MARKER);
+    expect((await load(files['images.txt'].replace(`${ESTIMATED_POSES_MARKER}\n`, ''))).posesEstimated).toBeUndefined();
+    expect(() => colmapTextModel(cams, ['a.png', 'b.png'], { points: { xyz: Float32Array.from(xyz), rgb: new Float32Array(9) }, observations: [{ xy: [1, 1], pointOfKeypoint: [3] }, obsB] }))
+      .toThrow(/a\.png keypoint 0 observes point 3, but there are 3 points/);
   });
   it('refuses mismatched names', () => {
     expect(() => colmapTextModel([], ['x.png'])).toThrow(/0 cameras but 1 names/);

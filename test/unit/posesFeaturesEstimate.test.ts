@@ -28,6 +28,19 @@ describe('estimatePoses bad inputs', () => {
     await expect(estimatePoses([{ name: 'textured.png', bytes: fern }, { name: 'flat_grey.png', bytes: greyPng(320, 240) }]))
       .rejects.toThrow(/flat_grey\.png has no texture: 0 keypoints found/);
   });
+  it.skipIf(!haveFern)('a textureless photo among textured ones is left out and named; the rest are posed', async () => {
+    const read = (n: string) => new Uint8Array(readFileSync(resolve(FERN, 'images_8', n)));
+    const est = await estimatePoses([{ name: 'IMG_4027.png', bytes: read('IMG_4027.png') }, { name: 'flat_grey.png', bytes: greyPng(504, 378) }, { name: 'IMG_4036.png', bytes: read('IMG_4036.png') }]);
+    expect(est.failures).toEqual([{ view: 1, name: 'flat_grey.png', reason: 'flat_grey.png has no texture: 0 keypoints found (need 30)' }]);
+    expect(est.cameras[1]).toBeNull();
+    expect(est.cameras[0]).not.toBeNull();
+    expect(est.cameras[2]).not.toBeNull();
+    expect(est.pointOfKeypoint[2].some((p) => p >= 0)).toBe(true);
+    expect(est.stats.matches).toEqual([expect.objectContaining({ i: 0, j: 2 })]);
+    const { scene, dropped } = sceneFromPoses(est);
+    expect(scene.imageNames).toEqual(['IMG_4027.png', 'IMG_4036.png']);
+    expect(dropped.map((d) => d.name)).toEqual(['flat_grey.png']);
+  });
   it('an undecodable photo: the decoder names it', async () => {
     await expect(estimatePoses([{ name: 'a.png', bytes: greyPng(32, 32) }, { name: 'broken.jpg', bytes: Uint8Array.from([1, 2, 3, 4]) }])).rejects.toThrow(/broken\.jpg/);
   });
