@@ -22,7 +22,7 @@ export const PHOTO_EXT = /\.(png|jpe?g|heic|heif)$/i;
 export interface PlainCamera { R: number[]; t: number[]; fx: number; fy: number; cx: number; cy: number; width: number; height: number; name: string }
 /** EstimatedPoses with plain cameras (structured-clone safe). */
 // Without the features and keypoint-to-point maps (about 250 KB a photo): the studio does not register extra photos.
-export type PlainPoses = Omit<EstimatedPoses, 'cameras' | 'features' | 'pointOfKeypoint'> & { cameras: (PlainCamera | null)[] };
+export type PlainPoses = Omit<EstimatedPoses, 'cameras' | 'features' | 'pointOfKeypoint' | 'sourceSizes'> & { cameras: (PlainCamera | null)[] };
 /** Page -> worker: decoded photos (8-bit RGBA, EXIF orientation applied) with their file bytes for EXIF. */
 export interface PoseJob {
   photos: { name: string; image: RGBA8Image; bytes?: Uint8Array }[];

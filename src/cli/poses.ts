@@ -17,7 +17,7 @@ import { estimatePoses, RECOMMENDED_MAX_PHOTOS } from '../poses/estimatePoses';
 const USAGE = `usage: npm run poses -- <folder of photos> [--out DIR] [--max-side PX] [--features-side PX] [--force]
   Estimates the poses of 3-10 unposed photos (2 work; more work slowly) (PNG/JPEG in <folder>, else <folder>/images) and writes a
   COLMAP text model to DIR/sparse/0/ (default DIR: <folder>, so 'npm run reconstruct -- <folder>' loads it).
-  --max-side PX       shrink photos so the long side is at most PX before estimating (cameras refer to that size)
+  --max-side PX       shrink photos so the long side is at most PX before estimating (the model still refers to the photos' own size)
   --features-side PX  long side of the working image features are detected on (default 1280)
   --force             overwrite an existing sparse/0 model
   Prints a JSON summary on stdout.`;
@@ -50,9 +50,14 @@ async function main(): Promise<void> {
   const keep = est.cameras.map((c, k) => (c ? k : -1)).filter((k) => k >= 0);
   for (const f of est.failures) process.stderr.write(`poses: left out ${f.name}: ${f.reason}\n`);
   if (keep.length < 2) throw new Error(`only ${keep.length} of ${est.names.length} photos could be posed: ${est.failures.map((f) => f.reason).join('; ')}`);
-  const files = colmapTextModel(keep.map((k) => est.cameras[k]!), keep.map((k) => est.names[k]), {
+  // Cameras and keypoints refer to the photos as they are on disk, not to the --max-side working size.
+  const full = keep.map((k) => est.sourceSizes[k]);
+  const files = colmapTextModel(keep.map((k, i) => est.cameras[k]!.resized(full[i].width, full[i].height)), keep.map((k) => est.names[k]), {
     points: est.points,
-    observations: keep.map((k) => ({ xy: est.features[k].xy, pointOfKeypoint: est.pointOfKeypoint[k] })),
+    observations: keep.map((k, i) => {
+      const [sx, sy] = [full[i].width / est.images[k].width, full[i].height / est.images[k].height];
+      return { xy: est.features[k].xy.map((v, q) => v * (q % 2 ? sy : sx)), pointOfKeypoint: est.pointOfKeypoint[k] };
+    }),
     posesEstimated: true,
   });
   await fs.mkdir(modelDir, { recursive: true });

@@ -168,12 +168,16 @@ async function main(): Promise<void> {
       const side = intArg('max-side', values['max-side']) ?? POSE_LONG_SIDE;
       scene = await sceneFromPhotoFolder(scenePath, Math.max(side, POSE_LONG_SIDE));
       if (side < POSE_LONG_SIDE) scene = sceneAtSize(scene, side);
-      if (scene.cameras.length <= views) views = scene.cameras.length;
     }
   } else {
     scene = await renderSampleScene(gpu, { width: sampleSize[0], height: sampleSize[1] });
   }
   const loadMs = performance.now() - t0;
+  if (scene.cameras.length <= views) {
+    // A handful of the user's own photos: train on all of them rather than refuse.
+    if (scene.cameras.length < views) console.log(`note: the scene has ${scene.cameras.length} views, fewer than --views ${views}: training on all of them`);
+    views = scene.cameras.length;
+  }
   const split = splitForScene(scene, views);
   console.log(
     `scene "${scene.name}": ${scene.cameras.length} views at ${scene.images[0].width}x${scene.images[0].height}, ` +
@@ -229,7 +233,7 @@ async function main(): Promise<void> {
   const ev = await evaluateViews(trainer, scene, split.test, lpips);
   const evalMs = performance.now() - evalT;
   const renderDir = `${base}-renders`;
-  await fs.mkdir(renderDir, { recursive: true });
+  if (split.test.length) await fs.mkdir(renderDir, { recursive: true });
   for (const [i, v] of split.test.entries()) {
     const png = encodePng(sideBySide(ev.renders[i], scene.images[v]));
     await writeFileAtomic(path.join(renderDir, `${path.parse(scene.imageNames[v] ?? `view${v}`).name}.png`), png);
@@ -260,13 +264,13 @@ async function main(): Promise<void> {
     meanLpips: ev.meanLpips,
     perView: ev.scores,
     history: history.map((h) => ({ step: h.step, loss: h.loss, psnr: h.psnr, count: h.count, itPerSec: h.itPerSec })),
-    outputs: { models: written, renders: renderDir },
+    outputs: { models: written, renders: split.test.length ? renderDir : null },
   };
   const reportPath = `${base}.report.json`;
   await writeFileAtomic(reportPath, new TextEncoder().encode(JSON.stringify(report, null, 2)));
   console.log(
     (split.test.length ? `held-out PSNR ${ev.meanPsnr.toFixed(2)} dB, SSIM ${ev.meanSsim.toFixed(3)} over ${split.test.length} views; ` : 'no held-out views (every view trained); ') +
-      `${cloud.count} Gaussians; train ${(run.timingsMs.train / 1000).toFixed(1)} s\nmodel: ${written.join(', ')}\nreport: ${reportPath}\nrenders: ${renderDir}`,
+      `${cloud.count} Gaussians; train ${(run.timingsMs.train / 1000).toFixed(1)} s\nmodel: ${written.join(', ')}\nreport: ${reportPath}${split.test.length ? `\nrenders: ${renderDir}` : ''}`,
   );
   trainer.destroy();
   process.exit(0);

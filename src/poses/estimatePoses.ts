@@ -30,6 +30,8 @@ export type EstimatedPoses = SfmResult & {
   intrinsics: IntrinsicsWithNote[];
   /** The decoded photos (8-bit RGBA, EXIF orientation applied, maxLongSide applied), index-aligned with cameras. */
   images: RGBA8Image[];
+  /** Each photo's full size (pixels, EXIF orientation applied) before maxLongSide: the size a model written for the original files refers to. */
+  sourceSizes: { width: number; height: number }[];
   names: string[];
   /** Per photo its keypoints and descriptors (features.ts), index-aligned with cameras and pointOfKeypoint: registerPhoto matches extra photos against them. */
   features: DetectedFeatures[];
@@ -62,11 +64,13 @@ export async function estimatePoses(photos: PhotoInput[], opts: EstimatePosesOpt
     try { return await f(); } finally { timings[stage] = (timings[stage] ?? 0) + performance.now() - t; }
   };
   const names = photos.map((p) => p.name);
+  const sourceSizes: { width: number; height: number }[] = [];
   const images = await time('decode', async () => {
     const out: RGBA8Image[] = [];
     for (const [k, p] of photos.entries()) {
       progress('decode', k / photos.length);
       let img = 'image' in p ? p.image : await decodeImage(p.name, p.bytes, undefined, opts.maxLongSide ? { fit: { maxLongSide: opts.maxLongSide } } : {});
+      sourceSizes.push(img.source ?? { width: img.width, height: img.height });
       const [w, h] = fitLongSide(img.width, img.height, opts.maxLongSide);
       // The decoders shrink where they can; the rest is the loader's area-average resize.
       img = { width: w, height: h, rgba: resizeRGBA8(img.rgba, img.width, img.height, w, h) };
@@ -115,6 +119,7 @@ export async function estimatePoses(photos: PhotoInput[], opts: EstimatePosesOpt
     failures,
     intrinsics,
     images,
+    sourceSizes,
     names,
     features,
     stats: {
@@ -126,7 +131,7 @@ export async function estimatePoses(photos: PhotoInput[], opts: EstimatePosesOpt
 }
 
 /** What sceneFromPoses reads of estimatePoses' result (the features and keypoint maps are for registerPhoto). */
-export type PosesForScene = Omit<EstimatedPoses, 'features' | 'pointOfKeypoint'>;
+export type PosesForScene = Omit<EstimatedPoses, 'features' | 'pointOfKeypoint' | 'sourceSizes'>;
 
 /**
  * Builds a Scene (src/core/Scene) from estimated poses: the registered photos only, in input order,

@@ -30,7 +30,10 @@ describe('estimatePoses bad inputs', () => {
   });
   it.skipIf(!haveFern)('a textureless photo among textured ones is left out and named; the rest are posed', async () => {
     const read = (n: string) => new Uint8Array(readFileSync(resolve(FERN, 'images_8', n)));
-    const est = await estimatePoses([{ name: 'IMG_4027.png', bytes: read('IMG_4027.png') }, { name: 'flat_grey.png', bytes: greyPng(504, 378) }, { name: 'IMG_4036.png', bytes: read('IMG_4036.png') }]);
+    const est = await estimatePoses([{ name: 'IMG_4027.png', bytes: read('IMG_4027.png') }, { name: 'flat_grey.png', bytes: greyPng(504, 378) }, { name: 'IMG_4036.png', bytes: read('IMG_4036.png') }], { maxLongSide: 480 });
+    // posed at the working size; the photos' own size is kept for models written for the files
+    expect(est.images.map((im) => [im.width, im.height])).toEqual([[480, 360], [480, 360], [480, 360]]);
+    expect(est.sourceSizes).toEqual([{ width: 504, height: 378 }, { width: 504, height: 378 }, { width: 504, height: 378 }]);
     expect(est.failures).toEqual([{ view: 1, name: 'flat_grey.png', reason: 'flat_grey.png has no texture: 0 keypoints found (need 30)' }]);
     expect(est.cameras[1]).toBeNull();
     expect(est.cameras[0]).not.toBeNull();
