@@ -168,8 +168,8 @@ export interface PhotoSceneResult {
  * @param name the scene's name
  * @param onProgress the panel's line and the overall fraction in [0,1]
  * @throws Error naming the photo: one photo only (or, for one file that is no PNG/JPEG, the
- *   FormatError saying so), too many photos, an undecodable photo, a photo
- *   without texture, photos that share too few matches or were taken from one spot, fewer than 2
+ *   FormatError saying so), too many photos, an undecodable photo, fewer than 2 photos
+ *   with texture (a textureless one among others is left out, in `dropped`), photos that share too few matches or were taken from one spot, fewer than 2
  *   photos posed; AbortError when `signal` aborts.
  */
 export async function estimateScene(

@@ -68,6 +68,10 @@ async function sceneFromPhotoFolder(folder: string, maxLongSide: number): Promis
       if (stage !== lastStage) console.error(`poses: ${(lastStage = stage)}`);
     },
   });
+  // Which focal each photo started from (EXIF or the 55-degree default), and why.
+  const bySource = new Map<string, string[]>();
+  est.intrinsics.forEach((g, k) => { const key = `${g.source} (${g.note})`; bySource.set(key, [...(bySource.get(key) ?? []), est.names[k]]); });
+  for (const [key, names] of bySource) console.log(`intrinsics: ${key}: ${names.length === est.names.length ? 'all photos' : names.join(', ')}`);
   const { scene, dropped } = sceneFromPoses(est, path.basename(path.resolve(folder)));
   for (const d of dropped) console.error(`poses: left out ${d.name}: ${d.reason}`);
   console.log(`poses: ${scene.cameras.length} of ${count} posed, reprojection RMS ${est.report.rmsPx.toFixed(2)} px, ${est.report.points} points`);
