@@ -1,5 +1,5 @@
 /**
- * `npm run bench:quality [-- --scenes fern,flower,lego] [--scene PATH] [--cpu] [--size WxH] [--views N] [--iters N] [--recipes vanilla,sparse] [--set k=v] [--lpips model.onnx] [--adapter lavapipe|swiftshader]`
+ * `npm run bench:quality [-- --scenes fern,flower,lego] [--scene PATH] [--cpu] [--size WxH] [--views N] [--iters N] [--recipes vanilla,sparse] [--set k=v] [--lpips model.onnx] [--renders DIR] [--adapter lavapipe|swiftshader]`
  * Sparse-view quality benchmark over the standard protocols, every recipe on every scene in one run
  * (`--help` lists the options; the plan is worked out in qualityPlan.ts):
  * - LLFF 3 views on ../shared/data/scenes/llff-fern and llff-flower: images_8 (504x378), test =
@@ -24,17 +24,19 @@
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import path from 'node:path';
 import type { Scene } from '../core/Scene';
 import { acquireGpu, describeAdapter, type GpuContext } from '../gpu/device';
 import { applyAdapterArg } from './args';
 import { applyOverrides, getRecipe } from '../train/recipes';
 import { runReconstruction } from '../train/runReconstruction';
 import { Lpips } from '../eval/lpips';
-import { evaluateViews } from '../eval/evaluate';
+import { evaluateViews, sideBySide } from '../eval/evaluate';
+import { encodePng } from './pngWrite';
 import { blenderWideSplit, splitForScene } from '../eval/protocol';
 import { zipSource, type FileSource } from '../io/FileSource';
 import { detectScene, loadScene } from '../io/loadScene';
-import { nodeDirSource } from '../io/nodeSource';
+import { nodeDirSource, writeFileAtomic } from '../io/nodeSource';
 import {
   HELP, PROTOCOLS, PUBLISHED, loadOptionsFor, meanOverScenes, parseQualityArgs, protocolFor,
   type QualityPlan, type QualityProtocol, type RecipeResult,
@@ -143,6 +145,13 @@ async function main(): Promise<number> {
         });
         // Trainer.render defaults to scene.background: the colour the photos were composited over.
         const ev = await evaluateViews(run.trainer, scene, split.test, lpips);
+        if (plan.renders) {
+          const dir = path.join(plan.renders, `${key}-${recipe.name}`);
+          await fsp.mkdir(dir, { recursive: true });
+          for (const [i, v] of split.test.entries()) {
+            await writeFileAtomic(path.join(dir, `${path.parse(scene.imageNames[v] ?? `view${v}`).name}.png`), encodePng(sideBySide(ev.renders[i], scene.images[v])));
+          }
+        }
         const r: RecipeResult = {
           psnr: ev.meanPsnr,
           ssim: ev.meanSsim,

@@ -109,6 +109,7 @@ the held-out views. Prints one JSON object on stdout; progress goes to stderr.
   --iters N         optimizer steps for every recipe (default: the recipe's, or the preset's)
   --set KEY=VALUE   override a recipe setting for every recipe (repeatable, after the preset's)
   --lpips FILE      also score LPIPS with this ONNX model
+  --renders DIR     write each held-out view's render beside its photo, DIR/<scene>-<recipe>/<name>.png
 ${ADAPTER_USAGE}
   -h, --help        this text
 Protocols:
@@ -138,6 +139,8 @@ export interface QualityPlan {
   /** --set as given. */
   set: string[];
   lpips?: string;
+  /** --renders: folder for the side-by-side renders of the held-out views. */
+  renders?: string;
   adapter?: string;
 }
 
@@ -159,6 +162,7 @@ export function parseQualityArgs(argv: string[]): QualityPlan {
       recipes: { type: 'string', default: 'vanilla,sparse' },
       set: { type: 'string', multiple: true, default: [] },
       lpips: { type: 'string' },
+      renders: { type: 'string' },
       cpu: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       ...ADAPTER_OPTION,
@@ -199,6 +203,7 @@ export function parseQualityArgs(argv: string[]): QualityPlan {
     overrides,
     set,
     lpips: values.lpips,
+    renders: values.renders,
     adapter: values.adapter,
   };
 }

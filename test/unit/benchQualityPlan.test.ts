@@ -17,7 +17,8 @@ describe('bench:quality arguments', () => {
       { key: 'lego-wide', path: path.join(root, 'blender-lego'), protocol: 'blenderWide' },
     ]);
     expect(p.recipes).toEqual(['vanilla', 'sparse']);
-    expect(p).toMatchObject({ help: false, cpu: false, size: undefined, views: undefined, iters: undefined, overrides: [] });
+    expect(p).toMatchObject({ help: false, cpu: false, size: undefined, views: undefined, iters: undefined, overrides: [], renders: undefined });
+    expect(parseQualityArgs(['--renders', 'out/r']).renders).toBe('out/r');
     // A leading `--` (npm / vite-node) is dropped.
     expect(parseQualityArgs(['--', '--help']).help).toBe(true);
   });
