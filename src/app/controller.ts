@@ -292,10 +292,9 @@ async function openPhotos(source: PhotoSource, paths: string[], name: string, to
   const photoLabel = `${paths.length} photo${paths.length === 1 ? '' : 's'}`;
   const show = (text: string, fraction: number) => st().set({ loading: { label: photoLabel, text, fraction, verb: 'Estimating the poses of' } });
   show('Starting', 0);
-  const { estimateScene, RECOMMENDED_MAX_PHOTOS } = await import('./photoPoses');
-  if (paths.length > RECOMMENDED_MAX_PHOTOS) {
-    st().notify('info', `${paths.length} photos: pose estimation is built for 3-${RECOMMENDED_MAX_PHOTOS}, and matching every pair grows with the square of the count, so this will be slow`);
-  }
+  const { estimateScene, tooManyPhotosNote } = await import('./photoPoses');
+  const manyNote = tooManyPhotosNote(paths.length);
+  if (manyNote) st().notify('info', manyNote);
   const abort = new AbortController();
   poseAbort = abort;
   let shown = 0;

@@ -9,7 +9,7 @@ import type { Scene } from '../core/Scene';
 import { decodeImage, readImageHeader, type RGBA8Image } from '../io/imageDecode';
 import type { EstimatedPoses, EstimatePosesOptions, PosesForScene } from '../poses/estimatePoses';
 import { sceneFromPoses } from '../poses/estimatePoses';
-export { RECOMMENDED_MAX_PHOTOS } from '../poses/estimatePoses';
+export { tooManyPhotosNote } from '../poses/estimatePoses';
 
 /** Most photos the studio estimates poses for at once (the scope is 3-10; SfM time grows with pairs). */
 export const MAX_POSE_PHOTOS = 20;

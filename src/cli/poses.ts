@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { readPhotoFolder } from '../io/photoFolder';
 import { writeFileAtomic } from '../io/nodeSource';
 import { colmapTextModel } from '../io/colmapText';
-import { estimatePoses, RECOMMENDED_MAX_PHOTOS } from '../poses/estimatePoses';
+import { estimatePoses, tooManyPhotosNote } from '../poses/estimatePoses';
 
 const USAGE = `usage: npm run poses -- <folder of photos> [--out DIR] [--max-side PX] [--features-side PX] [--force]
   Estimates the poses of 3-10 unposed photos (2 work; more work slowly) (PNG/JPEG in <folder>, else <folder>/images) and writes a
@@ -32,9 +32,8 @@ async function main(): Promise<void> {
   if (positionals.length !== 1) throw new Error(`expected one folder of photos\n${USAGE}`);
   const folder = positionals[0];
   const { photos, dir } = await readPhotoFolder(folder);
-  if (photos.length > RECOMMENDED_MAX_PHOTOS) {
-    process.stderr.write(`poses: note: ${photos.length} photos; this is built for 3-${RECOMMENDED_MAX_PHOTOS}, and matching every pair grows with the square of the count\n`);
-  }
+  const manyNote = tooManyPhotosNote(photos.length);
+  if (manyNote) process.stderr.write(`poses: note: ${manyNote}\n`);
   const outRoot = values.out ?? folder;
   const modelDir = join(outRoot, 'sparse', '0');
   if (!values.force && (await fs.stat(join(modelDir, 'images.txt')).catch(() => null))) {

@@ -21,7 +21,7 @@ import { WRITABLE_SPLAT_EXTENSIONS, writeSplatFile } from '../io/splatFile';
 import { loadScenePath, writeFileAtomic } from '../io/nodeSource';
 import { FormatError } from '../io/FormatError';
 import { readPhotoFolder } from '../io/photoFolder';
-import { estimatePoses, RECOMMENDED_MAX_PHOTOS, sceneFromPoses } from '../poses/estimatePoses';
+import { estimatePoses, sceneFromPoses, tooManyPhotosNote } from '../poses/estimatePoses';
 // A pure Scene helper (no DOM in it): the studio trains at a size the same way.
 import { sceneAtSize } from '../app/sceneUtils';
 import { renderSampleScene } from '../../scenes/sampleScene';
@@ -58,9 +58,8 @@ async function sceneFromPhotoFolder(folder: string, maxLongSide: number): Promis
   const { photos } = await readPhotoFolder(folder);
   const count = `${photos.length} photo${photos.length === 1 ? '' : 's'}`;
   console.log(`${folder}: no poses file; estimating the poses of ${count}`);
-  if (photos.length > RECOMMENDED_MAX_PHOTOS) {
-    console.log(`note: pose estimation is built for 3-${RECOMMENDED_MAX_PHOTOS} photos; matching all pairs of ${photos.length} grows with the square of the count`);
-  }
+  const manyNote = tooManyPhotosNote(photos.length);
+  if (manyNote) console.log(`note: ${manyNote}`);
   let lastStage = '';
   const est = await estimatePoses(photos, {
     maxLongSide,

@@ -15,6 +15,13 @@ export type PhotoInput = { name: string; bytes: Uint8Array } | { name: string; i
 /** More photos than this still work, but pose estimation is built for 3-10: matching every pair grows as n^2 (about 1 s per pair at 504 px). */
 export const RECOMMENDED_MAX_PHOTOS = 10;
 
+/** The note to show when `count` photos exceed RECOMMENDED_MAX_PHOTOS (they still work, slowly), else null. */
+export function tooManyPhotosNote(count: number): string | null {
+  return count > RECOMMENDED_MAX_PHOTOS
+    ? `${count} photos: pose estimation is built for 3-${RECOMMENDED_MAX_PHOTOS}, and matching every pair grows with the square of the count, so this will be slow`
+    : null;
+}
+
 /** Options of estimatePoses. */
 export interface EstimatePosesOptions extends FeatureOptions, MatchOptions, Omit<SfmOptions, 'onProgress'> {
   /** A photo with fewer keypoints than this is left out and named in failures ("has no texture"). Default 30. */
