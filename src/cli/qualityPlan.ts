@@ -238,8 +238,8 @@ export interface RecipeResult {
   initSeconds: number;
   iterations: number;
   gaussians: number;
-  /** The initialization scored on the same test views before step 0, and the depth prior's confident fraction of training pixels (null without one). */
-  init?: { psnr: number; ssim: number; priorCoverage: number | null };
+  /** The initialization scored on the same test views before step 0, the depth prior's confident fraction of training pixels (null without one), and the fraction filled from the visual hull (Recipe.hullPrior; null when it did not run). */
+  init?: { psnr: number; ssim: number; priorCoverage: number | null; hullFill?: number | null };
 }
 
 /**

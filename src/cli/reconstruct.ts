@@ -257,6 +257,7 @@ async function main(): Promise<void> {
     shDegree: cloud.shDegree,
     timingsMs: { load: loadMs, ...run.timingsMs, eval: evalMs },
     priorCoverage: init.priorCoverage,
+    hullFill: init.hullFill,
     // how far training refined the estimated poses (Recipe.poseRefine), per training view
     poseRefinement: trainer.poseChanges(),
     ...(trainer.refinesPoses && !trainer.poseChanges()

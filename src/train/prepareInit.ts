@@ -3,14 +3,17 @@ import type { GpuContext } from '../gpu/device';
 import { planeSweepMvs } from '../depth/planeSweepMvs';
 import { initFusedPointCloud, initPerPixel, initRandom, initRandomCovisible, isInwardRig } from '../depth/initialize';
 import { concatClouds } from '../core/GaussianCloud';
+import { visualHullDepths } from '../depth/visualHull';
 import type { Recipe } from './recipes/Recipe';
 import type { TrainerInit } from './Trainer';
 
 /** The initialization and its cost. */
 export interface PreparedInit extends TrainerInit {
   timingsMs: Record<string, number>;
-  /** Fraction of training-view pixels with a confident depth prior (when a prior was computed). */
+  /** Fraction of training-view pixels with a confident depth prior (when a prior was computed), the visual hull's fill included. */
   priorCoverage?: number;
+  /** Fraction of training-view pixels whose depth came from the visual hull (Recipe.hullPrior), when it ran. */
+  hullFill?: number;
 }
 
 /** Stages of prepareInit, in order: the depth prior (plane-sweep MVS; only when the recipe uses one), then the initial Gaussians. */
@@ -40,9 +43,18 @@ export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: num
     timingsMs.mvs = performance.now() - t0;
     depths = mvs.depth;
     confidence = mvs.confidence;
+  }
+  const covisible = recipe.randomVolume === 'covisible' || (recipe.randomVolume === 'auto' && isInwardRig(trainViews.map((i) => scene.cameras[i])));
+  let hullFill: number | undefined;
+  if (depths && confidence && useHullPrior(recipe, scene, trainViews)) {
+    const t0 = performance.now();
+    hullFill = fillFromHull(scene, trainViews, depths, confidence);
+    timingsMs.hull = performance.now() - t0;
+  }
+  if (depths && confidence) {
     let conf = 0;
     let total = 0;
-    for (const c of mvs.confidence) {
+    for (const c of confidence) {
       for (const v of c) conf += v > 0.5 ? 1 : 0;
       total += c.length;
     }
@@ -50,7 +62,6 @@ export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: num
   }
   const t1 = performance.now();
   progress('init', 0);
-  const covisible = recipe.randomVolume === 'covisible' || (recipe.randomVolume === 'auto' && isInwardRig(trainViews.map((i) => scene.cameras[i])));
   const random = (count: number) => (covisible ? initRandomCovisible(scene, trainViews, count, recipe.seed) : initRandom(scene, trainViews, count, recipe.seed));
   let init: TrainerInit;
   if (recipe.init === 'perPixel' || recipe.init === 'fused') {
@@ -76,5 +87,44 @@ export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: num
     });
   }
   progress('init', 1);
-  return { ...init, timingsMs, priorCoverage };
+  return { ...init, timingsMs, priorCoverage, hullFill };
 }
+
+/** Whether the recipe's hullPrior applies: 'on' (needs alpha), or 'auto' on an inward rig whose photos have transparency. */
+function useHullPrior(recipe: Recipe, scene: Scene, trainViews: number[]): boolean {
+  if (recipe.hullPrior === 'off') return false;
+  if (recipe.hullPrior === 'on') {
+    if (!scene.alphas) throw new Error(`recipe "${recipe.name}": hullPrior=on needs photos with transparency (alpha), and scene "${scene.name}" has none`);
+    return true;
+  }
+  return !!scene.alphas && trainViews.length >= 2 && isInwardRig(trainViews.map((i) => scene.cameras[i]));
+}
+
+/**
+ * Gives the visual hull's depth to each foreground pixel (alpha > 0.5) whose MVS depth is not
+ * confident, or lies in front of the hull (impossible: the hull contains the object); confidence 1
+ * there. Edits depths and confidence in place.
+ * @returns the fraction of the training views' pixels filled from the hull
+ */
+function fillFromHull(scene: Scene, trainViews: number[], depths: Float32Array[], confidence: Float32Array[]): number {
+  const hull = visualHullDepths(scene, trainViews);
+  let filled = 0;
+  let total = 0;
+  hull.depths.forEach((h, k) => {
+    const d = depths[k];
+    const c = confidence[k];
+    total += h.length;
+    for (let p = 0; p < h.length; p++) {
+      if (!(h[p] > 0)) continue;
+      const mvsOk = c[p] > 0.5 && Number.isFinite(d[p]) && d[p] >= h[p] * (1 - HULL_SLACK);
+      if (mvsOk) continue;
+      d[p] = h[p];
+      c[p] = 1;
+      filled++;
+    }
+  });
+  return filled / Math.max(1, total);
+}
+
+/** Relative depth by which an MVS depth may lie in front of the visual hull (its voxels' discretization) before the hull replaces it. */
+const HULL_SLACK = 0.02;

@@ -28,6 +28,12 @@ export interface Recipe {
   randomVolume: 'auto' | 'frusta' | 'covisible';
   /** Depth prior used for init and the relative-depth loss. */
   depthPrior: 'none' | 'mvs';
+  /**
+   * Visual hull of the training silhouettes (src/depth/visualHull.ts) as depth prior wherever the MVS
+   * is not confident or lies in front of the hull (needs depthPrior=mvs): 'auto' = on for an inward
+   * rig whose photos have transparency (Blender RGBA), off otherwise; 'on' needs transparency.
+   */
+  hullPrior: 'auto' | 'on' | 'off';
   /** MVS plane hypotheses. */
   mvsHypotheses: number;
   /**
@@ -131,6 +137,7 @@ export const RECIPE_CHOICES: Record<string, readonly string[]> = {
   init: ['random', 'perPixel', 'fused'],
   randomVolume: ['auto', 'frusta', 'covisible'],
   depthPrior: ['none', 'mvs'],
+  hullPrior: ['auto', 'on', 'off'],
   'strategy.kind': ['default', 'mcmc', 'none'],
   randomBackground: ['auto', 'on', 'off'],
   poseRefine: ['auto', 'on', 'off'],

@@ -10,6 +10,7 @@ export const vanilla: Recipe = {
   depthInitRandom: 0,
   randomVolume: 'frusta',
   depthPrior: 'none',
+  hullPrior: 'off',
   mvsHypotheses: 64,
   mvsCensus: 0,
   lr: {

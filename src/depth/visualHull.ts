@@ -1,0 +1,250 @@
+import type { Camera } from '../core/Camera';
+import type { Scene } from '../core/Scene';
+import { lift, project, sweepDepthRange } from './depthRange';
+
+/** Options of visualHullDepths. */
+export interface VisualHullOptions {
+  /** Voxels along the longest side of the hull's box (default 128). */
+  resolution?: number;
+  /** A pixel is foreground when its alpha exceeds this (default 0.5). */
+  alphaThreshold?: number;
+  /** The voxel carving tests silhouettes dilated by this many pixels, so thin parts survive (default 2). */
+  dilate?: number;
+}
+
+/** The visual hull's per-view depth and its extent. */
+export interface VisualHullDepths {
+  /** Per view (order of viewIds) H*W camera-z depth of the hull's first surface along the pixel ray, world units; 0 = background or no hull. */
+  depths: Float32Array[];
+  /** Fraction of the views' foreground pixels whose ray hit the hull. */
+  coverage: number;
+  /** Occupied voxels of the final grid. */
+  voxels: number;
+  /** The hull's axis-aligned box, world units: [minX, minY, minZ, maxX, maxY, maxZ]. */
+  box: [number, number, number, number, number, number];
+}
+
+/** Binary silhouette of one view: 1 where alpha > threshold, then dilated by `dilate` pixels (square). */
+function silhouette(alpha: Float32Array, W: number, H: number, threshold: number, dilate: number): Uint8Array {
+  const m = new Uint8Array(W * H);
+  for (let i = 0; i < m.length; i++) m[i] = alpha[i] > threshold ? 1 : 0;
+  if (dilate <= 0) return m;
+  // Separable max filter: rows, then columns.
+  const rows = new Uint8Array(W * H);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      let v = 0;
+      for (let d = -dilate; d <= dilate && !v; d++) {
+        const xx = x + d;
+        if (xx >= 0 && xx < W) v = m[y * W + xx];
+      }
+      rows[y * W + x] = v;
+    }
+  }
+  const out = new Uint8Array(W * H);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      let v = 0;
+      for (let d = -dilate; d <= dilate && !v; d++) {
+        const yy = y + d;
+        if (yy >= 0 && yy < H) v = rows[yy * W + x];
+      }
+      out[y * W + x] = v;
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether X lies inside every silhouette cone: for each view it projects in front of the camera, and
+ * where it lands inside the image the mask is set; a view it lands outside of does not constrain it,
+ * but at least `minViews` views must see it.
+ */
+function insideCones(cams: Camera[], masks: Uint8Array[], X: ArrayLike<number>, minViews: number, skip = -1): boolean {
+  let seen = 0;
+  for (let k = 0; k < cams.length; k++) {
+    const c = cams[k];
+    const [u, v, z] = project(c, X);
+    if (!(z > 0)) return false;
+    if (u < 0 || v < 0 || u >= c.width || v >= c.height) continue;
+    seen++;
+    if (k === skip) continue;
+    if (!masks[k][Math.floor(v) * c.width + Math.floor(u)]) return false;
+  }
+  return seen >= minViews;
+}
+
+/** Occupancy of a regular grid over `box`, `n` voxels along the longest side. */
+function carve(cams: Camera[], masks: Uint8Array[], box: number[], n: number, minViews: number): { occ: Uint8Array; dims: [number, number, number]; voxel: number; count: number } {
+  const ext = [box[3] - box[0], box[4] - box[1], box[5] - box[2]];
+  const voxel = Math.max(ext[0], ext[1], ext[2]) / n;
+  const dims = ext.map((e) => Math.max(1, Math.ceil(e / voxel))) as [number, number, number];
+  const occ = new Uint8Array(dims[0] * dims[1] * dims[2]);
+  const X = [0, 0, 0];
+  let count = 0;
+  for (let k = 0; k < dims[2]; k++) {
+    X[2] = box[2] + (k + 0.5) * voxel;
+    for (let j = 0; j < dims[1]; j++) {
+      X[1] = box[1] + (j + 0.5) * voxel;
+      for (let i = 0; i < dims[0]; i++) {
+        X[0] = box[0] + (i + 0.5) * voxel;
+        if (insideCones(cams, masks, X, minViews)) {
+          occ[(k * dims[1] + j) * dims[0] + i] = 1;
+          count++;
+        }
+      }
+    }
+  }
+  return { occ, dims, voxel, count };
+}
+
+/** The box of each silhouette's cone between the view's sweep bounds, intersected over the views. */
+function conesBox(scene: Scene, viewIds: number[], masks: Uint8Array[]): number[] {
+  const box = [-Infinity, -Infinity, -Infinity, Infinity, Infinity, Infinity];
+  viewIds.forEach((id, k) => {
+    const cam = scene.cameras[id];
+    const [near, far] = sweepDepthRange(scene, id, viewIds.filter((o) => o !== id));
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (let y = 0; y < cam.height; y++) {
+      for (let x = 0; x < cam.width; x++) {
+        if (!masks[k][y * cam.width + x]) continue;
+        x0 = Math.min(x0, x); x1 = Math.max(x1, x + 1); y0 = Math.min(y0, y); y1 = Math.max(y1, y + 1);
+      }
+    }
+    if (!(x1 > x0)) return;
+    const lo = [Infinity, Infinity, Infinity];
+    const hi = [-Infinity, -Infinity, -Infinity];
+    for (const z of [near, far]) {
+      for (const [u, v] of [[x0, y0], [x1, y0], [x0, y1], [x1, y1]]) {
+        const P = lift(cam, u, v, z);
+        for (let a = 0; a < 3; a++) { lo[a] = Math.min(lo[a], P[a]); hi[a] = Math.max(hi[a], P[a]); }
+      }
+    }
+    for (let a = 0; a < 3; a++) { box[a] = Math.max(box[a], lo[a]); box[a + 3] = Math.min(box[a + 3], hi[a]); }
+  });
+  return box;
+}
+
+/**
+ * Visual hull (Laurentini, "The visual hull concept for silhouette-based image understanding", TPAMI
+ * 1994) of the training views' silhouettes (Scene.alphas > alphaThreshold), carved on a voxel grid,
+ * and its depth seen from each training view. The hull contains the object, so its depth is at or in
+ * front of the true surface: an initialization for the pixels the photometric MVS leaves unknown
+ * (the untextured parts of an object photographed on a plain background).
+ * Carving: the box of the silhouette cones (between each view's sweep bounds), carved at a quarter of
+ * `resolution`, then the occupied voxels' box carved at `resolution`, each voxel centre tested
+ * against the silhouettes dilated by `dilate` px and kept when inside every cone that sees it and seen
+ * by at least half of the views. Depth: each foreground pixel's ray is marched through the grid (half
+ * a voxel per step); at the first occupied voxel the exact (undilated) cone test is bisected on an
+ * eighth of a voxel.
+ * @param viewIds training views (scene indices), two or more, all with alpha
+ * @returns per-view camera-z depths (0 = background or missed), coverage, voxel count and box
+ * @throws Error when the scene has no alphas, fewer than two views are given, or the silhouettes' cones do not meet
+ */
+export function visualHullDepths(scene: Scene, viewIds: number[], opts: VisualHullOptions = {}): VisualHullDepths {
+  const alphas = scene.alphas;
+  if (!alphas) throw new Error(`visualHullDepths: scene "${scene.name}" has no alpha (its photos are opaque), so there is no silhouette`);
+  if (viewIds.length < 2) throw new Error(`visualHullDepths: need two or more views (got ${viewIds.length})`);
+  const resolution = opts.resolution ?? 128;
+  if (!(Number.isInteger(resolution) && resolution >= 8)) throw new Error(`visualHullDepths: resolution must be an integer >= 8 (got ${resolution})`);
+  const threshold = opts.alphaThreshold ?? 0.5;
+  const dilate = opts.dilate ?? 2;
+  const cams = viewIds.map((id) => scene.cameras[id]);
+  const fg = viewIds.map((id, k) => silhouette(alphas[id], cams[k].width, cams[k].height, threshold, 0));
+  const wide = viewIds.map((id, k) => silhouette(alphas[id], cams[k].width, cams[k].height, threshold, dilate));
+  const minViews = Math.max(2, Math.ceil(viewIds.length / 2));
+
+  let box = conesBox(scene, viewIds, wide);
+  if (!(box[3] > box[0] && box[4] > box[1] && box[5] > box[2])) {
+    throw new Error(`visualHullDepths: the silhouettes' cones of scene "${scene.name}" do not meet (views ${viewIds.join(', ')})`);
+  }
+  // Coarse pass for a tight box, then the fine grid.
+  for (const n of [Math.max(8, resolution >> 2), resolution]) {
+    const g = carve(cams, wide, box, n, minViews);
+    if (g.count === 0) throw new Error(`visualHullDepths: the silhouettes of scene "${scene.name}" carve away every voxel (views ${viewIds.join(', ')})`);
+    if (n === resolution) return marchDepths(cams, fg, g, box, minViews);
+    const lo = [Infinity, Infinity, Infinity];
+    const hi = [-Infinity, -Infinity, -Infinity];
+    for (let k = 0; k < g.dims[2]; k++) {
+      for (let j = 0; j < g.dims[1]; j++) {
+        for (let i = 0; i < g.dims[0]; i++) {
+          if (!g.occ[(k * g.dims[1] + j) * g.dims[0] + i]) continue;
+          const ijk = [i, j, k];
+          for (let a = 0; a < 3; a++) { lo[a] = Math.min(lo[a], ijk[a]); hi[a] = Math.max(hi[a], ijk[a] + 1); }
+        }
+      }
+    }
+    // One coarse voxel of margin: a part thinner than a coarse voxel may have been carved.
+    box = [0, 1, 2, 3, 4, 5].map((a) => (a < 3 ? box[a] + (lo[a] - 1) * g.voxel : box[a - 3] + (hi[a - 3] + 1) * g.voxel));
+  }
+  throw new Error('unreachable');
+}
+
+/** Marches each foreground pixel's ray through the occupancy grid; see visualHullDepths. */
+function marchDepths(
+  cams: Camera[],
+  fg: Uint8Array[],
+  g: { occ: Uint8Array; dims: [number, number, number]; voxel: number; count: number },
+  box: number[],
+  minViews: number,
+): VisualHullDepths {
+  const { occ, dims, voxel } = g;
+  const occupied = (X: number[]) => {
+    const i = Math.floor((X[0] - box[0]) / voxel);
+    const j = Math.floor((X[1] - box[1]) / voxel);
+    const k = Math.floor((X[2] - box[2]) / voxel);
+    if (i < 0 || j < 0 || k < 0 || i >= dims[0] || j >= dims[1] || k >= dims[2]) return false;
+    return occ[(k * dims[1] + j) * dims[0] + i] === 1;
+  };
+  const boxMax = [box[0] + dims[0] * voxel, box[1] + dims[1] * voxel, box[2] + dims[2] * voxel];
+  let hits = 0;
+  let total = 0;
+  const X = [0, 0, 0];
+  const depths = cams.map((cam, view) => {
+    const out = new Float32Array(cam.width * cam.height);
+    const o = cam.center;
+    const R = cam.R;
+    for (let y = 0; y < cam.height; y++) {
+      for (let x = 0; x < cam.width; x++) {
+        const p = y * cam.width + x;
+        if (!fg[view][p]) continue;
+        total++;
+        const cx = (x + 0.5 - cam.cx) / cam.fx;
+        const cy = (y + 0.5 - cam.cy) / cam.fy;
+        // World direction per unit camera z (R is w2c, so R^T maps camera to world).
+        const d = [R[0] * cx + R[3] * cy + R[6], R[1] * cx + R[4] * cy + R[7], R[2] * cx + R[5] * cy + R[8]];
+        // Slab intersection with the grid's box, in camera z.
+        let t0 = 0;
+        let t1 = Infinity;
+        for (let a = 0; a < 3; a++) {
+          const lo = (box[a] - o[a]) / d[a];
+          const hi = (boxMax[a] - o[a]) / d[a];
+          t0 = Math.max(t0, Math.min(lo, hi));
+          t1 = Math.min(t1, Math.max(lo, hi));
+        }
+        if (!(t1 > t0)) continue;
+        const len = Math.hypot(d[0], d[1], d[2]);
+        const step = (0.5 * voxel) / len;
+        for (let t = t0; t < t1; t += step) {
+          for (let a = 0; a < 3; a++) X[a] = o[a] + d[a] * t;
+          if (!occupied(X)) continue;
+          // Exact cone test on an eighth of a voxel, from one step back to two voxels on.
+          const fine = step / 4;
+          let z = 0;
+          for (let s = t - step; s < t + 4 * step; s += fine) {
+            for (let a = 0; a < 3; a++) X[a] = o[a] + d[a] * s;
+            if (insideCones(cams, fg, X, minViews, view)) { z = s; break; }
+          }
+          if (z > 0) {
+            out[p] = z;
+            hits++;
+            break;
+          }
+          t += 4 * step;
+        }
+      }
+    }
+    return out;
+  });
+  return { depths, coverage: hits / Math.max(1, total), voxels: g.count, box: [box[0], box[1], box[2], boxMax[0], boxMax[1], boxMax[2]] };
+}
