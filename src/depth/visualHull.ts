@@ -20,7 +20,7 @@ export interface VisualHullDepths {
   coverage: number;
   /** Occupied voxels of the final grid. */
   voxels: number;
-  /** The hull's axis-aligned box, world units: [minX, minY, minZ, maxX, maxY, maxZ]. */
+  /** The box of the occupied voxels, world units: [minX, minY, minZ, maxX, maxY, maxZ]. */
   box: [number, number, number, number, number, number];
 }
 
@@ -135,8 +135,8 @@ function conesBox(scene: Scene, viewIds: number[], masks: Uint8Array[]): number[
  * `resolution`, then the occupied voxels' box carved at `resolution`, each voxel centre tested
  * against the silhouettes dilated by `dilate` px and kept when inside every cone that sees it and seen
  * by at least half of the views. Depth: each foreground pixel's ray is marched through the grid (half
- * a voxel per step); at the first occupied voxel the exact (undilated) cone test is bisected on an
- * eighth of a voxel.
+ * a voxel per step); from one step before the first occupied voxel the cone test (silhouettes grown by
+ * one pixel, for the pixels' discretization) is repeated every eighth of a voxel.
  * @param viewIds training views (scene indices), two or more, all with alpha
  * @returns per-view camera-z depths (0 = background or missed), coverage, voxel count and box
  * @throws Error when the scene has no alphas, fewer than two views are given, or the silhouettes' cones do not meet
@@ -151,6 +151,8 @@ export function visualHullDepths(scene: Scene, viewIds: number[], opts: VisualHu
   const dilate = opts.dilate ?? 2;
   const cams = viewIds.map((id) => scene.cameras[id]);
   const fg = viewIds.map((id, k) => silhouette(alphas[id], cams[k].width, cams[k].height, threshold, 0));
+  // The exact test reads masks grown by one pixel: a surface point near another view's rim may fall in a pixel whose centre is outside.
+  const near = viewIds.map((id, k) => silhouette(alphas[id], cams[k].width, cams[k].height, threshold, 1));
   const wide = viewIds.map((id, k) => silhouette(alphas[id], cams[k].width, cams[k].height, threshold, dilate));
   const minViews = Math.max(2, Math.ceil(viewIds.length / 2));
 
@@ -162,28 +164,34 @@ export function visualHullDepths(scene: Scene, viewIds: number[], opts: VisualHu
   for (const n of [Math.max(8, resolution >> 2), resolution]) {
     const g = carve(cams, wide, box, n, minViews);
     if (g.count === 0) throw new Error(`visualHullDepths: the silhouettes of scene "${scene.name}" carve away every voxel (views ${viewIds.join(', ')})`);
-    if (n === resolution) return marchDepths(cams, fg, g, box, minViews);
-    const lo = [Infinity, Infinity, Infinity];
-    const hi = [-Infinity, -Infinity, -Infinity];
-    for (let k = 0; k < g.dims[2]; k++) {
-      for (let j = 0; j < g.dims[1]; j++) {
-        for (let i = 0; i < g.dims[0]; i++) {
-          if (!g.occ[(k * g.dims[1] + j) * g.dims[0] + i]) continue;
-          const ijk = [i, j, k];
-          for (let a = 0; a < 3; a++) { lo[a] = Math.min(lo[a], ijk[a]); hi[a] = Math.max(hi[a], ijk[a] + 1); }
-        }
-      }
-    }
+    if (n === resolution) return marchDepths(cams, fg, near, g, box, minViews);
     // One coarse voxel of margin: a part thinner than a coarse voxel may have been carved.
-    box = [0, 1, 2, 3, 4, 5].map((a) => (a < 3 ? box[a] + (lo[a] - 1) * g.voxel : box[a - 3] + (hi[a - 3] + 1) * g.voxel));
+    box = occupiedBox(g, box, 1);
   }
   throw new Error('unreachable');
+}
+
+/** The box of the grid's occupied voxels, grown by `margin` voxels on each side. */
+function occupiedBox(g: { occ: Uint8Array; dims: [number, number, number]; voxel: number }, box: number[], margin: number): number[] {
+  const lo = [Infinity, Infinity, Infinity];
+  const hi = [-Infinity, -Infinity, -Infinity];
+  for (let k = 0; k < g.dims[2]; k++) {
+    for (let j = 0; j < g.dims[1]; j++) {
+      for (let i = 0; i < g.dims[0]; i++) {
+        if (!g.occ[(k * g.dims[1] + j) * g.dims[0] + i]) continue;
+        const ijk = [i, j, k];
+        for (let a = 0; a < 3; a++) { lo[a] = Math.min(lo[a], ijk[a]); hi[a] = Math.max(hi[a], ijk[a] + 1); }
+      }
+    }
+  }
+  return [0, 1, 2, 3, 4, 5].map((a) => (a < 3 ? box[a] + (lo[a] - margin) * g.voxel : box[a - 3] + (hi[a - 3] + margin) * g.voxel));
 }
 
 /** Marches each foreground pixel's ray through the occupancy grid; see visualHullDepths. */
 function marchDepths(
   cams: Camera[],
   fg: Uint8Array[],
+  near: Uint8Array[],
   g: { occ: Uint8Array; dims: [number, number, number]; voxel: number; count: number },
   box: number[],
   minViews: number,
@@ -233,7 +241,7 @@ function marchDepths(
           let z = 0;
           for (let s = t - step; s < t + 4 * step; s += fine) {
             for (let a = 0; a < 3; a++) X[a] = o[a] + d[a] * s;
-            if (insideCones(cams, fg, X, minViews, view)) { z = s; break; }
+            if (insideCones(cams, near, X, minViews, view)) { z = s; break; }
           }
           if (z > 0) {
             out[p] = z;
@@ -246,5 +254,5 @@ function marchDepths(
     }
     return out;
   });
-  return { depths, coverage: hits / Math.max(1, total), voxels: g.count, box: [box[0], box[1], box[2], boxMax[0], boxMax[1], boxMax[2]] };
+  return { depths, coverage: hits / Math.max(1, total), voxels: g.count, box: occupiedBox(g, box, 0) as VisualHullDepths['box'] };
 }

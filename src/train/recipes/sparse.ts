@@ -3,7 +3,7 @@ import { vanilla } from './vanilla';
 
 /**
  * Our sparse-view default: per-pixel Gaussians from MVS depth (CoherentGS), a coherent phase along
- * the pixel rays with depth TV, relative depth guidance (RDG-GS) and S3IM, then free optimization
+ * the pixel rays with depth TV (the visual hull fills the depth the MVS misses on RGBA object captures), relative depth guidance (RDG-GS) and S3IM, then free optimization
  * with gentle densification, and opacity decay (Binocular3DGS) and Gaussian dropout (DropGaussian)
  * throughout; a random background on scenes with transparency.
  */
@@ -13,6 +13,8 @@ export const sparse: Recipe = {
   init: 'perPixel',
   initBlock: 2,
   depthPrior: 'mvs',
+  // Visual hull where the MVS is unsure, on RGBA inward rigs: full protocol lego 21.75 -> 22.06 dB, lego-wide 16.27 -> 16.94 (README).
+  hullPrior: 'auto',
   lr: { ...vanilla.lr, rayDepth: 2e-3 },
   shDegreeEvery: 1000,
   maxShDegree: 1,

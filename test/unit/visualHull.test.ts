@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { Camera } from '../../src/core/Camera';
+import type { Scene } from '../../src/core/Scene';
+import { visualHullDepths } from '../../src/depth/visualHull';
+
+const W = 64;
+const H = 48;
+const RADIUS = 0.8;
+
+/** 8 cameras on a ring 4 units from the origin, alternately 1.5 above and below it, looking at the origin (OpenCV axes). */
+function ringCameras(): Camera[] {
+  return Array.from({ length: 8 }, (_, k) => {
+    const a = (k / 8) * 2 * Math.PI;
+    const C = [4 * Math.cos(a), k % 2 ? 1.5 : -1.5, 4 * Math.sin(a)];
+    const z = C.map((c) => -c / Math.hypot(...C));
+    const xr = [z[2], 0, -z[0]];
+    const x = xr.map((v) => v / Math.hypot(...xr));
+    const y = [z[1] * x[2] - z[2] * x[1], z[2] * x[0] - z[0] * x[2], z[0] * x[1] - z[1] * x[0]];
+    const c2w = [x[0], y[0], z[0], C[0], x[1], y[1], z[1], C[1], x[2], y[2], z[2], C[2], 0, 0, 0, 1];
+    return Camera.fromC2W(c2w, 50, 50, W / 2, H / 2, W, H, `ring${k}`);
+  });
+}
+
+/** Camera-z depth of the sphere (centre origin, RADIUS) through pixel centre (x, y); 0 = missed. */
+function sphereDepth(cam: Camera, x: number, y: number): number {
+  const cx = (x + 0.5 - cam.cx) / cam.fx;
+  const cy = (y + 0.5 - cam.cy) / cam.fy;
+  const R = cam.R;
+  const d = [R[0] * cx + R[3] * cy + R[6], R[1] * cx + R[4] * cy + R[7], R[2] * cx + R[5] * cy + R[8]];
+  const o = cam.center;
+  // |o + t d|^2 = r^2, t in camera z (d has camera z 1).
+  const a = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+  const b = 2 * (o[0] * d[0] + o[1] * d[1] + o[2] * d[2]);
+  const c = o[0] * o[0] + o[1] * o[1] + o[2] * o[2] - RADIUS * RADIUS;
+  const disc = b * b - 4 * a * c;
+  return disc < 0 ? 0 : (-b - Math.sqrt(disc)) / (2 * a);
+}
+
+function sphereScene(): { scene: Scene; truth: Float32Array[] } {
+  const cameras = ringCameras();
+  const truth = cameras.map((cam) => {
+    const t = new Float32Array(W * H);
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) t[y * W + x] = sphereDepth(cam, x, y);
+    return t;
+  });
+  const alphas = truth.map((t) => t.map((z) => (z > 0 ? 1 : 0)));
+  const images = cameras.map(() => ({ width: W, height: H, data: new Float32Array(W * H * 3) }));
+  const scene = { name: 'sphere', cameras, images, imageNames: cameras.map((c) => c.name), alphas, background: [1, 1, 1], protocol: 'even' } as unknown as Scene;
+  return { scene, truth };
+}
+
+describe('visual hull depth prior', () => {
+  it('contains the object, and its depth is close to the surface seen from 8 views', () => {
+    const { scene, truth } = sphereScene();
+    const views = [0, 1, 2, 3, 4, 5, 6, 7];
+    const hull = visualHullDepths(scene, views, { resolution: 64, dilate: 1 });
+    const voxel = (hull.box[3] - hull.box[0]) / 64;
+    // One pixel's footprint at the sphere's front (depth ~3.2, f = 50): the silhouettes' discretization.
+    const pixel = 3.2 / 50;
+    // The occupied voxels hug the sphere, give or take a few voxels.
+    for (let a = 0; a < 3; a++) {
+      expect(hull.box[a]).toBeGreaterThan(-RADIUS - 6 * voxel);
+      expect(hull.box[a]).toBeLessThan(-RADIUS + voxel);
+      expect(hull.box[a + 3]).toBeLessThan(RADIUS + 6 * voxel);
+      expect(hull.box[a + 3]).toBeGreaterThan(RADIUS - voxel);
+    }
+    expect(hull.coverage).toBeGreaterThan(0.97);
+    let sum = 0;
+    let n = 0;
+    views.forEach((_, k) => {
+      for (let p = 0; p < W * H; p++) {
+        const h = hull.depths[k][p];
+        const t = truth[k][p];
+        if (t === 0) {
+          expect(h).toBe(0); // background pixels get no depth
+          continue;
+        }
+        if (h === 0) continue;
+        // The hull contains the sphere: its first surface is never behind the sphere's (within a voxel's discretization).
+        expect(h).toBeLessThan(t + voxel);
+        sum += t - h;
+        n++;
+      }
+      // The pixel at the image centre looks at the origin: depth = distance - radius.
+      const centre = (H / 2) * W + W / 2;
+      expect(Math.abs(hull.depths[k][centre] - truth[k][centre])).toBeLessThan(2 * voxel + pixel);
+    });
+    // On average the hull of 8 spread views lies within a few voxels and pixels in front of the sphere.
+    console.log(sum / n, voxel, pixel);
+    expect(sum / n).toBeLessThan(2 * voxel + 2 * pixel);
+    expect(sum / n).toBeGreaterThan(-voxel);
+  });
+
+  it('rejects opaque scenes, a single view and bad settings', () => {
+    const { scene } = sphereScene();
+    expect(() => visualHullDepths({ ...scene, alphas: undefined }, [0, 1])).toThrow(/scene "sphere" has no alpha/);
+    expect(() => visualHullDepths(scene, [0])).toThrow(/two or more views/);
+    expect(() => visualHullDepths(scene, [0, 1], { resolution: 3 })).toThrow(/resolution/);
+    // Silhouettes that share nothing: view 0 sees the sphere, view 4 (opposite) an empty image.
+    const empty = { ...scene, alphas: scene.alphas!.map((a, k) => (k === 4 ? new Float32Array(a.length) : a)) };
+    expect(() => visualHullDepths(empty, [0, 4])).toThrow(/scene "sphere"/);
+  });
+});
