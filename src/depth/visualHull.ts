@@ -256,3 +256,38 @@ function marchDepths(
   });
   return { depths, coverage: hits / Math.max(1, total), voxels: g.count, box: occupiedBox(g, box, 0) as VisualHullDepths['box'] };
 }
+
+/** Relative depth by which an MVS depth may lie in front of the visual hull (its voxels' discretization) before the hull replaces it. */
+export const HULL_SLACK = 0.02;
+
+/**
+ * Gives the visual hull's depth to each pixel the hull covers (hull depth > 0) whose prior depth is
+ * not confident (confidence <= 0.5 or not finite), or lies in front of the hull by more than `slack`
+ * (impossible: the hull contains the object); confidence 1 there. Edits depths and confidence in place.
+ * @param hull per view H*W hull camera-z depths (visualHullDepths), 0 = none
+ * @param depths per view (same order) H*W prior camera-z depths, world units
+ * @param confidence per view H*W confidence of `depths`, in [0, 1]
+ * @returns the fraction of all pixels filled from the hull
+ * @throws Error when the map counts or sizes disagree
+ */
+export function fillDepthFromHull(hull: Float32Array[], depths: Float32Array[], confidence: Float32Array[], slack = HULL_SLACK): number {
+  if (hull.length !== depths.length || hull.length !== confidence.length) {
+    throw new Error(`fillDepthFromHull: ${hull.length} hull maps, ${depths.length} depth maps and ${confidence.length} confidence maps`);
+  }
+  let filled = 0;
+  let total = 0;
+  hull.forEach((h, k) => {
+    const d = depths[k];
+    const c = confidence[k];
+    if (d.length !== h.length || c.length !== h.length) throw new Error(`fillDepthFromHull: view ${k}: ${h.length} hull, ${d.length} depth and ${c.length} confidence values`);
+    total += h.length;
+    for (let p = 0; p < h.length; p++) {
+      if (!(h[p] > 0)) continue;
+      if (c[p] > 0.5 && Number.isFinite(d[p]) && d[p] >= h[p] * (1 - slack)) continue;
+      d[p] = h[p];
+      c[p] = 1;
+      filled++;
+    }
+  });
+  return filled / Math.max(1, total);
+}

@@ -3,7 +3,7 @@ import type { GpuContext } from '../gpu/device';
 import { planeSweepMvs } from '../depth/planeSweepMvs';
 import { initFusedPointCloud, initPerPixel, initRandom, initRandomCovisible, isInwardRig } from '../depth/initialize';
 import { concatClouds } from '../core/GaussianCloud';
-import { visualHullDepths } from '../depth/visualHull';
+import { fillDepthFromHull, visualHullDepths } from '../depth/visualHull';
 import type { Recipe } from './recipes/Recipe';
 import type { TrainerInit } from './Trainer';
 
@@ -28,7 +28,7 @@ export interface PrepareInitOptions {
  * Computes what the recipe asks for before training: the depth prior of each training view
  * (plane-sweep MVS, confident pixels only) and the initial Gaussians (per-pixel on the rays at the
  * prior depth, fused point cloud, or random points in the frusta).
- * @throws Error when the recipe needs a depth prior it was not given.
+ * @throws Error when the recipe needs a depth prior it was not given, or hullPrior=on meets opaque photos or no MVS prior.
  */
 export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: number[], recipe: Recipe, opts: PrepareInitOptions = {}): Promise<PreparedInit> {
   const progress = opts.onProgress ?? (() => {});
@@ -46,9 +46,10 @@ export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: num
   }
   const covisible = recipe.randomVolume === 'covisible' || (recipe.randomVolume === 'auto' && isInwardRig(trainViews.map((i) => scene.cameras[i])));
   let hullFill: number | undefined;
+  if (recipe.hullPrior === 'on' && !depths) throw new Error(`recipe "${recipe.name}": hullPrior=on fills the MVS depth prior; set depthPrior=mvs too`);
   if (depths && confidence && useHullPrior(recipe, scene, trainViews)) {
     const t0 = performance.now();
-    hullFill = fillFromHull(scene, trainViews, depths, confidence);
+    hullFill = fillDepthFromHull(visualHullDepths(scene, trainViews).depths, depths, confidence);
     timingsMs.hull = performance.now() - t0;
   }
   if (depths && confidence) {
@@ -99,32 +100,3 @@ function useHullPrior(recipe: Recipe, scene: Scene, trainViews: number[]): boole
   }
   return !!scene.alphas && trainViews.length >= 2 && isInwardRig(trainViews.map((i) => scene.cameras[i]));
 }
-
-/**
- * Gives the visual hull's depth to each foreground pixel (alpha > 0.5) whose MVS depth is not
- * confident, or lies in front of the hull (impossible: the hull contains the object); confidence 1
- * there. Edits depths and confidence in place.
- * @returns the fraction of the training views' pixels filled from the hull
- */
-function fillFromHull(scene: Scene, trainViews: number[], depths: Float32Array[], confidence: Float32Array[]): number {
-  const hull = visualHullDepths(scene, trainViews);
-  let filled = 0;
-  let total = 0;
-  hull.depths.forEach((h, k) => {
-    const d = depths[k];
-    const c = confidence[k];
-    total += h.length;
-    for (let p = 0; p < h.length; p++) {
-      if (!(h[p] > 0)) continue;
-      const mvsOk = c[p] > 0.5 && Number.isFinite(d[p]) && d[p] >= h[p] * (1 - HULL_SLACK);
-      if (mvsOk) continue;
-      d[p] = h[p];
-      c[p] = 1;
-      filled++;
-    }
-  });
-  return filled / Math.max(1, total);
-}
-
-/** Relative depth by which an MVS depth may lie in front of the visual hull (its voxels' discretization) before the hull replaces it. */
-const HULL_SLACK = 0.02;

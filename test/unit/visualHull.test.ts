@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Camera } from '../../src/core/Camera';
 import type { Scene } from '../../src/core/Scene';
-import { visualHullDepths } from '../../src/depth/visualHull';
+import { fillDepthFromHull, visualHullDepths } from '../../src/depth/visualHull';
 
 const W = 64;
 const H = 48;
@@ -86,7 +86,6 @@ describe('visual hull depth prior', () => {
       expect(Math.abs(hull.depths[k][centre] - truth[k][centre])).toBeLessThan(2 * voxel + pixel);
     });
     // On average the hull of 8 spread views lies within a few voxels and pixels in front of the sphere.
-    console.log(sum / n, voxel, pixel);
     expect(sum / n).toBeLessThan(2 * voxel + 2 * pixel);
     expect(sum / n).toBeGreaterThan(-voxel);
   });
@@ -99,5 +98,18 @@ describe('visual hull depth prior', () => {
     // Silhouettes that share nothing: view 0 sees the sphere, view 4 (opposite) an empty image.
     const empty = { ...scene, alphas: scene.alphas!.map((a, k) => (k === 4 ? new Float32Array(a.length) : a)) };
     expect(() => visualHullDepths(empty, [0, 4])).toThrow(/scene "sphere"/);
+  });
+
+  it('fills the MVS depth where it is unsure or in front of the hull, keeps it behind, leaves the background', () => {
+    const hull = [Float32Array.from([2, 2, 2, 2, 0])];
+    // pixel 0: confident, behind the hull (kept); 1: confident, 10% in front (replaced); 2: unsure (replaced);
+    // 3: confident, 1% in front (within the slack: kept); 4: background (no hull: kept as is).
+    const depths = [Float32Array.from([2.5, 1.8, 3, 1.98, 7])];
+    const confidence = [Float32Array.from([0.9, 0.9, 0.2, 0.9, 0.1])];
+    const filled = fillDepthFromHull(hull, depths, confidence);
+    expect(Array.from(depths[0])).toEqual([2.5, 2, 2, Math.fround(1.98), 7]);
+    expect(Array.from(confidence[0])).toEqual([Math.fround(0.9), 1, 1, Math.fround(0.9), Math.fround(0.1)]);
+    expect(filled).toBeCloseTo(2 / 5, 6);
+    expect(() => fillDepthFromHull(hull, [new Float32Array(4)], confidence)).toThrow(/view 0/);
   });
 });
