@@ -328,7 +328,7 @@ export class BodyEstimator {
   }
 
   /**
-   * Legs from a motion match: hips rigid with the pelvis (template offsets, body yaw), the ankle
+   * Legs from a motion match: hips at the matched hip joints (not rigid with the pelvis), the ankle
    * target is the matched ankle, locked (footLock) where the foot touched down while the matched
    * contact label is > 0.5; released when the label drops or the prediction moves 0.12 h away (then
    * the foot steps: free for 0.12 s), the offset to the prediction fading with a 0.1 s time
@@ -339,7 +339,6 @@ export class BodyEstimator {
     const def = this.def!;
     const H = this.height;
     const I = (n: string): number => jointIndex(def, n);
-    const restPelvis = restOf(def, 'pelvis');
     const contacts: [boolean, boolean] = [false, false];
     const footYaw: [Quaternion, Quaternion] = [this.bodyYaw.clone(), this.bodyYaw.clone()];
     if (this.locks.length !== 2) this.locks = [0, 1].map(() => ({ locked: false, spot: new Vector3(), fade: new Vector3(), free: 1, swing: 0 }));
@@ -347,7 +346,10 @@ export class BodyEstimator {
       const ankleM = m.joints[side === 'l' ? 'lAnkle' : 'rAnkle'];
       const kneeM = m.joints[side === 'l' ? 'lKnee' : 'rKnee'];
       const toeM = m.joints[side === 'l' ? 'lToe' : 'rToe'];
-      const hip = P[I(side + 'Hip')].copy(this.pelvis).add(restOf(def, side + 'Hip').sub(restPelvis).applyQuaternion(this.bodyYaw));
+      // the hip joint where the match puts it: the library skeletons disagree on where the root sits
+      // above the hips (CMU 6.5% of the height, Bandai 1.4%), and the match carries the convention
+      // of the rows it came from, consistent with its pelvis
+      const hip = P[I(side + 'Hip')].copy(m.joints[side === 'l' ? 'lHip' : 'rHip']);
       const target = ankleM.clone();
       const st = this.locks[k];
       const planted = m.contacts[k] > 0.5;
