@@ -189,6 +189,8 @@ export interface MotionMatch {
   rows: Int32Array;
   /** Their distances in the weighted, standardized feature space. */
   distances: Float64Array;
+  /** Head height above the floor of the blended rows (same weights as output), units of the subject height. */
+  headHeight: number;
 }
 
 /**
@@ -212,6 +214,8 @@ export class MotionLibrary {
   readonly basis: Float32Array;
   /** count * OUTPUT_DIM outputs. */
   readonly outputs: Float32Array;
+  /** Head height above the floor per row (raw feature 0), units of the subject height. */
+  readonly headHeight: Float32Array;
   /** Library row -> index into clipNames. */
   readonly clipOf: Uint16Array;
   readonly clipNames: string[];
@@ -244,6 +248,8 @@ export class MotionLibrary {
       r += c.count;
     });
     const D = FEATURE_DIM;
+    this.headHeight = new Float32Array(count);
+    for (let i = 0; i < count; i++) this.headHeight[i] = raw[i * D];
     this.mean = new Float32Array(D);
     this.scale = new Float32Array(D);
     const sq = new Float64Array(D);
@@ -332,13 +338,15 @@ export class MotionLibrary {
     const eps = 0.1 * d[0] + 1e-6;
     out.fill(0);
     let wsum = 0;
+    let head = 0;
     indices.forEach((row, n) => {
       const w = 1 / (d[n] + eps);
       wsum += w;
+      head += w * this.headHeight[row];
       const o = row * OUTPUT_DIM;
       for (let j = 0; j < OUTPUT_DIM; j++) out[j] += w * this.outputs[o + j];
     });
     for (let j = 0; j < OUTPUT_DIM; j++) out[j] /= wsum;
-    return { output: out, rows: indices, distances: Float64Array.from(d) };
+    return { output: out, rows: indices, distances: Float64Array.from(d), headHeight: head / wsum };
   }
 }

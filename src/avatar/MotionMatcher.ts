@@ -2,6 +2,9 @@ import { type Quaternion, Vector3 } from 'three';
 import { FEATURE_DIM, ThreePointHistory, headingToWorld } from './MotionFeatures';
 import { type MotionLibrary, OUTPUT_DIM, OUTPUT_JOINTS, type OutputJoint } from './MotionLibrary';
 
+/** Output joints whose height scales with the head-height ratio of user and match (all but ankles and toes). */
+const SCALED_WITH_HEAD = OUTPUT_JOINTS.flatMap((n, k) => (n.endsWith('Ankle') || n.endsWith('Toe') ? [] : [k]));
+
 /** The body a MotionMatcher predicts for one instant (world frame, metres). */
 export interface MatchedBody {
   /** World positions of the OUTPUT_JOINTS (pelvis, hips, knees, ankles, toes, shoulders, elbows). */
@@ -23,7 +26,9 @@ export interface MotionMatcherOptions {
  * Live motion matching from three points: keeps a ThreePointHistory, queries a MotionLibrary each
  * frame with the past-window features and turns the blended output row (heading frame, heights
  * above the floor, in units of the user height) into world joint positions, low-passed with time
- * constant smoothTau. Per frame: one k-d tree search plus O(OUTPUT_DIM * k) blending.
+ * constant smoothTau. The heights of the joints above the ankles are scaled by the ratio of the
+ * user's head height to the matched rows' (clamped to [0.5, 2]), so that a crouch deeper (or a
+ * stance taller) than the library's keeps the pelvis under the head and the feet on the floor. Per frame: one k-d tree search plus O(OUTPUT_DIM * k) blending.
  * Units: metres, seconds, radians.
  */
 export class MotionMatcher {
@@ -58,6 +63,10 @@ export class MotionMatcher {
     this.history.push(t, head, left, right, headQ);
     this.history.features(h, headQ, this.feat);
     const m = this.library.query(this.feat, this.o.k, this.row);
+    // the matched rows' head may be higher or lower than the user's (a crouch deeper than any in
+    // the library): heights above the ankles scale by the head-height ratio, feet stay on the floor
+    const ratio = Math.min(2, Math.max(0.5, this.feat[0] / Math.max(0.2, m.headHeight)));
+    for (const k of SCALED_WITH_HEAD) this.row[3 * k + 1] *= ratio;
     const psi = this.history.yaw;
     const dt = this.started ? Math.max(0, t - this.lastT) : 0;
     const a = this.started ? 1 - Math.exp(-dt / Math.max(1e-6, this.o.smoothTau)) : 1;
