@@ -36,6 +36,13 @@ export interface ClipMotion {
   outputs: Float32Array;
   /** Subject height used for normalization, metres. */
   heightM: number;
+  /**
+   * Per row: the row one row interval later in the same take (-1 at the end of the clip or of its
+   * mirrored half). Default: the next row of the clip (-1 for the last).
+   */
+  next?: Int32Array;
+  /** Seconds between consecutive rows (stride / rate; default 1/30). */
+  rowInterval?: number;
   /** The subject's segment lengths (BvhSource.measureSubject) divided by heightM. */
   proportions: HumanMeasurements;
 }
@@ -117,7 +124,8 @@ export function extractClipMotion(clip: BvhClip, options: ExtractOptions = {}): 
   }
   const meas = src.measureSubject();
   const proportions = Object.fromEntries(Object.entries(meas).map(([k, x]) => [k, x / h])) as unknown as HumanMeasurements;
-  return { name: clip.file, count, features, outputs, heightM: h, proportions };
+  const next = Int32Array.from({ length: count }, (_, r) => (r % rows === rows - 1 ? -1 : r + 1));
+  return { name: clip.file, count, features, outputs, heightM: h, proportions, next, rowInterval: stride / rateHz };
 }
 
 /** Left-right mirror of a feature row (x -> -x in the heading frame, hands swapped, turn and roll negated). */
@@ -216,6 +224,10 @@ export class MotionLibrary {
   readonly outputs: Float32Array;
   /** Head height above the floor per row (raw feature 0), units of the subject height. */
   readonly headHeight: Float32Array;
+  /** Per row: the row one row interval later in the same take, -1 at a take's end. */
+  readonly next: Int32Array;
+  /** Seconds between consecutive rows (of the first clip). */
+  readonly rowInterval: number;
   /** Library row -> index into clipNames. */
   readonly clipOf: Uint16Array;
   readonly clipNames: string[];
@@ -240,8 +252,14 @@ export class MotionLibrary {
     const raw = new Float32Array(count * FEATURE_DIM);
     this.outputs = new Float32Array(count * OUTPUT_DIM);
     this.clipOf = new Uint16Array(count);
+    this.next = new Int32Array(count);
+    this.rowInterval = clips.find((c) => c.count > 0)?.rowInterval ?? 1 / 30;
     let r = 0;
     clips.forEach((c, ci) => {
+      for (let i = 0; i < c.count; i++) {
+        const nx = c.next ? c.next[i] : i + 1 < c.count ? i + 1 : -1;
+        this.next[r + i] = nx < 0 ? -1 : r + nx;
+      }
       raw.set(c.features, r * FEATURE_DIM);
       this.outputs.set(c.outputs, r * OUTPUT_DIM);
       this.clipOf.fill(ci, r, r + c.count);
@@ -328,12 +346,33 @@ export class MotionLibrary {
   }
 
   /**
-   * Blended output of the k nearest rows (default 8) for a raw feature vector.
+   * Blended output of the k nearest rows (default 8) for a raw feature vector. With carry, the
+   * given rows (e.g. the previous neighbours played on; -1 entries are skipped) compete with the
+   * nearest ones at their distance times (1 - carry.bonus), and the k best of both are blended.
    * @throws RangeError when raw has the wrong length or holds a non-finite value.
    */
-  query(raw: ArrayLike<number>, k = 8, out: Float32Array = new Float32Array(OUTPUT_DIM)): MotionMatch {
+  query(raw: ArrayLike<number>, k = 8, out: Float32Array = new Float32Array(OUTPUT_DIM), carry?: { rows: ArrayLike<number>; bonus: number }): MotionMatch {
     for (let j = 0; j < raw.length; j++) if (!Number.isFinite(raw[j])) throw new RangeError(`MotionLibrary.query: feature ${j} is not finite`);
-    const { indices, dist2 } = this.nearest(raw, k);
+    let { indices, dist2 } = this.nearest(raw, k);
+    if (carry && carry.rows.length) {
+      // squared distances in the search space (qp holds the projected query after nearest())
+      const cand = new Map<number, number>();
+      indices.forEach((r, n) => cand.set(r, dist2[n]));
+      const P = this.dims;
+      const f = (1 - carry.bonus) ** 2;
+      for (let n = 0; n < carry.rows.length; n++) {
+        const r = carry.rows[n];
+        if (r < 0) continue;
+        let s = 0;
+        for (let j = 0; j < P; j++) s += (this.normalized[r * P + j] - this.qp[j]) ** 2;
+        s *= f;
+        const old = cand.get(r);
+        if (old === undefined || s < old) cand.set(r, s);
+      }
+      const sorted = [...cand].sort((a, b) => a[1] - b[1]).slice(0, k);
+      indices = Int32Array.from(sorted, (x) => x[0]);
+      dist2 = Float64Array.from(sorted, (x) => x[1]);
+    }
     const d = Array.from(dist2, Math.sqrt);
     const eps = 0.1 * d[0] + 1e-6;
     out.fill(0);
