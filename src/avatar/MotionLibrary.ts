@@ -171,9 +171,20 @@ export function mirrorOutputs(a: Float32Array, out: Float32Array): void {
 /** Relative weight of each feature group in the matching distance (after per-dimension standardization). */
 export const DEFAULT_GROUP_WEIGHTS: Record<string, number> = { headHeight: 2, handsRel: 2, headTrajectory: 1.5, handTrajectory: 2, turn: 0.5, headTilt: 0.7 };
 
+/**
+ * Soft clip per feature group, in standard deviations of the library (0 or missing = none): a
+ * standardized value u becomes c tanh(u / c), so that one feature far outside the library's range
+ * cannot decide the match alone. The head height is clipped hardest (0.7 std): a crouch deeper than
+ * any in the library then matches rows by the motion of the head and hands rather than only the
+ * lowest heads (MotionMatcher scales the matched heights to the user's head).
+ */
+export const DEFAULT_GROUP_CLIP: Record<string, number> = { headHeight: 0.7, handsRel: 3, headTrajectory: 3, handTrajectory: 3, turn: 3, headTilt: 3 };
+
 export interface LibraryOptions {
   /** Feature group weights (FEATURE_GROUPS names); default DEFAULT_GROUP_WEIGHTS. */
   weights?: Record<string, number>;
+  /** Soft clip per feature group in standard deviations (0 = none); default DEFAULT_GROUP_CLIP. */
+  clip?: Record<string, number>;
   /** Principal components the search runs in (default 20 of FEATURE_DIM = 38; FEATURE_DIM = no reduction). */
   dims?: number;
 }
@@ -204,8 +215,8 @@ export interface MotionMatch {
 /**
  * A motion-matching library (Clavet, "Motion Matching and The Road to Next-Gen Animation", GDC
  * 2016; Büttner & Clavet 2015): rows of (feature, output) from BVH clips; features are standardized
- * per dimension (library mean and standard deviation), weighted per group (each group's weight
- * spread over its dimensions as w / sqrt(size)), projected on their top `dims` principal axes
+ * per dimension (library mean and standard deviation), soft-clipped (DEFAULT_GROUP_CLIP), weighted
+ * per group (each group's weight spread over its dimensions as w / sqrt(size)), projected on their top `dims` principal axes
  * (PCA of the weighted library features), and searched there with an exact k-d tree (KdTree):
  * the neighbours are exactly those of a brute-force scan in that space.
  * query() blends the k nearest rows' outputs with weights 1 / (distance + 0.1 * nearest + eps).
@@ -234,6 +245,8 @@ export class MotionLibrary {
   readonly mean: Float32Array;
   /** Per-dimension multiplier: group weight / (sqrt(group size) * std). */
   readonly scale: Float32Array;
+  /** Per-dimension soft clip of the weighted standardized value (DEFAULT_GROUP_CLIP standard deviations times the weight / sqrt(size)); 0 = none. */
+  readonly clip: Float32Array;
   /** Mean over clips of the subjects' segment lengths per unit height (ClipMotion.proportions). */
   readonly proportions: HumanMeasurements;
   private readonly tree: KdTree;
@@ -276,18 +289,22 @@ export class MotionLibrary {
     for (let j = 0; j < D; j++) mean[j] /= count;
     for (let i = 0; i < count; i++) for (let j = 0; j < D; j++) sq[j] += (raw[i * D + j] - mean[j]) ** 2;
     const weights = { ...DEFAULT_GROUP_WEIGHTS, ...options.weights };
+    const caps = { ...DEFAULT_GROUP_CLIP, ...options.clip };
+    this.clip = new Float32Array(D);
     let j0 = 0;
     for (const g of FEATURE_GROUPS) {
       const w = weights[g.name] ?? 1;
+      const cap = caps[g.name] ?? 0;
       for (let j = j0; j < j0 + g.size; j++) {
         const std = Math.sqrt(sq[j] / count);
         this.mean[j] = mean[j];
         this.scale[j] = w / (Math.sqrt(g.size) * Math.max(std, 1e-3));
+        this.clip[j] = cap > 0 ? (cap * w) / Math.sqrt(g.size) : 0;
       }
       j0 += g.size;
     }
     const z = new Float64Array(count * D);
-    for (let i = 0; i < count; i++) for (let j = 0; j < D; j++) z[i * D + j] = (raw[i * D + j] - this.mean[j]) * this.scale[j];
+    for (let i = 0; i < count; i++) for (let j = 0; j < D; j++) z[i * D + j] = this.standardized(raw[i * D + j], j);
     // principal axes of the weighted features: the search runs in the top `dims` components
     const cov = new Float64Array(D * D);
     for (let i = 0; i < count; i++) {
@@ -326,10 +343,20 @@ export class MotionLibrary {
     return Object.fromEntries(Object.entries(this.proportions).map(([k, x]) => [k, x * h])) as unknown as HumanMeasurements;
   }
 
+  /**
+   * Weighted, standardized value of raw feature j: v = (x - mean[j]) * scale[j], soft-clipped to
+   * clip[j] * tanh(v / clip[j]) where clip[j] > 0 (the search coordinates before the projection).
+   */
+  standardized(x: number, j: number): number {
+    const v = (x - this.mean[j]) * this.scale[j];
+    const c = this.clip[j];
+    return c > 0 ? c * Math.tanh(v / c) : v;
+  }
+
   /** Search coordinates (dims values) of a raw feature vector (FEATURE_DIM), like the library rows. */
   normalize(raw: ArrayLike<number>, out: Float32Array = new Float32Array(this.dims)): Float32Array {
     const z = this.q;
-    for (let j = 0; j < FEATURE_DIM; j++) z[j] = (raw[j] - this.mean[j]) * this.scale[j];
+    for (let j = 0; j < FEATURE_DIM; j++) z[j] = this.standardized(raw[j], j);
     for (let k = 0; k < this.dims; k++) {
       let acc = 0;
       for (let j = 0; j < FEATURE_DIM; j++) acc += this.basis[k * FEATURE_DIM + j] * z[j];
