@@ -16,7 +16,7 @@ export interface MatchedBody {
 }
 
 export interface MotionMatcherOptions {
-  /** Neighbours blended per query (default 8). */
+  /** Neighbours blended per query (default 10). */
   k?: number;
   /** Low-pass time constant of the predicted joints, seconds (default 0.03). */
   smoothTau?: number;
@@ -55,7 +55,7 @@ export class MotionMatcher {
     readonly library: MotionLibrary,
     options: MotionMatcherOptions = {},
   ) {
-    this.o = { k: 8, smoothTau: 0.03, coherence: 0.2, ...options };
+    this.o = { k: 10, smoothTau: 0.03, coherence: 0.2, ...options };
   }
 
   /** Forgets the history and the filter state. */

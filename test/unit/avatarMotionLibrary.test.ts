@@ -174,9 +174,10 @@ describe('MotionLibrary', () => {
   });
 
   it('nearest-frame search equals a brute-force scan of the normalized features', () => {
-    const lib = new MotionLibrary(syntheticClips());
-    const full = new MotionLibrary(syntheticClips(), { dims: FEATURE_DIM });
+    const lib = new MotionLibrary(syntheticClips(), { dims: 20 });
+    const full = new MotionLibrary(syntheticClips());
     expect(lib.dims).toBe(20);
+    expect(full.dims).toBe(FEATURE_DIM); // the default: no reduction
     expect(full.clip[0]).toBeGreaterThan(0); // the head height is soft-clipped
     expect(full.standardized(full.mean[0] + 1e6, 0)).toBeCloseTo(full.clip[0], 6);
     const u = rng(2);
