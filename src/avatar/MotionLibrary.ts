@@ -41,8 +41,8 @@ export interface ClipMotion {
    * mirrored half). Default: the next row of the clip (-1 for the last).
    */
   next?: Int32Array;
-  /** Seconds between consecutive rows (stride / rate; default 1/30). */
-  rowInterval?: number;
+  /** Per row: stream seconds to the next row (stride / rate; default 1/30). */
+  rowSeconds?: Float32Array;
   /** The subject's segment lengths (BvhSource.measureSubject) divided by heightM. */
   proportions: HumanMeasurements;
 }
@@ -54,6 +54,13 @@ export interface ExtractOptions {
   stride?: number;
   /** Also add the left-right mirrored rows (default true). */
   mirror?: boolean;
+  /**
+   * Playback speeds (default [1, 0.7, 1.4]): the clip is also played slower and faster (time
+   * warped: the same poses, other speeds and cadences), each a take of its own.
+   */
+  speeds?: number[];
+  /** Row stride of the takes at speeds other than 1 (default 4: 15 rows per second, half the data). */
+  warpedStride?: number;
 }
 
 const FOOT_SPEED = 0.25; // m/s: a foot slower than this (horizontally) and low is planted
@@ -64,13 +71,38 @@ const FOOT_SPEED = 0.25; // m/s: a foot slower than this (horizontally) and low 
  * same code the live estimator runs), outputs from the clip's ground-truth joints (OUTPUT_DIM
  * layout). Foot contact label: the ankle moves slower than 0.25 m/s horizontally and is within
  * 0.05 h of its 5th-percentile height over the clip. Mirrored rows (x -> -x in the heading frame,
- * left <-> right) double the data when options.mirror (default).
+ * left <-> right) double the data when options.mirror (default). The clip is also played at the
+ * other options.speeds (time-warped takes, default 0.7x and 1.4x, every 4th frame), appended.
+ * @throws RangeError when a speed is not positive.
  * @throws Error naming the clip's file and the joint when a needed joint is missing.
  */
 export function extractClipMotion(clip: BvhClip, options: ExtractOptions = {}): ClipMotion {
+  const speeds = options.speeds ?? [1, 0.7, 1.4];
+  if (speeds.length === 0 || !speeds.every((p) => p > 0 && Number.isFinite(p))) throw new RangeError(`extractClipMotion: speeds must be positive, got [${speeds.join(', ')}]`);
+  const parts = speeds.map((p) => extractAtSpeed(clip, p === 1 ? options : { ...options, stride: options.warpedStride ?? 4 }, p));
+  if (parts.length === 1) return parts[0];
+  const count = parts.reduce((a, c) => a + c.count, 0);
+  const features = new Float32Array(count * FEATURE_DIM);
+  const outputs = new Float32Array(count * OUTPUT_DIM);
+  const next = new Int32Array(count);
+  const rowSeconds = new Float32Array(count);
+  let r = 0;
+  for (const c of parts) {
+    features.set(c.features, r * FEATURE_DIM);
+    outputs.set(c.outputs, r * OUTPUT_DIM);
+    rowSeconds.set(c.rowSeconds!, r);
+    for (let i = 0; i < c.count; i++) next[r + i] = c.next![i] < 0 ? -1 : r + c.next![i];
+    r += c.count;
+  }
+  return { ...parts[0], count, features, outputs, next, rowSeconds };
+}
+
+/** The rows of one take: the clip played at `speed` times its rate (stream times at rateHz). */
+function extractAtSpeed(clip: BvhClip, options: ExtractOptions, speed: number): ClipMotion {
   const rateHz = options.rateHz ?? 60;
   const stride = Math.max(1, Math.round(options.stride ?? 2));
-  const src = new BvhSource(clip, { rateHz });
+  const srcRate = rateHz / speed;
+  const src = new BvhSource(clip, { rateHz: srcRate });
   for (const n of OUTPUT_JOINTS) if (!src.correspondence.has(n)) throw new Error(`${clip.file}: motion library needs a BVH joint for '${n}' (joints: ${clip.joints.join(', ')})`);
   const ids = OUTPUT_JOINTS.map((n) => src.correspondence.get(n)!);
   const h = heightFromHeadJoint(src.frame(0).head.position.y);
@@ -78,7 +110,7 @@ export function extractClipMotion(clip: BvhClip, options: ExtractOptions = {}): 
   // ankle height statistics for the contact label
   const ankleIds = [src.correspondence.get('lAnkle')!, src.correspondence.get('rAnkle')!];
   const lows: number[][] = [[], []];
-  for (let i = 0; i < src.frameCount; i += 3) ankleIds.forEach((j, k) => lows[k].push(src.jointAt(j, i / rateHz).y));
+  for (let i = 0; i < src.frameCount; i += 3) ankleIds.forEach((j, k) => lows[k].push(src.jointAt(j, i / srcRate).y));
   const ankleLow = lows.map((a) => a.sort((x, y) => x - y)[Math.floor(0.05 * (a.length - 1))]);
   const rows = Math.ceil(src.frameCount / stride);
   const mirror = options.mirror ?? true;
@@ -92,8 +124,8 @@ export function extractClipMotion(clip: BvhClip, options: ExtractOptions = {}): 
   let row = 0;
   for (let i = 0; i < src.frameCount; i++) {
     const f = src.frame(i);
-    hist.push(f.time, f.head.position, f.left.position, f.right.position, f.head.quaternion);
-    const t = i / rateHz;
+    hist.push(i / rateHz, f.head.position, f.left.position, f.right.position, f.head.quaternion);
+    const t = i / srcRate;
     const ankles = ankleIds.map((j) => src.jointAt(j, t));
     if (i % stride === 0) {
       hist.features(h, f.head.quaternion, feat);
@@ -125,7 +157,7 @@ export function extractClipMotion(clip: BvhClip, options: ExtractOptions = {}): 
   const meas = src.measureSubject();
   const proportions = Object.fromEntries(Object.entries(meas).map(([k, x]) => [k, x / h])) as unknown as HumanMeasurements;
   const next = Int32Array.from({ length: count }, (_, r) => (r % rows === rows - 1 ? -1 : r + 1));
-  return { name: clip.file, count, features, outputs, heightM: h, proportions, next, rowInterval: stride / rateHz };
+  return { name: clip.file, count, features, outputs, heightM: h, proportions, next, rowSeconds: new Float32Array(count).fill(stride / rateHz) };
 }
 
 /** Left-right mirror of a feature row (x -> -x in the heading frame, hands swapped, turn and roll negated). */
@@ -241,8 +273,8 @@ export class MotionLibrary {
   readonly headHeight: Float32Array;
   /** Per row: the row one row interval later in the same take, -1 at a take's end. */
   readonly next: Int32Array;
-  /** Seconds between consecutive rows (of the first clip). */
-  readonly rowInterval: number;
+  /** Per row: stream seconds to the next row of its take. */
+  readonly rowSeconds: Float32Array;
   /** Library row -> index into clipNames. */
   readonly clipOf: Uint16Array;
   readonly clipNames: string[];
@@ -270,13 +302,14 @@ export class MotionLibrary {
     this.outputs = new Float32Array(count * OUTPUT_DIM);
     this.clipOf = new Uint16Array(count);
     this.next = new Int32Array(count);
-    this.rowInterval = clips.find((c) => c.count > 0)?.rowInterval ?? 1 / 30;
+    this.rowSeconds = new Float32Array(count).fill(1 / 30);
     let r = 0;
     clips.forEach((c, ci) => {
       for (let i = 0; i < c.count; i++) {
         const nx = c.next ? c.next[i] : i + 1 < c.count ? i + 1 : -1;
         this.next[r + i] = nx < 0 ? -1 : r + nx;
       }
+      if (c.rowSeconds) this.rowSeconds.set(c.rowSeconds, r);
       raw.set(c.features, r * FEATURE_DIM);
       this.outputs.set(c.outputs, r * OUTPUT_DIM);
       this.clipOf.fill(ci, r, r + c.count);

@@ -47,7 +47,7 @@ export class MotionMatcher {
   private contacts: [number, number] = [1, 1];
   private lastT = 0;
   private started = false;
-  /** The previous frame's neighbours (library rows) and how far past each the take has played (rows), for coherence. */
+  /** The previous frame's neighbours (library rows) and how far past each the take has played (s), for coherence. */
   private carryRow: number[] = [];
   private carryPos: number[] = [];
 
@@ -67,22 +67,21 @@ export class MotionMatcher {
   }
 
   /**
-   * The previous neighbours advanced by dt seconds along their takes (KdTree rows; -1 where a take
-   * ended), rounded to the nearest row; updates carryRow/carryPos (whole row + fraction).
+   * The previous neighbours advanced by dt seconds along their takes (library rows; -1 where a
+   * take ended), rounded to the nearest row; updates carryRow/carryPos (row + seconds past it).
    */
   private advanceCarry(dt: number): number[] {
     const lib = this.library;
-    const adv = Math.max(0, dt) / lib.rowInterval;
     return this.carryRow.map((r, n) => {
       let row = r;
-      let pos = this.carryPos[n] + adv;
-      while (pos >= 1 && row >= 0) {
+      let pos = this.carryPos[n] + Math.max(0, dt);
+      while (row >= 0 && pos >= lib.rowSeconds[row]) {
+        pos -= lib.rowSeconds[row];
         row = lib.next[row];
-        pos -= 1;
       }
       this.carryRow[n] = row;
       this.carryPos[n] = pos;
-      return pos >= 0.5 && row >= 0 ? lib.next[row] : row;
+      return row >= 0 && pos >= 0.5 * lib.rowSeconds[row] ? lib.next[row] : row;
     });
   }
 

@@ -252,13 +252,21 @@ describe('MotionLibrary', () => {
     const happy = extractClipMotion(await load('bandai/dataset-1_walk_happy_001.bvh'));
     const lib = new MotionLibrary([happy, extractClipMotion(await load('bandai/dataset-1_walk_tired_001.bvh'))]);
     expect(lib.clipNames.some((n) => n.includes('walk_normal_001'))).toBe(false);
-    // each mirrored half of a clip is its own take
-    const half = happy.count / 2;
+    // each mirrored half of a clip is its own take; the time-warped takes (0.7x, 1.4x, every 4th
+    // frame) follow the 1x take's two halves
+    const base = extractClipMotion(await load('bandai/dataset-1_walk_happy_001.bvh'), { speeds: [1] });
+    const half = base.count / 2;
     expect(happy.next![half - 2]).toBe(half - 1);
     expect(happy.next![half - 1]).toBe(-1);
     expect(happy.next![half]).toBe(half + 1);
+    expect(happy.next![base.count - 1]).toBe(-1);
+    expect(happy.next![base.count]).toBe(base.count + 1);
     expect(happy.next![happy.count - 1]).toBe(-1);
-    expect(happy.rowInterval).toBeCloseTo(1 / 30, 9);
+    expect(happy.rowSeconds![0]).toBeCloseTo(1 / 30, 7);
+    expect(happy.count).toBeGreaterThan(base.count);
+    for (let j = 0; j < base.count * OUTPUT_DIM; j++) expect(happy.outputs[j]).toBe(base.outputs[j]);
+    expect(happy.rowSeconds![happy.count - 1]).toBeCloseTo(4 / 60, 7);
+    expect(() => extractClipMotion(test, { speeds: [0] })).toThrow(/speeds/);
     const src = new BvhSource(test, { rateHz: 60, maxSeconds: 3 });
     const mm = new BodyEstimator(src.headPoint, { library: lib });
     const proc = new BodyEstimator(src.headPoint);
