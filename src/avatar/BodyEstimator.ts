@@ -241,6 +241,9 @@ export class BodyEstimator {
     const restChest = restOf(def, 'chest');
     for (const side of ['l', 'r'] as const) {
       const sh = P[I(side + 'Shoulder')].copy(chest).add(restOf(def, side + 'Shoulder').sub(restChest).applyQuaternion(torso));
+      // without the user's own skeleton the shoulder joints come from the match, like the hips: the
+      // library skeletons disagree on them (CMU's sit narrower and lower under the head joint)
+      if (m && !this.o.measurements) sh.copy(m.joints[side === 'l' ? 'lShoulder' : 'rShoulder']);
       const hand = this.handTarget(side, (side === 'l' ? f.left : f.right).position, f.time, sh, torso);
       const l1 = restDistance(def, side + 'Shoulder', side + 'Elbow');
       const l2 = restDistance(def, side + 'Elbow', side + 'Wrist');
@@ -328,7 +331,8 @@ export class BodyEstimator {
   }
 
   /**
-   * Legs from a motion match: hips rigid with the pelvis (template offsets, body yaw), the ankle
+   * Legs from a motion match: hips at the matched hip joints (rigid with the pelvis, template
+   * offsets and body yaw, when the user's measurements were given), the ankle
    * target is the matched ankle, locked (footLock) where the foot touched down while the matched
    * contact label is > 0.5; released when the label drops or the prediction moves 0.12 h away (then
    * the foot steps: free for 0.12 s), the offset to the prediction fading with a 0.1 s time
@@ -339,7 +343,6 @@ export class BodyEstimator {
     const def = this.def!;
     const H = this.height;
     const I = (n: string): number => jointIndex(def, n);
-    const restPelvis = restOf(def, 'pelvis');
     const contacts: [boolean, boolean] = [false, false];
     const footYaw: [Quaternion, Quaternion] = [this.bodyYaw.clone(), this.bodyYaw.clone()];
     if (this.locks.length !== 2) this.locks = [0, 1].map(() => ({ locked: false, spot: new Vector3(), fade: new Vector3(), free: 1, swing: 0 }));
@@ -347,7 +350,13 @@ export class BodyEstimator {
       const ankleM = m.joints[side === 'l' ? 'lAnkle' : 'rAnkle'];
       const kneeM = m.joints[side === 'l' ? 'lKnee' : 'rKnee'];
       const toeM = m.joints[side === 'l' ? 'lToe' : 'rToe'];
-      const hip = P[I(side + 'Hip')].copy(this.pelvis).add(restOf(def, side + 'Hip').sub(restPelvis).applyQuaternion(this.bodyYaw));
+      // without the user's own skeleton (measurements) the hip joint goes where the match puts it:
+      // the library skeletons disagree on where the root sits above the hips (CMU 6.5% of the
+      // height, Bandai 1.4%), and the match carries the convention of the rows it came from,
+      // consistent with its pelvis; with measurements the template's rigid offsets are the user's
+      const hip = P[I(side + 'Hip')];
+      if (this.o.measurements) hip.copy(this.pelvis).add(restOf(def, side + 'Hip').sub(restOf(def, 'pelvis')).applyQuaternion(this.bodyYaw));
+      else hip.copy(m.joints[side === 'l' ? 'lHip' : 'rHip']);
       const target = ankleM.clone();
       const st = this.locks[k];
       const planted = m.contacts[k] > 0.5;

@@ -26,14 +26,21 @@ const NAME_TABLE: Record<string, string[]> = {
 
 /**
  * Joint correspondence between our human skeleton (Character.makeHuman names) and BVH joints:
- * semantic name -> BVH joint index. CMU "LeftShoulder" is the humerus head (after LeftCollar);
- * Bandai "UpperArm_L" likewise. Missing names are left out.
+ * semantic name -> BVH joint index. The shoulder is the humerus head: the elbow joint's parent
+ * (CMU ASF "LeftShoulder" after LeftCollar, Bandai "UpperArm_L", and "LeftArm" in the CMU BVH
+ * conversions whose "LeftShoulder" is the collar bone, e.g. 01_01), by name only when the elbow is
+ * missing. Missing names are left out.
  */
 export function bvhCorrespondence(clip: BvhClip): Map<string, number> {
   const m = new Map<string, number>();
   for (const [sem, names] of Object.entries(NAME_TABLE)) {
     const j = clip.joints.findIndex((n) => names.includes(n));
     if (j >= 0) m.set(sem, j);
+  }
+  for (const side of ['l', 'r']) {
+    const elbow = m.get(side + 'Elbow');
+    const parent = elbow === undefined ? -1 : clip.parents[elbow];
+    if (parent >= 0) m.set(side + 'Shoulder', parent);
   }
   return m;
 }
