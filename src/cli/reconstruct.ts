@@ -205,6 +205,10 @@ async function main(): Promise<void> {
   if (interactive) bar.start(recipe.iterations, 0, { loss: '-', psnr: '-', count: '-', its: '-' });
   const run = await runReconstruction(gpu, scene, split.train, recipe, {
     logEvery,
+    onInit: async (_trainer, prepared) => {
+      if (prepared.hullFill !== undefined) console.log(`visual hull: depth for ${(prepared.hullFill * 100).toFixed(1)}% of the training pixels`);
+      if (prepared.hullNote) console.log(`note: ${prepared.hullNote}`);
+    },
     shouldStop: () => stop,
     onProgress: (s) => {
       const payload = { loss: s.loss.toFixed(4), psnr: s.psnr.toFixed(2), count: s.count, its: s.itPerSec.toFixed(1) };
@@ -258,6 +262,7 @@ async function main(): Promise<void> {
     timingsMs: { load: loadMs, ...run.timingsMs, eval: evalMs },
     priorCoverage: init.priorCoverage,
     hullFill: init.hullFill,
+    ...(init.hullNote ? { hullNote: init.hullNote } : {}),
     // how far training refined the estimated poses (Recipe.poseRefine), per training view
     poseRefinement: trainer.poseChanges(),
     ...(trainer.refinesPoses && !trainer.poseChanges()

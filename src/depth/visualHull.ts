@@ -126,6 +126,32 @@ function conesBox(scene: Scene, viewIds: number[], masks: Uint8Array[]): number[
 }
 
 /**
+ * Why the training silhouettes cannot give a visual hull that contains the object, or null when they
+ * can: a view whose silhouette (alpha > threshold) is empty, or touches the image border (the object is
+ * cut by the frame, or the photo is opaque: its cone would carve away the parts outside the frame).
+ * @param viewIds training views (scene indices)
+ * @returns a sentence naming the photo, or null
+ */
+export function hullUnusableReason(scene: Scene, viewIds: number[], alphaThreshold = 0.5): string | null {
+  if (!scene.alphas) return `the photos of scene "${scene.name}" are opaque (no alpha)`;
+  for (const id of viewIds) {
+    const a = scene.alphas[id];
+    const { width: W, height: H } = scene.cameras[id];
+    const name = scene.imageNames[id] ?? `view ${id}`;
+    let fg = 0;
+    for (let p = 0; p < a.length; p++) if (a[p] > alphaThreshold) fg++;
+    if (fg === 0) return `photo ${name} has an empty silhouette (no pixel with alpha > ${alphaThreshold})`;
+    for (let x = 0; x < W; x++) {
+      if (a[x] > alphaThreshold || a[(H - 1) * W + x] > alphaThreshold) return `photo ${name}: the object touches the image border (or the photo is opaque), and the visual hull needs the whole object inside every training photo`;
+    }
+    for (let y = 0; y < H; y++) {
+      if (a[y * W] > alphaThreshold || a[y * W + W - 1] > alphaThreshold) return `photo ${name}: the object touches the image border (or the photo is opaque), and the visual hull needs the whole object inside every training photo`;
+    }
+  }
+  return null;
+}
+
+/**
  * Visual hull (Laurentini, "The visual hull concept for silhouette-based image understanding", TPAMI
  * 1994) of the training views' silhouettes (Scene.alphas > alphaThreshold), carved on a voxel grid,
  * and its depth seen from each training view. The hull contains the object, so its depth is at or in
@@ -139,7 +165,8 @@ function conesBox(scene: Scene, viewIds: number[], masks: Uint8Array[]): number[
  * one pixel, for the pixels' discretization) is repeated every eighth of a voxel.
  * @param viewIds training views (scene indices), two or more, all with alpha
  * @returns per-view camera-z depths (0 = background or missed), coverage, voxel count and box
- * @throws Error when the scene has no alphas, fewer than two views are given, or the silhouettes' cones do not meet
+ * @throws Error when the scene has no alphas, fewer than two views are given, a silhouette is empty or
+ *   touches the image border (hullUnusableReason), or the silhouettes' cones do not meet
  */
 export function visualHullDepths(scene: Scene, viewIds: number[], opts: VisualHullOptions = {}): VisualHullDepths {
   const alphas = scene.alphas;
@@ -148,6 +175,8 @@ export function visualHullDepths(scene: Scene, viewIds: number[], opts: VisualHu
   const resolution = opts.resolution ?? 128;
   if (!(Number.isInteger(resolution) && resolution >= 8)) throw new Error(`visualHullDepths: resolution must be an integer >= 8 (got ${resolution})`);
   const threshold = opts.alphaThreshold ?? 0.5;
+  const unusable = hullUnusableReason(scene, viewIds, threshold);
+  if (unusable) throw new Error(`visualHullDepths: ${unusable}`);
   const dilate = opts.dilate ?? 2;
   const cams = viewIds.map((id) => scene.cameras[id]);
   const fg = viewIds.map((id, k) => silhouette(alphas[id], cams[k].width, cams[k].height, threshold, 0));

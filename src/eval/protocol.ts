@@ -100,15 +100,17 @@ export function evenSplit(n: number, k: number): Split {
 
 /**
  * The split the scene's protocol prescribes. Blender uses the 8 protocol ids when k == 8 and the
- * scene has source splits; with another k it takes k evenly spaced train frames; either way the test
- * views are every 8th test frame.
+ * scene has source splits (an error when a protocol id exceeds the train frames); with another k,
+ * min(k, train frames) evenly spaced train frames; either way the test views are every 8th test frame.
  */
 export function splitForScene(scene: Scene, k: number): Split {
   const n = scene.cameras.length;
   if (scene.protocol === 'llff') return llffSplit(n, k);
   if (scene.protocol === 'blender' && scene.imageSplits) {
     const trainCount = scene.imageSplits.filter((s) => s === 'train').length;
-    const ids = k === BLENDER_8_VIEW_IDS.length ? BLENDER_8_VIEW_IDS : linspaceIndices(trainCount, k);
+    // Fewer train frames than k: all of them (linspace would repeat frames).
+    const kk = Math.min(k, trainCount);
+    const ids = kk === BLENDER_8_VIEW_IDS.length ? BLENDER_8_VIEW_IDS : linspaceIndices(trainCount, kk);
     return blenderSplit(scene.imageSplits, ids, scene.imageNames);
   }
   return evenSplit(n, k);

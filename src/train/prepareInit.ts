@@ -3,7 +3,7 @@ import type { GpuContext } from '../gpu/device';
 import { planeSweepMvs } from '../depth/planeSweepMvs';
 import { initFusedPointCloud, initPerPixel, initRandom, initRandomCovisible, isInwardRig } from '../depth/initialize';
 import { concatClouds } from '../core/GaussianCloud';
-import { fillDepthFromHull, visualHullDepths } from '../depth/visualHull';
+import { fillDepthFromHull, hullUnusableReason, visualHullDepths } from '../depth/visualHull';
 import type { Recipe } from './recipes/Recipe';
 import type { TrainerInit } from './Trainer';
 
@@ -14,6 +14,8 @@ export interface PreparedInit extends TrainerInit {
   priorCoverage?: number;
   /** Fraction of training-view pixels whose depth came from the visual hull (Recipe.hullPrior), when it ran. */
   hullFill?: number;
+  /** Why hullPrior=auto did not use the visual hull on a scene with transparency, when it did not. */
+  hullNote?: string;
 }
 
 /** Stages of prepareInit, in order: the depth prior (plane-sweep MVS; only when the recipe uses one), then the initial Gaussians. */
@@ -36,6 +38,9 @@ export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: num
   let depths: Float32Array[] | null = null;
   let confidence: Float32Array[] | null = null;
   let priorCoverage: number | undefined;
+  // hullPrior=on's own errors, before the MVS spends its time.
+  if (recipe.hullPrior === 'on' && recipe.depthPrior !== 'mvs') throw new Error(`recipe "${recipe.name}": hullPrior=on fills the MVS depth prior; set depthPrior=mvs too`);
+  if (recipe.hullPrior === 'on' && !scene.alphas) throw new Error(`recipe "${recipe.name}": hullPrior=on needs photos with transparency (alpha), and scene "${scene.name}" has none`);
   if (recipe.depthPrior === 'mvs') {
     const t0 = performance.now();
     progress('depth', 0);
@@ -46,10 +51,21 @@ export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: num
   }
   const covisible = recipe.randomVolume === 'covisible' || (recipe.randomVolume === 'auto' && isInwardRig(trainViews.map((i) => scene.cameras[i])));
   let hullFill: number | undefined;
-  if (recipe.hullPrior === 'on' && !depths) throw new Error(`recipe "${recipe.name}": hullPrior=on fills the MVS depth prior; set depthPrior=mvs too`);
+  let hullNote: string | undefined;
   if (depths && confidence && useHullPrior(recipe, scene, trainViews)) {
     const t0 = performance.now();
-    hullFill = fillDepthFromHull(visualHullDepths(scene, trainViews).depths, depths, confidence);
+    const reason = recipe.hullPrior === 'auto' ? hullUnusableReason(scene, trainViews) : null;
+    if (reason) {
+      hullNote = `visual hull not used: ${reason}`;
+    } else {
+      try {
+        hullFill = fillDepthFromHull(visualHullDepths(scene, trainViews).depths, depths, confidence);
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        if (recipe.hullPrior === 'on') throw new Error(`recipe "${recipe.name}": hullPrior=on: ${msg} (--set hullPrior=off trains without it)`);
+        hullNote = `visual hull not used: ${msg}`;
+      }
+    }
     timingsMs.hull = performance.now() - t0;
   }
   if (depths && confidence) {
@@ -88,15 +104,12 @@ export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: num
     });
   }
   progress('init', 1);
-  return { ...init, timingsMs, priorCoverage, hullFill };
+  return { ...init, timingsMs, priorCoverage, hullFill, hullNote };
 }
 
 /** Whether the recipe's hullPrior applies: 'on' (needs alpha), or 'auto' on an inward rig whose photos have transparency. */
 function useHullPrior(recipe: Recipe, scene: Scene, trainViews: number[]): boolean {
   if (recipe.hullPrior === 'off') return false;
-  if (recipe.hullPrior === 'on') {
-    if (!scene.alphas) throw new Error(`recipe "${recipe.name}": hullPrior=on needs photos with transparency (alpha), and scene "${scene.name}" has none`);
-    return true;
-  }
+  if (recipe.hullPrior === 'on') return true;
   return !!scene.alphas && trainViews.length >= 2 && isInwardRig(trainViews.map((i) => scene.cameras[i]));
 }

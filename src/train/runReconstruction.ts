@@ -9,8 +9,8 @@ export interface RunOptions {
   /** Steps between progress callbacks (each costs one small readback). Default 10. */
   logEvery?: number;
   onProgress?: (s: StepStats) => void;
-  /** Called once with the initialized trainer before step 0 (e.g. to score the init itself). */
-  onInit?: (trainer: Trainer) => Promise<void>;
+  /** Called once with the initialized trainer and its initialization before step 0 (e.g. to score the init itself). */
+  onInit?: (trainer: Trainer, init: PreparedInit) => Promise<void>;
   /** Polled between batches: true stops training early (the model so far is kept). */
   shouldStop?: () => boolean;
 }
@@ -40,7 +40,7 @@ export async function runReconstruction(
   const init = await prepareInit(gpu, scene, trainViews, recipe);
   const initMs = performance.now() - t1;
   const trainer = await Trainer.create(gpu, scene, trainViews, recipe, init);
-  await opts.onInit?.(trainer);
+  await opts.onInit?.(trainer, init);
   const logEvery = opts.logEvery ?? 10;
   const history: StepStats[] = [];
   let interrupted = false;

@@ -67,6 +67,9 @@ describe('sparse-view protocol splits', () => {
     expect(splitForScene(scene('blender', 125, sp), 4).train).toEqual([0, 33, 66, 99]);
     // Names r_100 .. r_124 for the test frames: the multiples of 8 among them.
     expect(splitForScene(scene('blender', 125, sp), 8).test).toEqual([104, 112, 120]);
+    // Fewer train frames than asked: each of them once (linspace would repeat frame 0).
+    const two = ['train', 'train', ...Array(7).fill('test')] as ('train' | 'test')[];
+    expect(splitForScene(scene('blender', 9, two), 3)).toEqual({ train: [0, 1], test: [8] });
   });
 
   it('widestViewIds: 120 degrees apart on a ring, the max-min angle of a brute-force search elsewhere', () => {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Camera } from '../../src/core/Camera';
 import type { Scene } from '../../src/core/Scene';
-import { fillDepthFromHull, visualHullDepths } from '../../src/depth/visualHull';
+import { fillDepthFromHull, hullUnusableReason, visualHullDepths } from '../../src/depth/visualHull';
 
 const W = 64;
 const H = 48;
 const RADIUS = 0.8;
 
 /** 8 cameras on a ring 4 units from the origin, alternately 1.5 above and below it, looking at the origin (OpenCV axes). */
-function ringCameras(): Camera[] {
+function ringCameras(focal: number): Camera[] {
   return Array.from({ length: 8 }, (_, k) => {
     const a = (k / 8) * 2 * Math.PI;
     const C = [4 * Math.cos(a), k % 2 ? 1.5 : -1.5, 4 * Math.sin(a)];
@@ -17,7 +17,7 @@ function ringCameras(): Camera[] {
     const x = xr.map((v) => v / Math.hypot(...xr));
     const y = [z[1] * x[2] - z[2] * x[1], z[2] * x[0] - z[0] * x[2], z[0] * x[1] - z[1] * x[0]];
     const c2w = [x[0], y[0], z[0], C[0], x[1], y[1], z[1], C[1], x[2], y[2], z[2], C[2], 0, 0, 0, 1];
-    return Camera.fromC2W(c2w, 50, 50, W / 2, H / 2, W, H, `ring${k}`);
+    return Camera.fromC2W(c2w, focal, focal, W / 2, H / 2, W, H, `ring${k}`);
   });
 }
 
@@ -36,8 +36,8 @@ function sphereDepth(cam: Camera, x: number, y: number): number {
   return disc < 0 ? 0 : (-b - Math.sqrt(disc)) / (2 * a);
 }
 
-function sphereScene(): { scene: Scene; truth: Float32Array[] } {
-  const cameras = ringCameras();
+function sphereScene(focal = 50): { scene: Scene; truth: Float32Array[] } {
+  const cameras = ringCameras(focal);
   const truth = cameras.map((cam) => {
     const t = new Float32Array(W * H);
     for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) t[y * W + x] = sphereDepth(cam, x, y);
@@ -97,7 +97,16 @@ describe('visual hull depth prior', () => {
     expect(() => visualHullDepths(scene, [0, 1], { resolution: 3 })).toThrow(/resolution/);
     // Silhouettes that share nothing: view 0 sees the sphere, view 4 (opposite) an empty image.
     const empty = { ...scene, alphas: scene.alphas!.map((a, k) => (k === 4 ? new Float32Array(a.length) : a)) };
-    expect(() => visualHullDepths(empty, [0, 4])).toThrow(/scene "sphere"/);
+    expect(hullUnusableReason(empty, [0, 4])).toMatch(/photo ring4 has an empty silhouette/);
+    expect(() => visualHullDepths(empty, [0, 4])).toThrow(/photo ring4 has an empty silhouette/);
+    // Zoomed in, the sphere is cut by the frame: cones clipped by the border would carve the object,
+    // so the hull refuses (the same for an opaque photo: alpha 1 up to the border).
+    const cut = sphereScene(200).scene;
+    expect(hullUnusableReason(cut, [0, 1, 2])).toMatch(/photo ring0: the object touches the image border/);
+    expect(() => visualHullDepths(cut, [0, 1, 2])).toThrow(/touches the image border/);
+    const opaque = { ...scene, alphas: scene.alphas!.map((a, k) => (k === 2 ? new Float32Array(a.length).fill(1) : a)) };
+    expect(hullUnusableReason(opaque, [0, 1, 2])).toMatch(/photo ring2/);
+    expect(hullUnusableReason(scene, [0, 1, 2])).toBeNull();
   });
 
   it('fills the MVS depth where it is unsure or in front of the hull, keeps it behind, leaves the background', () => {
