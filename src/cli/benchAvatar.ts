@@ -18,8 +18,9 @@
  * comparison, and jitter (mean |third time derivative| of the 14 joints, m/s^3) of the estimate
  * and of the ground truth.
  */
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Vector3 } from 'three';
 import { AvatarRig, type CharacterStats } from '../avatar/AvatarRig';
@@ -45,7 +46,8 @@ const USAGE = `npm run bench:avatar -- [options]    (prints JSON; CPU only)
   --no-physics      kinematic only (no PhysicsTracker)
   --procedural      the procedural stepping rig instead of motion matching
   --clips LIST      only clips whose path contains one of these comma-separated substrings
-  --dir FOLDER      test every .bvh under FOLDER against a library of all shared clips
+  --dir FOLDER      test every .bvh under FOLDER against a library of all shared clips (less any
+                    shared clip with the same file name or the same bytes as the test clip)
   --md FILE         also write markdown tables to FILE
   --adapter NAME    accepted like the other CLIs; no effect (nothing here runs on WebGPU)
   -h, --help        this text`;
@@ -170,11 +172,24 @@ async function main(): Promise<void> {
     throw new Error(`bench:avatar: no clips to test: ${testDir !== undefined ? `no .bvh files under --dir ${testDir}` : `no shared clips under ${dir}`}${filter ? ` matching --clips ${cli.clips}` : ''}`);
   }
   const label = (f: string): string => (testDir !== undefined ? relative(resolve(testDir), f) : relative(dir, f));
+  // Every test clip parsed before any is scored, so a bad file fails the run at once.
+  const testClips = new Map<string, BvhClip>();
+  for (const file of tests) testClips.set(file, sharedClips.get(file) ?? (await loadBvhFile(file)));
+  // A --dir clip that is a shared clip (same name or bytes) is held out of the library, as in leave-one-out.
+  const digest = (f: string): string => createHash('sha1').update(readFileSync(f)).digest('hex');
+  const sharedDigests = testDir !== undefined ? new Map(shared.map((f) => [f, digest(f)])) : new Map<string, string>();
+  const sharedTwin = (file: string): string | null => {
+    if (sharedClips.has(file)) return file;
+    const d = digest(file);
+    return shared.find((f) => basename(f) === basename(file) || sharedDigests.get(f) === d) ?? null;
+  };
   const clips: Rec[] = [];
   for (const file of tests) {
-    const clip = sharedClips.get(file) ?? (await loadBvhFile(file));
+    const clip = testClips.get(file)!;
     const src = new BvhSource(clip, { rateHz, noiseM, latencyS, maxSeconds });
-    const lib = libraryWithout(sharedClips.has(file) ? file : null);
+    const twin = sharedTwin(file);
+    if (twin && twin !== file) process.stderr.write(`${label(file)}: same ${basename(twin) === basename(file) ? 'name' : 'bytes'} as the shared clip ${relative(dir, twin)}: left out of the library\n`);
+    const lib = libraryWithout(twin);
     const chars = makeCharacters();
     const rig = new AvatarRig(src.headPoint, chars, { estimator: procedural ? {} : { library: lib } });
     await rig.enablePhysics(physics);
