@@ -29,28 +29,19 @@ function silhouette(alpha: Float32Array, W: number, H: number, threshold: number
   const m = new Uint8Array(W * H);
   for (let i = 0; i < m.length; i++) m[i] = alpha[i] > threshold ? 1 : 0;
   if (dilate <= 0) return m;
-  // Separable max filter: rows, then columns.
-  const rows = new Uint8Array(W * H);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      let v = 0;
-      for (let d = -dilate; d <= dilate && !v; d++) {
-        const xx = x + d;
-        if (xx >= 0 && xx < W) v = m[y * W + xx];
-      }
-      rows[y * W + x] = v;
-    }
-  }
+  // Separable max filter: along rows (stride 1), then along columns (stride W).
+  return maxFilter(maxFilter(m, W, H, 1, dilate), W, H, W, dilate);
+}
+
+/** Max over +-r neighbours along one axis of a W x H mask (stride 1: rows; stride W: columns). */
+function maxFilter(m: Uint8Array, W: number, H: number, stride: number, r: number): Uint8Array {
   const out = new Uint8Array(W * H);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      let v = 0;
-      for (let d = -dilate; d <= dilate && !v; d++) {
-        const yy = y + d;
-        if (yy >= 0 && yy < H) v = rows[yy * W + x];
-      }
-      out[y * W + x] = v;
-    }
+  const len = stride === 1 ? W : H;
+  for (let p = 0; p < m.length; p++) {
+    const i = stride === 1 ? p % W : Math.floor(p / W);
+    let v = 0;
+    for (let d = Math.max(-r, -i); d <= Math.min(r, len - 1 - i) && !v; d++) v = m[p + d * stride];
+    out[p] = v;
   }
   return out;
 }
