@@ -39,7 +39,14 @@ export async function runReconstruction(
   const t1 = performance.now();
   const init = await prepareInit(gpu, scene, trainViews, recipe);
   const initMs = performance.now() - t1;
-  const trainer = await Trainer.create(gpu, scene, trainViews, recipe, init);
+  let trainer: Trainer;
+  try {
+    trainer = await Trainer.create(gpu, scene, trainViews, recipe, init);
+  } catch (e) {
+    // An empty init on a scene whose hull was refused: say why the hull did not help.
+    if (init.hullNote && e instanceof Error) throw new Error(`${e.message} (${init.hullNote})`);
+    throw e;
+  }
   await opts.onInit?.(trainer, init);
   const logEvery = opts.logEvery ?? 10;
   const history: StepStats[] = [];
