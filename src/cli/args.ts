@@ -58,3 +58,25 @@ export function takeAdapterArg(argv: readonly string[], env: Record<string, stri
   }
   return rest;
 }
+
+/**
+ * Joins `--name -5` into `--name=-5` for the options that take a value, so node's parseArgs reads a
+ * negative number as the value (it takes a token starting with '-' for an option and fails).
+ * @param argv command-line tokens
+ * @param valueOptions long option names (without '--') that take a value
+ * @returns the tokens, with each such pair joined
+ */
+export function joinNegativeValues(argv: readonly string[], valueOptions: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = argv[i + 1];
+    if (a.startsWith('--') && valueOptions.includes(a.slice(2)) && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}

@@ -33,7 +33,7 @@ import { MPJPE_JOINTS, mpjpe } from '../avatar/metrics';
 import { type ClipMotion, MotionLibrary, extractClipMotion } from '../avatar/MotionLibrary';
 import { initPhysics } from '../avatar/PhysicsTracker';
 import { QuestCsvSource } from '../avatar/QuestCsvSource';
-import { takeAdapterArg } from './args';
+import { joinNegativeValues, takeAdapterArg } from './args';
 
 const NO_ADAPTER = 'none (CPU only)';
 const LOWER = ['lHip', 'rHip', 'lKnee', 'rKnee', 'lAnkle', 'rAnkle'];
@@ -71,7 +71,8 @@ const OPTIONS = {
  */
 function parseCli(): ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: false }>>['values'] {
   try {
-    return parseArgs({ args: takeAdapterArg(process.argv.slice(2)), options: OPTIONS, allowPositionals: false }).values;
+    const valued = Object.entries(OPTIONS).filter(([, o]) => o.type === 'string').map(([k]) => k);
+    return parseArgs({ args: joinNegativeValues(takeAdapterArg(process.argv.slice(2)), valued), options: OPTIONS, allowPositionals: false }).values;
   } catch (e) {
     throw new Error(`bench:avatar: ${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
   }

@@ -7,7 +7,7 @@ import {
   SWIFTSHADER_ICD,
   type AdapterChoiceInput,
 } from '../../src/gpu/adapterChoice';
-import { applyAdapterArg, takeAdapterArg } from '../../src/cli/args';
+import { applyAdapterArg, joinNegativeValues, takeAdapterArg } from '../../src/cli/args';
 
 /** A machine with exactly these files; Linux unless told otherwise. */
 function machine(files: string[], env: Record<string, string> = {}, platform = 'linux'): AdapterChoiceInput {
@@ -125,5 +125,14 @@ describe('--adapter', () => {
     expect(() => applyAdapterArg('metal', {})).toThrow(/^--adapter: unknown adapter "metal"; expected lavapipe/);
     expect(() => takeAdapterArg(['--adapter'], {})).toThrow(/--adapter: expected lavapipe, swiftshader or auto/);
     expect(() => takeAdapterArg(['--adapter', '--iters', '3'], {})).toThrow(AdapterChoiceError);
+  });
+});
+
+describe('joinNegativeValues', () => {
+  it('joins a negative number to its valued option, leaves flags and other tokens', () => {
+    expect(joinNegativeValues(['--rate', '-5', '--no-physics', '--noise', '-.5', '--clips', 'a'], ['rate', 'noise', 'clips'])).toEqual(['--rate=-5', '--no-physics', '--noise=-.5', '--clips', 'a']);
+    // a flag followed by a negative number, or an option that takes no value, is left for parseArgs to reject
+    expect(joinNegativeValues(['--no-physics', '-5'], ['rate'])).toEqual(['--no-physics', '-5']);
+    expect(joinNegativeValues(['--rate', '-x'], ['rate'])).toEqual(['--rate', '-x']);
   });
 });
