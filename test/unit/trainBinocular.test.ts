@@ -31,11 +31,12 @@ describe('Trainer with the binocular loss (Binocular3DGS)', () => {
     // ... then its L1 term adds to the step's loss, and its gradients move the parameters.
     expect(on.after.loss).toBeGreaterThan(off.after.loss + 1e-3);
     // (by far more than the run-to-run noise of float atomics: same views, same seed, only the loss differs)
-    const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+    // Summed |difference|: atomics' noise touches few values by little, the loss moves every Gaussian it sees.
+    const sumAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => m + Math.abs(v - b[i]), 0);
     for (const field of ['means', 'sh', 'logitOpacities'] as const) {
-      const noise = maxDiff(off2.cloud[field], off.cloud[field]);
-      const change = maxDiff(on.cloud[field], off.cloud[field]);
-      console.log(`binocular: loss ${off.after.loss.toFixed(4)} -> ${on.after.loss.toFixed(4)}, max |d ${field}| ${change.toExponential(2)} (noise ${noise.toExponential(2)})`);
+      const noise = sumAbsDiff(off2.cloud[field], off.cloud[field]);
+      const change = sumAbsDiff(on.cloud[field], off.cloud[field]);
+      console.log(`binocular: loss ${off.after.loss.toFixed(4)} -> ${on.after.loss.toFixed(4)}, sum |d ${field}| ${change.toExponential(2)} (noise ${noise.toExponential(2)})`);
       expect(change).toBeGreaterThan(Math.max(1e-6, 10 * noise));
     }
     expect(on.cloud.means.every(Number.isFinite) && on.cloud.logitOpacities.every(Number.isFinite)).toBe(true);
