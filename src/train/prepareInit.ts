@@ -49,10 +49,11 @@ export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: num
     depths = mvs.depth;
     confidence = mvs.confidence;
   }
-  const covisible = recipe.randomVolume === 'covisible' || (recipe.randomVolume === 'auto' && isInwardRig(trainViews.map((i) => scene.cameras[i])));
+  const inward = isInwardRig(trainViews.map((i) => scene.cameras[i]));
+  const covisible = recipe.randomVolume === 'covisible' || (recipe.randomVolume === 'auto' && inward);
   let hullFill: number | undefined;
   let hullNote: string | undefined;
-  if (depths && confidence && useHullPrior(recipe, scene, trainViews)) {
+  if (depths && confidence && useHullPrior(recipe, scene, trainViews.length, inward)) {
     const t0 = performance.now();
     const reason = recipe.hullPrior === 'auto' ? hullUnusableReason(scene, trainViews) : null;
     if (reason) {
@@ -107,9 +108,9 @@ export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: num
   return { ...init, timingsMs, priorCoverage, hullFill, hullNote };
 }
 
-/** Whether the recipe's hullPrior applies: 'on' (needs alpha), or 'auto' on an inward rig whose photos have transparency. */
-function useHullPrior(recipe: Recipe, scene: Scene, trainViews: number[]): boolean {
+/** Whether the recipe's hullPrior applies: 'on' (alpha checked before), or 'auto' on an inward rig (`inward`, isInwardRig of the training cameras) of 2+ views whose photos have transparency. */
+function useHullPrior(recipe: Recipe, scene: Scene, views: number, inward: boolean): boolean {
   if (recipe.hullPrior === 'off') return false;
   if (recipe.hullPrior === 'on') return true;
-  return !!scene.alphas && trainViews.length >= 2 && isInwardRig(trainViews.map((i) => scene.cameras[i]));
+  return !!scene.alphas && views >= 2 && inward;
 }
