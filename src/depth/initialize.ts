@@ -3,6 +3,7 @@ import { SH_C0, createGaussianCloud, logit, type GaussianCloud } from '../core/G
 import type { Scene } from '../core/Scene';
 import { mulberry32 } from './alignDepth';
 import { lift, project, sweepDepthRange } from './depthRange';
+import type { HullGrid } from './visualHull';
 
 /**
  * The pixel ray of each per-pixel Gaussian (CoherentGS binds a Gaussian to its ray; only the distance
@@ -387,6 +388,40 @@ export function initRandomCovisible(scene: Scene, viewIds: number[], count: numb
     cloud.logScales.set([s, s, s], i * 3);
     cloud.logitOpacities[i] = lOpacity;
     for (let c = 0; c < 3; c++) cloud.sh[i * 3 + c] = (rand() - 0.5) / SH_C0;
+  }
+  return cloud;
+}
+
+/**
+ * Random initialization uniform in the volume of a visual hull (visualHullDepths' `grid`): as 3DGS
+ * initializes synthetic scenes uniformly in a box around the object, but only where the training
+ * silhouettes allow the object to be, so no Gaussian starts in the empty space that the box's
+ * floaters come from. Each point picks an occupied voxel uniformly, then a uniform position in it.
+ * Random colour (SH DC of a uniform [0,1] colour), opacity 0.1, isotropic scale = the mean spacing
+ * (hull volume / count)^(1/3).
+ * @param grid the hull's occupancy grid (world units)
+ * @param seed seed of the deterministic generator (default 0)
+ * @throws Error when count is not a positive integer or the grid has no occupied voxel
+ */
+export function initRandomInHull(grid: HullGrid, count: number, seed = 0): GaussianCloud {
+  if (!(Number.isInteger(count) && count >= 1)) throw new Error(`initRandomInHull: count must be a positive integer (got ${count})`);
+  const { occ, dims, voxel, origin } = grid;
+  const cells: number[] = [];
+  for (let c = 0; c < occ.length; c++) if (occ[c]) cells.push(c);
+  if (cells.length === 0) throw new Error('initRandomInHull: the visual hull has no occupied voxel');
+  const rand = mulberry32(seed + 0x2545f491);
+  const cloud = createGaussianCloud(count, 0);
+  const s = Math.log(Math.cbrt((cells.length * voxel ** 3) / count));
+  const lOpacity = logit(0.1);
+  for (let n = 0; n < count; n++) {
+    const c = cells[Math.min(cells.length - 1, Math.floor(rand() * cells.length))];
+    const i = c % dims[0];
+    const j = Math.floor(c / dims[0]) % dims[1];
+    const k = Math.floor(c / (dims[0] * dims[1]));
+    cloud.means.set([origin[0] + (i + rand()) * voxel, origin[1] + (j + rand()) * voxel, origin[2] + (k + rand()) * voxel], n * 3);
+    cloud.logScales.set([s, s, s], n * 3);
+    cloud.logitOpacities[n] = lOpacity;
+    for (let a = 0; a < 3; a++) cloud.sh[n * 3 + a] = (rand() - 0.5) / SH_C0;
   }
   return cloud;
 }

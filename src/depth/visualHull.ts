@@ -22,6 +22,21 @@ export interface VisualHullDepths {
   voxels: number;
   /** The box of the occupied voxels, world units: [minX, minY, minZ, maxX, maxY, maxZ]. */
   box: [number, number, number, number, number, number];
+  /** The carved grid itself (for sampling the hull's volume: initRandomInHull). */
+  grid: HullGrid;
+}
+
+/** Occupancy grid of a visual hull: voxel (i, j, k) spans origin + [i, i+1) * voxel along x (likewise y, z). */
+export interface HullGrid {
+  /** dims[0] * dims[1] * dims[2] flags, x fastest: occ[(k * dims[1] + j) * dims[0] + i] = 1 inside the hull. */
+  occ: Uint8Array;
+  dims: [number, number, number];
+  /** Voxel edge, world units. */
+  voxel: number;
+  /** World position of the grid's minimum corner. */
+  origin: [number, number, number];
+  /** Occupied voxels. */
+  count: number;
 }
 
 /** Binary silhouette of one view: 1 where alpha > threshold, then dilated by `dilate` pixels (square). */
@@ -274,7 +289,8 @@ function marchDepths(
     }
     return out;
   });
-  return { depths, coverage: hits / Math.max(1, total), voxels: g.count, box: occupiedBox(g, box, 0) as VisualHullDepths['box'] };
+  const grid: HullGrid = { occ, dims, voxel, origin: [box[0], box[1], box[2]], count: g.count };
+  return { depths, coverage: hits / Math.max(1, total), voxels: g.count, box: occupiedBox(g, box, 0) as VisualHullDepths['box'], grid };
 }
 
 /** Relative depth by which an MVS depth may lie in front of the visual hull (its voxels' discretization) before the hull replaces it. */

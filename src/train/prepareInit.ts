@@ -1,9 +1,9 @@
 import type { Scene } from '../core/Scene';
 import type { GpuContext } from '../gpu/device';
 import { planeSweepMvs } from '../depth/planeSweepMvs';
-import { initFusedPointCloud, initPerPixel, initRandom, initRandomCovisible, isInwardRig } from '../depth/initialize';
+import { initFusedPointCloud, initPerPixel, initRandom, initRandomCovisible, initRandomInHull, isInwardRig } from '../depth/initialize';
 import { concatClouds } from '../core/GaussianCloud';
-import { fillDepthFromHull, hullUnusableReason, visualHullDepths } from '../depth/visualHull';
+import { fillDepthFromHull, hullUnusableReason, visualHullDepths, type VisualHullDepths } from '../depth/visualHull';
 import type { Recipe } from './recipes/Recipe';
 import type { TrainerInit } from './Trainer';
 
@@ -14,7 +14,7 @@ export interface PreparedInit extends TrainerInit {
   priorCoverage?: number;
   /** Fraction of training-view pixels whose depth came from the visual hull (Recipe.hullPrior), when it ran. */
   hullFill?: number;
-  /** Why hullPrior=auto did not use the visual hull on a scene with transparency, when it did not. */
+  /** Why hullPrior=auto or randomVolume=auto did not use the visual hull on a scene with transparency, when it did not. */
   hullNote?: string;
 }
 
@@ -50,25 +50,32 @@ export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: num
     confidence = mvs.confidence;
   }
   const inward = isInwardRig(trainViews.map((i) => scene.cameras[i]));
-  const covisible = recipe.randomVolume === 'covisible' || (recipe.randomVolume === 'auto' && inward);
+  const needRandom = recipe.init === 'random' || ((recipe.init === 'perPixel' || recipe.init === 'fused') && recipe.depthInitRandom > 0);
+  const hullVolume = needRandom && (recipe.randomVolume === 'hull' || (recipe.randomVolume === 'auto' && inward && !!scene.alphas && trainViews.length >= 2));
+  if (recipe.randomVolume === 'hull' && needRandom && !scene.alphas) throw new Error(`recipe "${recipe.name}": randomVolume=hull needs photos with transparency (alpha), and scene "${scene.name}" has none`);
+  const hullDepthPrior = !!(depths && confidence) && useHullPrior(recipe, scene, trainViews.length, inward);
   let hullFill: number | undefined;
   let hullNote: string | undefined;
-  if (depths && confidence && useHullPrior(recipe, scene, trainViews.length, inward)) {
+  let hull: VisualHullDepths | null = null;
+  if (hullDepthPrior || hullVolume) {
     const t0 = performance.now();
-    const reason = recipe.hullPrior === 'auto' ? hullUnusableReason(scene, trainViews) : null;
+    const required = recipe.hullPrior === 'on' ? 'hullPrior=on' : recipe.randomVolume === 'hull' && hullVolume ? 'randomVolume=hull' : null;
+    const reason = required ? null : hullUnusableReason(scene, trainViews);
     if (reason) {
       hullNote = `visual hull not used: ${reason}`;
     } else {
       try {
-        hullFill = fillDepthFromHull(visualHullDepths(scene, trainViews).depths, depths, confidence);
+        hull = visualHullDepths(scene, trainViews);
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
-        if (recipe.hullPrior === 'on') throw new Error(`recipe "${recipe.name}": hullPrior=on: ${msg} (--set hullPrior=off trains without it)`);
+        if (required) throw new Error(`recipe "${recipe.name}": ${required}: ${msg} (--set ${required.split('=')[0]}=${required.startsWith('hull') ? 'off' : 'covisible'} trains without it)`);
         hullNote = `visual hull not used: ${msg}`;
       }
     }
+    if (hull && hullDepthPrior) hullFill = fillDepthFromHull(hull.depths, depths!, confidence!);
     timingsMs.hull = performance.now() - t0;
   }
+  const covisible = recipe.randomVolume === 'covisible' || (recipe.randomVolume !== 'frusta' && inward);
   if (depths && confidence) {
     let conf = 0;
     let total = 0;
@@ -80,7 +87,8 @@ export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: num
   }
   const t1 = performance.now();
   progress('init', 0);
-  const random = (count: number) => (covisible ? initRandomCovisible(scene, trainViews, count, recipe.seed) : initRandom(scene, trainViews, count, recipe.seed));
+  const random = (count: number) =>
+    hull && hullVolume ? initRandomInHull(hull.grid, count, recipe.seed) : covisible ? initRandomCovisible(scene, trainViews, count, recipe.seed) : initRandom(scene, trainViews, count, recipe.seed);
   let init: TrainerInit;
   if (recipe.init === 'perPixel' || recipe.init === 'fused') {
     if (!depths) throw new Error(`recipe "${recipe.name}": init "${recipe.init}" needs a depth prior (set depthPrior=mvs)`);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Camera } from '../../src/core/Camera';
 import type { Scene } from '../../src/core/Scene';
 import { fillDepthFromHull, hullUnusableReason, visualHullDepths } from '../../src/depth/visualHull';
+import { initRandomInHull } from '../../src/depth/initialize';
 
 const W = 64;
 const H = 48;
@@ -120,5 +121,34 @@ describe('visual hull depth prior', () => {
     expect(Array.from(confidence[0])).toEqual([Math.fround(0.9), 1, 1, Math.fround(0.9), Math.fround(0.1)]);
     expect(filled).toBeCloseTo(2 / 5, 6);
     expect(() => fillDepthFromHull(hull, [new Float32Array(4)], confidence)).toThrow(/view 0/);
+  });
+
+  it('samples random Gaussians uniformly inside the hull volume (initRandomInHull)', () => {
+    const { scene } = sphereScene();
+    const { grid } = visualHullDepths(scene, [0, 1, 2, 3, 4, 5, 6, 7], { resolution: 32, dilate: 1 });
+    const count = 20000;
+    const cloud = initRandomInHull(grid, count, 3);
+    const { occ, dims, voxel, origin } = grid;
+    let inside = 0;
+    const mean = [0, 0, 0];
+    for (let n = 0; n < count; n++) {
+      const X = [0, 1, 2].map((a) => cloud.means[n * 3 + a]);
+      // Every point lies in an occupied voxel of the hull.
+      const [i, j, k] = X.map((x, a) => Math.floor((x - origin[a]) / voxel));
+      expect(occ[(k * dims[1] + j) * dims[0] + i]).toBe(1);
+      if (Math.hypot(X[0], X[1], X[2]) < RADIUS) inside++;
+      for (let a = 0; a < 3; a++) mean[a] += X[a] / count;
+    }
+    // Uniform: the share inside the sphere is the sphere's share of the hull's volume (the hull contains it).
+    const share = ((4 / 3) * Math.PI * RADIUS ** 3) / (grid.count * voxel ** 3);
+    expect(share).toBeLessThan(1);
+    expect(inside / count).toBeGreaterThan(share - 0.03);
+    expect(inside / count).toBeLessThan(share + 0.03);
+    for (const m of mean) expect(Math.abs(m)).toBeLessThan(voxel);
+    // Scale: the mean spacing (volume per point)^(1/3); opacity 0.1 (3DGS).
+    expect(Math.exp(cloud.logScales[0])).toBeCloseTo(Math.cbrt((grid.count * voxel ** 3) / count), 6);
+    expect(1 / (1 + Math.exp(-cloud.logitOpacities[0]))).toBeCloseTo(0.1, 6);
+    expect(() => initRandomInHull(grid, 0)).toThrow(/count must be a positive integer/);
+    expect(() => initRandomInHull({ ...grid, occ: new Uint8Array(occ.length), count: 0 }, 10)).toThrow(/no occupied voxel/);
   });
 });
