@@ -14,8 +14,10 @@ export interface CharacterFrame {
   /** What to show / measure: simulated when physics is on, else kinematic. */
   shown: SkeletonPose;
   fell: boolean;
-  /** Root assist force this frame, fraction of body weight (0 without physics). */
+  /** Root assist force this frame (the unjustified part), fraction of body weight (0 without physics). */
   assist: number;
+  /** Contact residual force this frame (PhysicsOptions.contactResidual), fraction of body weight (0 without physics). */
+  residual: number;
   /** Milliseconds spent on this character (retarget + physics). */
   ms: number;
 }
@@ -33,7 +35,7 @@ export interface CharacterStats {
   name: string;
   kinematic: MetricsSummary;
   /** Present when physics ran for the whole run. */
-  physics?: MetricsSummary & { fallsPerMin: number; assistPctBodyWeight: number; massKg: number };
+  physics?: MetricsSummary & { fallsPerMin: number; assistPctBodyWeight: number; residualPctBodyWeight: number; massKg: number };
   msPerFrame: number;
 }
 
@@ -56,6 +58,7 @@ export class AvatarRig {
   private simAcc: MetricsAccumulator[] = [];
   private falls: number[] = [];
   private assist: number[] = [];
+  private residual: number[] = [];
   private ms: number[] = [];
   private frames = 0;
   private simFrames = 0;
@@ -108,6 +111,7 @@ export class AvatarRig {
       this.simAcc = this.characters.map((c) => new MetricsAccumulator(c));
       this.falls = this.characters.map(() => 0);
       this.assist = this.characters.map(() => 0);
+      this.residual = this.characters.map(() => 0);
       this.ms = this.characters.map(() => 0);
       if (this.trackers.length !== this.characters.length) this.trackers = this.characters.map(() => null);
       this.firstTime = f.time;
@@ -118,6 +122,7 @@ export class AvatarRig {
       let simulated: SkeletonPose | null = null;
       let fell = false;
       let assist = 0;
+      let residual = 0;
       if (this.physicsOn) {
         let tr = this.trackers[k];
         if (!tr) tr = this.trackers[k] = new PhysicsTracker(def, kinematic.pose, this.options.physics);
@@ -125,6 +130,7 @@ export class AvatarRig {
         simulated = s.pose;
         fell = s.fell;
         assist = s.assistFraction;
+        residual = s.residualFraction;
       }
       const ms = performance.now() - c0;
       this.ms[k] += ms;
@@ -133,8 +139,9 @@ export class AvatarRig {
         this.simAcc[k].add(simulated, kinematic.targets, f.time);
         this.falls[k] += fell ? 1 : 0;
         this.assist[k] += assist;
+        this.residual[k] += residual;
       }
-      return { def, kinematic, simulated, shown: simulated ?? kinematic.pose, fell, assist, ms };
+      return { def, kinematic, simulated, shown: simulated ?? kinematic.pose, fell, assist, residual, ms };
     });
     if (this.physicsOn) this.simFrames++;
     this.frames++;
@@ -152,6 +159,7 @@ export class AvatarRig {
           ...this.simAcc[k].summary(),
           fallsPerMin: this.falls[k] / minutes,
           assistPctBodyWeight: (100 * this.assist[k]) / this.simFrames,
+          residualPctBodyWeight: (100 * this.residual[k]) / this.simFrames,
           massKg: this.trackers[k]?.totalMass ?? 0,
         };
       }

@@ -48,8 +48,53 @@ export interface PhysicsOptions {
   kd?: number;
   /** Simulation step, seconds (default 1/120). */
   dt?: number;
-  /** Root assist cap as a fraction of body weight (default 0.25). */
+  /**
+   * Root assist cap as a fraction of body weight (default 0.25); the torque is capped at
+   * maxAssist * m g * leg length. With contactResidual it caps only the part the contact residual
+   * cannot account for (the "unjustified" assist).
+   */
   maxAssist?: number;
+  /**
+   * Contact-aware root residual (default false: on 4 clips with maxAssist 0.05, bench:avatar's
+   * falls/min went 16.7 / 30.7 / 25.3 -> 45.4 / 61.3 / 63.4 for human / dino / mouse, about what the
+   * 5% cap alone gives, 44 / 58 / 53; see docs/avatar-bench.md). The root's desired wrench (the PD
+   * on the pelvis position and orientation, gains assistKp / assistKd) is first met, as far as the
+   * stance feet (planted in the target and with a sole corner within contactHeight of the floor)
+   * can supply it through their contact, by internal stance-leg torques (Jacobian transpose, in
+   * the feedforward; needs gravityCompensation): an extra ground force with vertical part in
+   * [-0.9 m g, m g] and horizontal part at most residualFriction * friction * (vertical load), N,
+   * from a centre of pressure inside the support polygon (the hull of the stance soles' corners)
+   * moved from under the centre of mass to give the wanted torque, plus a yaw moment of at most
+   * friction * load * a quarter of the foot length. Reported apart
+   * (PhysicsStepInfo.residualFraction); only the rest, capped at maxAssist, is external (the assist).
+   */
+  contactResidual?: boolean;
+  /**
+   * With contactResidual, the pelvis orientation by the stance hips (default true): the PD torque
+   * on the pelvis orientation (assistKp / assistKd times the whole-body inertia about the pelvis,
+   * N m) is applied to the pelvis with its reaction on the stance legs' thighs (an internal hip
+   * torque, as SIMBICON controls the torso) instead of through the ground.
+   */
+  hipTorque?: boolean;
+  /**
+   * Start moving (default false: no measurable change on bench:avatar, 4 clips): after a reset (a
+   * fall) the bodies get the target's velocity (the finite difference of the target joints over the
+   * last frame, m/s) instead of zero, and a new tracker gets it on its second frame.
+   */
+  resetVelocity?: boolean;
+  /**
+   * Support from touching feet (default false: mixed on 4 clips, human 18.0 -> 17.3 falls/min, dino
+   * 32.0 -> 26.7, mouse 25.4 -> 28.0): the feedforward's legs carry the weight through every foot
+   * that is planted in the target or touches the floor (a sole corner within contactHeight), not
+   * only the target's planted feet. The estimated targets often have both feet free for a few frames
+   * of a walk; the body then sinks and the compressed stance leg launches it when its foot is
+   * planted again.
+   */
+  touchSupport?: boolean;
+  /** Share of the friction cone (friction * m g) the residual's horizontal force may use, dimensionless (default 0.5). */
+  residualFriction?: number;
+  /** A sole corner within this height of the floor counts as touching it, metres (default 0.015). */
+  contactHeight?: number;
   /** Root assist PD gains on the pelvis position error, 1/s^2 and 1/s (default 100, 20). */
   assistKp?: number;
   assistKd?: number;
@@ -112,8 +157,12 @@ interface ReactiveStep {
 export interface PhysicsStepInfo {
   /** Simulated pose (positions from the rigid bodies; leaves carried by their parent body). */
   pose: SkeletonPose;
-  /** Mean |root assist force| over the substeps, as a fraction of body weight. */
+  /** Mean |root assist force| (external; with PhysicsOptions.contactResidual the unjustified part) over the substeps, as a fraction of body weight. */
   assistFraction: number;
+  /** Mean |contact residual force| over the substeps, fraction of body weight (0 without PhysicsOptions.contactResidual). */
+  residualFraction: number;
+  /** Mean |contact residual torque| over the substeps, fraction of body weight * leg length. */
+  residualTorqueFraction: number;
   /** Mean |root assist torque| over the substeps, as a fraction of body weight * hip height. */
   assistTorqueFraction: number;
   /** True when the character fell this frame and was reset to the kinematic pose. */
@@ -242,6 +291,10 @@ export class PhysicsTracker {
   private readonly soleHalf: number[];
   private readonly o: Required<Omit<PhysicsOptions, 'kd'>> & { kd: number };
   private prevTarget: Vector3 | null = null;
+  /** Target joint positions of the previous frame (for the velocity of a reset), metres. */
+  private prevTargetJoints: Vector3[] | null = null;
+  /** True until the bodies got the target's velocity after the construction (resetVelocity). */
+  private velocityPending = true;
   private prevTargetCom: Vector3 | null = null;
   /** Sole corners per foot on the floor, foot body frame, metres. */
   private readonly soleCorners: Vector3[][];
@@ -263,7 +316,7 @@ export class PhysicsTracker {
     options: PhysicsOptions = {},
   ) {
     const kp = options.kp ?? 2500;
-    this.o = { kp, kd: options.kd ?? 2 * Math.sqrt(kp), dt: 1 / 120, maxAssist: 0.25, assistKp: 100, assistKd: 20, friction: 1, soles: true, footMassFraction: 0.03, pgsIterations: 8, gravityCompensation: true, balanceGain: 1, maxLean: 0.25, stepping: false, ...options };
+    this.o = { kp, kd: options.kd ?? 2 * Math.sqrt(kp), dt: 1 / 120, maxAssist: 0.25, contactResidual: false, hipTorque: true, resetVelocity: false, touchSupport: false, residualFriction: 0.5, contactHeight: 0.015, assistKp: 100, assistKd: 20, friction: 1, soles: true, footMassFraction: 0.03, pgsIterations: 8, gravityCompensation: true, balanceGain: 1, maxLean: 0.25, stepping: false, ...options };
     this.world = new RAPIER.World({ x: 0, y: -9.81, z: 0 });
     this.world.timestep = this.o.dt;
     this.world.numSolverIterations = 8; // long chains with mass ratios up to ~50
@@ -373,8 +426,11 @@ export class PhysicsTracker {
     });
   }
 
-  /** Teleports every body to the kinematic pose with zero velocity. */
-  reset(pose: SkeletonPose): void {
+  /**
+   * Teleports every body to the kinematic pose, with zero velocity or, given `velocities` (one per
+   * joint, m/s), each body moving with its joint's velocity.
+   */
+  reset(pose: SkeletonPose, velocities?: Vector3[]): void {
     const rots = linkRotations(this.def, pose);
     this.bodies.forEach((b, i) => {
       if (!b) return;
@@ -382,11 +438,14 @@ export class PhysicsTracker {
       const q = rots[i];
       b.setTranslation({ x: p.x, y: p.y, z: p.z }, true);
       b.setRotation({ x: q.x, y: q.y, z: q.z, w: q.w }, true);
-      b.setLinvel({ x: 0, y: 0, z: 0 }, true);
+      const v = velocities?.[i];
+      b.setLinvel({ x: v?.x ?? 0, y: v?.y ?? 0, z: v?.z ?? 0 }, true);
       b.setAngvel({ x: 0, y: 0, z: 0 }, true);
     });
     this.setTargets(rots);
     this.prevTarget = null;
+    this.prevTargetJoints = velocities ? pose.positions.map((q) => q.clone()) : null;
+    this.velocityPending = !velocities;
     this.prevTargetCom = null;
     this.prevTargetFeet = null;
     this.swing = null;
@@ -406,6 +465,13 @@ export class PhysicsTracker {
     const pT = target.positions[0];
     const vT = this.prevTarget ? pT.clone().sub(this.prevTarget).divideScalar(frameDt) : new Vector3();
     this.prevTarget = pT.clone();
+    const prevJ = this.prevTargetJoints;
+    const jointVel = prevJ && this.o.resetVelocity ? target.positions.map((q, i) => q.clone().sub(prevJ[i]).divideScalar(frameDt)) : undefined;
+    this.prevTargetJoints = target.positions.map((q) => q.clone());
+    if (jointVel && this.velocityPending) {
+      this.velocityPending = false;
+      this.bodies.forEach((b, i) => b?.setLinvel({ x: jointVel[i].x, y: jointVel[i].y, z: jointVel[i].z }, true));
+    }
     const cT = this.centreOfMass(target.positions, targetRots);
     const vcT = this.prevTargetCom ? cT.clone().sub(this.prevTargetCom).divideScalar(frameDt) : new Vector3();
     this.prevTargetCom = cT.clone();
@@ -417,19 +483,15 @@ export class PhysicsTracker {
     const lever = legLength(this.def);
     let assist = 0;
     let assistT = 0;
+    let resid = 0;
+    let residT = 0;
+    const fu = new Vector3();
+    const tu = new Vector3();
     for (let s = 0; s < n; s++) {
       const p = root.translation();
       const v = root.linvel();
+      // desired root wrench: PD on the pelvis position and orientation
       const f = new Vector3(pT.x - p.x, pT.y - p.y, pT.z - p.z).multiplyScalar(this.o.assistKp).add(new Vector3(vT.x - v.x, vT.y - v.y, vT.z - v.z).multiplyScalar(this.o.assistKd)).multiplyScalar(this.totalMass);
-      const cap = this.o.maxAssist * weight;
-      if (f.length() > cap) f.setLength(cap);
-      for (const b of this.bodies) b?.resetTorques(false);
-      root.resetForces(false);
-      root.addForce({ x: f.x, y: f.y, z: f.z }, true);
-      if (this.o.gravityCompensation) this.feedforward(contacts, Math.max(0, weight - f.y));
-      if (this.o.balanceGain > 0) this.balance(contacts, target.positions, rots, cT, vcT, goal);
-      assist += f.length() / weight;
-      // assist torque: PD on the pelvis orientation, capped at maxAssist * m g * hip height
       const r = root.rotation();
       const w = root.angvel();
       const qe = qT.clone().multiply(new Quaternion(r.x, r.y, r.z, r.w).invert());
@@ -438,10 +500,41 @@ export class PhysicsTracker {
       const ang = 2 * Math.atan2(sinHalf, qe.w);
       const axis = sinHalf > 1e-9 ? new Vector3(qe.x, qe.y, qe.z).divideScalar(sinHalf) : new Vector3();
       const tq = axis.multiplyScalar(ang * this.o.assistKp).addScaledVector(new Vector3(w.x, w.y, w.z), -this.o.assistKd).multiplyScalar(this.rootInertia);
+      // the part the contacts can justify, then the capped rest (the assist)
+      const touch = this.touching();
+      const stance: [boolean, boolean] = [contacts[0] && touch[0], contacts[1] && touch[1]];
+      const support: [boolean, boolean] = this.o.touchSupport ? [contacts[0] || touch[0], contacts[1] || touch[1]] : contacts;
+      const useHips = this.o.contactResidual && this.o.hipTorque && (stance[0] || stance[1]);
+      const just = this.o.contactResidual && this.o.gravityCompensation && (stance[0] || stance[1]) ? this.contactWrench(f, useHips ? new Vector3() : tq, new Vector3(p.x, p.y, p.z), weight, stance) : null;
+      fu.copy(f);
+      tu.copy(tq);
+      if (useHips) tu.set(0, 0, 0);
+      if (just) {
+        fu.sub(just.force);
+        tu.sub(just.torque);
+      }
+      const cap = this.o.maxAssist * weight;
+      if (fu.length() > cap) fu.setLength(cap);
       const capT = this.o.maxAssist * weight * lever;
-      if (tq.length() > capT) tq.setLength(capT);
-      root.addTorque({ x: tq.x, y: tq.y, z: tq.z }, true);
-      assistT += tq.length() / (weight * lever);
+      if (tu.length() > capT) tu.setLength(capT);
+      if (just) {
+        resid += just.force.length() / weight;
+        residT += just.torque.length() / (weight * lever);
+      }
+      for (const b of this.bodies) b?.resetTorques(false);
+      root.resetForces(false);
+      root.addForce({ x: fu.x, y: fu.y, z: fu.z }, true);
+      // the residual goes through the stance legs (internal torques), carried by the real contact
+      if (this.o.gravityCompensation) this.feedforward(just ? stance : support, Math.max(0, weight - fu.y), just);
+      if (this.o.balanceGain > 0) this.balance(contacts, target.positions, rots, cT, vcT, goal);
+      assist += fu.length() / weight;
+      root.addTorque({ x: tu.x, y: tu.y, z: tu.z }, true);
+      if (useHips) {
+        root.addTorque({ x: tq.x, y: tq.y, z: tq.z }, true);
+        const k = stance.filter(Boolean).length;
+        for (let side = 0; side < 2; side++) if (stance[side]) this.bodies[this.legChains[side][0]]!.addTorque({ x: -tq.x / k, y: -tq.y / k, z: -tq.z / k }, true);
+      }
+      assistT += tu.length() / (weight * lever);
       this.world.step();
     }
     root.resetForces(false);
@@ -450,19 +543,67 @@ export class PhysicsTracker {
     const pr = pose.positions[0];
     const fell = pr.y < 0.5 * pT.y || pr.distanceTo(pT) > 0.5 * legLength(this.def) || !Number.isFinite(pr.x + pr.y + pr.z);
     if (fell) {
-      this.reset(target);
-      return { pose: this.readPose(target), assistFraction: assist / n, assistTorqueFraction: assistT / n, fell };
+      this.reset(target, jointVel);
+      return { pose: this.readPose(target), assistFraction: assist / n, assistTorqueFraction: assistT / n, residualFraction: resid / n, residualTorqueFraction: residT / n, fell };
     }
-    return { pose, assistFraction: assist / n, assistTorqueFraction: assistT / n, fell };
+    return { pose, assistFraction: assist / n, assistTorqueFraction: assistT / n, residualFraction: resid / n, residualTorqueFraction: residT / n, fell };
+  }
+
+  /**
+   * Per foot: true when one of its sole corners is within contactHeight of the floor.
+   */
+  private touching(): [boolean, boolean] {
+    const t = [0, 1].map((k) => this.soleWorld(k).some((c) => c.y < this.o.contactHeight));
+    return [t[0], t[1]];
+  }
+
+  /**
+   * The part of the desired root wrench (force f, N, and torque tq about the pelvis at `pelvis`,
+   * N m, world) that the stance feet (`stance`: planted in the target and touching the floor)
+   * could supply through their contact (see PhysicsOptions.contactResidual), or null when there is
+   * none. Returns the extra ground force `force` (N), the point `cop` where the whole ground force
+   * (the weight `load`, N, vertical, plus `force`) acts, inside the support polygon (the hull of the
+   * stance soles' corners), the yaw moment `yaw` (N m) and the wrench this gives about the pelvis
+   * beyond holding the weight at the centre of mass's ground point (`torque`, N m).
+   */
+  private contactWrench(f: Vector3, tq: Vector3, pelvis: Vector3, load: number, stance: [boolean, boolean]): { force: Vector3; torque: Vector3; cop: Vector3; yaw: number } | null {
+    const pts: Vector3[] = [];
+    for (let k = 0; k < 2; k++) if (stance[k]) for (const c of this.soleWorld(k)) pts.push(c.setY(0));
+    if (pts.length === 0) return null;
+    const weight = this.totalMass * 9.81;
+    const inPolygon = (q: Vector3): Vector3 => q.clone().sub(outsideHull(pts, q)).setY(0);
+    const q0 = inPolygon(this.centreOfMass().setY(0));
+    const force = f.clone();
+    force.y = Math.min(weight, Math.max(-0.9 * load, force.y));
+    const T = load + force.y;
+    const hMax = this.o.residualFriction * this.o.friction * T;
+    const h = Math.hypot(force.x, force.z);
+    if (h > hMax) {
+      force.x *= hMax / h;
+      force.z *= hMax / h;
+    }
+    // the extra force acts on the ground at q0: its moment about the pelvis; the rest of the wanted
+    // torque from moving the whole load's centre of pressure to q1: (q1 - q0) x (0, T, 0) = T (-dz, 0, dx)
+    const torque = q0.clone().sub(pelvis).cross(force);
+    const need = tq.clone().sub(torque);
+    const cop = inPolygon(new Vector3(q0.x + need.z / T, 0, q0.z - need.x / T));
+    torque.x += -T * (cop.z - q0.z);
+    torque.z += T * (cop.x - q0.x);
+    const yawMax = this.o.friction * T * 0.5 * this.soleHalf[0];
+    const yaw = Math.min(yawMax, Math.max(-yawMax, need.y));
+    torque.y += yaw;
+    return { force, torque, cop, yaw };
   }
 
   /**
    * Adds the feedforward joint torques of this substep (equal and opposite on each joint's two
    * bodies, so internal, not an external help): every joint holds its subtree against gravity, and
    * the legs of planted feet (contacts, from the target) carry `support` newtons upward from a sole
-   * point under the centre of mass, shared by the centre of mass's position between the feet.
+   * point under the centre of mass, shared by the centre of mass's position between the feet. With
+   * `extra` (the contact residual, contactWrench) the stance legs instead transmit the ground force
+   * support + extra.force from extra.cop and the yaw moment extra.yaw (Jacobian transpose).
    */
-  private feedforward(contacts: [boolean, boolean], support: number): void {
+  private feedforward(contacts: [boolean, boolean], support: number, extra: { force: Vector3; cop: Vector3; yaw: number } | null = null): void {
     const n = this.def.joints.length;
     const mc: Vector3[] = [];
     const m = new Array<number>(n).fill(0);
@@ -487,7 +628,8 @@ export class PhysicsTracker {
       mc[p].add(mc[i]);
     }
     const com = mc[0].clone().divideScalar(m[0]);
-    // planted feet: sole centres on the floor, the centre of mass projected between them
+    // planted feet: sole centres on the floor, the centre of mass (or the residual's centre of
+    // pressure) projected between them
     const soles = this.feet.map((f, k) => {
       const b = this.bodies[f]!;
       const r = b.rotation();
@@ -495,7 +637,7 @@ export class PhysicsTracker {
     });
     const share = [contacts[0] ? 1 : 0, contacts[1] ? 1 : 0];
     const cop = soles.map((s) => s.clone());
-    const ch = com.clone().setY(0);
+    const ch = extra ? extra.cop.clone() : com.clone().setY(0);
     if (share[0] && share[1]) {
       const ab = soles[1].clone().sub(soles[0]);
       const t = ab.lengthSq() > 1e-9 ? Math.min(1, Math.max(0, ch.clone().sub(soles[0]).dot(ab) / ab.lengthSq())) : 0.5;
@@ -507,8 +649,11 @@ export class PhysicsTracker {
       cop.forEach((c, k) => c.add(ch.clone().sub(c).clampLength(0, this.soleHalf[k])));
     }
     const g = new Vector3(0, -9.81, 0);
+    const grf = new Vector3(0, support, 0);
+    if (extra) grf.add(extra.force);
     const tau = new Vector3();
     const tmp = new Vector3();
+    const fk = new Vector3();
     for (let i = 1; i < n; i++) {
       const j = this.joints[i];
       if (!j) continue;
@@ -516,7 +661,11 @@ export class PhysicsTracker {
       // -(sum over the subtree of (c_b - p) x m_b g)
       tau.copy(mc[i]).addScaledVector(p, -m[i]).cross(g).negate();
       const side = this.legSide[i];
-      if (side >= 0 && share[side] > 0) tau.sub(tmp.copy(cop[side]).sub(p).cross(new Vector3(0, share[side] * support, 0)));
+      if (side >= 0 && share[side] > 0) {
+        fk.copy(grf).multiplyScalar(share[side]);
+        tau.sub(tmp.copy(cop[side]).sub(p).cross(fk));
+        if (extra) tau.y -= share[side] * extra.yaw;
+      }
       this.bodies[i]!.addTorque({ x: tau.x, y: tau.y, z: tau.z }, true);
       this.bodies[this.parents[i]]!.addTorque({ x: -tau.x, y: -tau.y, z: -tau.z }, true);
     }

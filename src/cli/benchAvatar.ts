@@ -1,6 +1,7 @@
 /**
  * Avatar retargeting benchmark: `npm run bench:avatar -- [--max-seconds S] [--noise M] [--latency S]
- * [--rate HZ] [--no-physics] [--procedural] [--clips substr,...] [--dir FOLDER] [--md FILE]`.
+ * [--rate HZ] [--no-physics] [--physics key=value,...] [--procedural] [--clips substr,...] [--dir FOLDER]
+ * [--md FILE]`.
  * CPU only (no WebGPU): `--adapter` is accepted like in the other CLIs and has no effect; the JSON says
  * `"adapter": "none (CPU only)"`.
  * Test clips: every BVH clip in ../shared/data/motion/bvh (Bandai Namco, CMU), or with --dir every
@@ -31,7 +32,7 @@ import { makeCharacters } from '../avatar/Character';
 import { jointIndex } from '../avatar/Character';
 import { MPJPE_JOINTS, mpjpe } from '../avatar/metrics';
 import { type ClipMotion, MotionLibrary, extractClipMotion } from '../avatar/MotionLibrary';
-import { initPhysics } from '../avatar/PhysicsTracker';
+import { type PhysicsOptions, initPhysics } from '../avatar/PhysicsTracker';
 import { QuestCsvSource } from '../avatar/QuestCsvSource';
 import { joinNegativeValues, takeAdapterArg } from './args';
 
@@ -44,6 +45,8 @@ const USAGE = `npm run bench:avatar -- [options]    (prints JSON; CPU only)
   --latency S       input latency, seconds (default 0)
   --rate HZ         input rate (default 60)
   --no-physics      kinematic only (no PhysicsTracker)
+  --physics LIST    PhysicsOptions overrides, comma-separated key=value (numbers or true/false),
+                    e.g. contactResidual=false,maxAssist=0.25
   --procedural      the procedural stepping rig instead of motion matching
   --clips LIST      only clips whose path contains one of these comma-separated substrings
   --dir FOLDER      test every .bvh under FOLDER against a library of all shared clips (less any
@@ -58,6 +61,7 @@ const OPTIONS = {
   latency: { type: 'string' },
   rate: { type: 'string' },
   'no-physics': { type: 'boolean' },
+  physics: { type: 'string' },
   procedural: { type: 'boolean' },
   clips: { type: 'string' },
   dir: { type: 'string' },
@@ -128,6 +132,24 @@ class JitterMeter {
   }
 }
 
+const PHYSICS_KEYS = ['kp', 'kd', 'dt', 'maxAssist', 'contactResidual', 'hipTorque', 'resetVelocity', 'touchSupport', 'residualFriction', 'contactHeight', 'assistKp', 'assistKd', 'friction', 'soles', 'footMassFraction', 'pgsIterations', 'gravityCompensation', 'balanceGain', 'maxLean', 'stepping'] as const;
+
+/**
+ * --physics: comma-separated key=value PhysicsOptions (numbers, or true / false for the switches).
+ * @throws Error naming an unknown key or a value that is neither a number nor a boolean.
+ */
+function parsePhysicsOptions(s: string | undefined): PhysicsOptions {
+  const out: Record<string, number | boolean> = {};
+  for (const item of (s ?? '').split(',').filter((x) => x.trim() !== '')) {
+    const [k, v] = item.split('=').map((x) => x.trim());
+    if (!(PHYSICS_KEYS as readonly string[]).includes(k)) throw new Error(`bench:avatar: --physics: unknown option '${k}' (known: ${PHYSICS_KEYS.join(', ')})`);
+    if (v === 'true' || v === 'false') out[k] = v === 'true';
+    else if (v !== undefined && v !== '' && Number.isFinite(Number(v))) out[k] = Number(v);
+    else throw new Error(`bench:avatar: --physics: ${k} expects a number or true/false, got '${v ?? ''}'`);
+  }
+  return out as PhysicsOptions;
+}
+
 async function main(): Promise<void> {
   const cli = parseCli(); // --adapter is validated there and unused: nothing here runs on WebGPU
   if (cli.help) {
@@ -146,6 +168,7 @@ async function main(): Promise<void> {
   const latencyS = num('latency', cli.latency, 0, { ge: 0 });
   const rateHz = num('rate', cli.rate, 60, { gt: 0 });
   const physics = !cli['no-physics'];
+  const physicsOptions = parsePhysicsOptions(cli.physics);
   const procedural = cli.procedural === true;
   const filter = cli.clips?.split(',');
   const testDir = cli.dir;
@@ -192,7 +215,7 @@ async function main(): Promise<void> {
     if (twin && twin !== file) process.stderr.write(`${label(file)}: same ${basename(twin) === basename(file) ? 'name' : 'bytes'} as the shared clip ${relative(dir, twin)}: left out of the library\n`);
     const lib = libraryWithout(twin);
     const chars = makeCharacters();
-    const rig = new AvatarRig(src.headPoint, chars, { estimator: procedural ? {} : { library: lib } });
+    const rig = new AvatarRig(src.headPoint, chars, { estimator: procedural ? {} : { library: lib }, physics: physicsOptions });
     await rig.enablePhysics(physics);
     const subject = new BodyEstimator(src.headPoint, { measurements: src.measureSubject(), ...(procedural ? {} : { library: lib }) });
     const proc = procedural ? null : new BodyEstimator(src.headPoint);
@@ -255,7 +278,7 @@ async function main(): Promise<void> {
   if (testDir === undefined && existsSync(quest) && (!filter || filter.some((s) => 'quest'.includes(s)))) {
     const src = await QuestCsvSource.load(quest);
     const n = Math.min(src.frameCount, Number.isFinite(maxSeconds) ? Math.floor(maxSeconds * src.rateHz) + 1 : Infinity);
-    const rig = new AvatarRig(src.headPoint, makeCharacters(), { estimator: procedural ? {} : { library: libraryWithout(null) } });
+    const rig = new AvatarRig(src.headPoint, makeCharacters(), { estimator: procedural ? {} : { library: libraryWithout(null) }, physics: physicsOptions });
     await rig.enablePhysics(physics);
     let estMs = 0;
     let rigMs = 0;
@@ -272,7 +295,7 @@ async function main(): Promise<void> {
   const result = {
     benchmark: 'avatar retargeting from three points (head + wrists of BVH clips)',
     adapter: NO_ADAPTER,
-    config: { rateHz, noiseM, latencyS, maxSeconds: Number.isFinite(maxSeconds) ? maxSeconds : null, physics, estimator: procedural ? 'procedural' : 'motion matching, leave-one-clip-out', testDir: testDir ?? null, mpjpeJoints: MPJPE_JOINTS },
+    config: { rateHz, noiseM, latencyS, physicsOptions, maxSeconds: Number.isFinite(maxSeconds) ? maxSeconds : null, physics, estimator: procedural ? 'procedural' : 'motion matching, leave-one-clip-out', testDir: testDir ?? null, mpjpeJoints: MPJPE_JOINTS },
     librarySeconds: r1(libraryS),
     totalSeconds: r1((performance.now() - t0) / 1000),
     summary: summarize(clips),
@@ -325,7 +348,7 @@ function summarize(clips: Rec[]): Record<string, unknown> {
       const pooledFalls = cs.every((c) => c.characters[name].physics) ? r1(cs.reduce((s, c) => s + c.characters[name].physics!.fallsPerMin * c.seconds, 0) / Math.max(1e-9, seconds)) : null;
       chars[name] = {
         kinematic: { handErrCm: mean((c) => c.characters[name].kinematic.handErrCm), footSkateCmS: mean((c) => c.characters[name].kinematic.footSkateCmS) },
-        physics: pooledFalls === null ? null : { headErrCm: ph('headErrCm'), handErrCm: ph('handErrCm'), footSkateCmS: ph('footSkateCmS'), penetrationCm: ph('penetrationCm'), fallsPerMin: pooledFalls, assistPctBodyWeight: ph('assistPctBodyWeight') },
+        physics: pooledFalls === null ? null : { headErrCm: ph('headErrCm'), handErrCm: ph('handErrCm'), footSkateCmS: ph('footSkateCmS'), penetrationCm: ph('penetrationCm'), fallsPerMin: pooledFalls, assistPctBodyWeight: ph('assistPctBodyWeight'), residualPctBodyWeight: ph('residualPctBodyWeight') },
         msPerFrame: mean((c) => c.characters[name].msPerFrame),
       };
     }
@@ -348,7 +371,7 @@ function characterRecord(s: CharacterStats, estimatorMs: number): CharRec {
   return {
     kinematic: { headErrCm: r2(k.headErrCm), handErrCm: r2(k.handErrCm), footSkateCmS: r1(k.footSkateCmS), penetrationCm: r2(k.penetrationCm), maxPenetrationCm: r1(k.maxPenetrationCm) },
     physics: p
-      ? { headErrCm: r1(p.headErrCm), handErrCm: r1(p.handErrCm), footSkateCmS: r1(p.footSkateCmS), penetrationCm: r2(p.penetrationCm), maxPenetrationCm: r1(p.maxPenetrationCm), fallsPerMin: r1(p.fallsPerMin), assistPctBodyWeight: r1(p.assistPctBodyWeight), massKg: r1(p.massKg) }
+      ? { headErrCm: r1(p.headErrCm), handErrCm: r1(p.handErrCm), footSkateCmS: r1(p.footSkateCmS), penetrationCm: r2(p.penetrationCm), maxPenetrationCm: r1(p.maxPenetrationCm), fallsPerMin: r1(p.fallsPerMin), assistPctBodyWeight: r1(p.assistPctBodyWeight), residualPctBodyWeight: r1(p.residualPctBodyWeight), massKg: r1(p.massKg) }
       : null,
     msPerFrame: r2(s.msPerFrame + estimatorMs),
   };
@@ -359,8 +382,8 @@ const fmtTri = (t: Triple | Record<string, number | null> | undefined): string =
 /** Markdown: the summary table (one row per group and character), then one row per clip and character. */
 function markdown(r: { config: Record<string, unknown>; summary: Record<string, unknown>; clips: unknown[] }): string {
   const lines: string[] = [];
-  lines.push('| clips | s | MPJPE head-height body (world / root-rel / legs) | MPJPE subject (world / root-rel / legs) | procedural, head-height (world / root-rel / legs) | jitter est / GT (m/s^3) | rig ms/frame | character | hand err kin / phys | foot skate kin / phys | penetration phys | falls/min | assist % BW |');
-  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  lines.push('| clips | s | MPJPE head-height body (world / root-rel / legs) | MPJPE subject (world / root-rel / legs) | procedural, head-height (world / root-rel / legs) | jitter est / GT (m/s^3) | rig ms/frame | character | hand err kin / phys | foot skate kin / phys | penetration phys | falls/min | assist % BW | contact residual % BW |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const [g, v] of Object.entries(r.summary as Record<string, any>)) {
     let first = true;
     for (const [name, c] of Object.entries(v.characters as Record<string, any>)) {
@@ -368,15 +391,15 @@ function markdown(r: { config: Record<string, unknown>; summary: Record<string, 
       const m = v.mpjpeCm;
       const hasGt = m.anthropometric.world !== null;
       lines.push(
-        `| ${first ? `${g} (${v.clips})` : ''} | ${first ? v.seconds : ''} | ${first && hasGt ? fmtTri(m.anthropometric) : ''} | ${first && hasGt ? fmtTri(m.subjectSkeleton) : ''} | ${first && hasGt && m.procedural.world !== null ? fmtTri(m.procedural) : ''} | ${first && hasGt ? `${v.jitterMS3.estimate} / ${v.jitterMS3.groundTruth}` : ''} | ${first ? v.rigMsPerFrame : ''} | ${name} | ${c.kinematic.handErrCm} / ${p.handErrCm ?? '-'} | ${c.kinematic.footSkateCmS} / ${p.footSkateCmS ?? '-'} | ${p.penetrationCm ?? '-'} | ${p.fallsPerMin ?? '-'} | ${p.assistPctBodyWeight ?? '-'} |`,
+        `| ${first ? `${g} (${v.clips})` : ''} | ${first ? v.seconds : ''} | ${first && hasGt ? fmtTri(m.anthropometric) : ''} | ${first && hasGt ? fmtTri(m.subjectSkeleton) : ''} | ${first && hasGt && m.procedural.world !== null ? fmtTri(m.procedural) : ''} | ${first && hasGt ? `${v.jitterMS3.estimate} / ${v.jitterMS3.groundTruth}` : ''} | ${first ? v.rigMsPerFrame : ''} | ${name} | ${c.kinematic.handErrCm} / ${p.handErrCm ?? '-'} | ${c.kinematic.footSkateCmS} / ${p.footSkateCmS ?? '-'} | ${p.penetrationCm ?? '-'} | ${p.fallsPerMin ?? '-'} | ${p.assistPctBodyWeight ?? '-'} | ${p.residualPctBodyWeight ?? '-'} |`,
       );
       first = false;
     }
   }
   lines.push('');
   const clips = r.clips as Rec[];
-  lines.push('| clip | s | MPJPE head-height (world / root-rel / legs) | MPJPE subject (world / root-rel / legs) | procedural (world / root-rel / legs) | jitter est / GT | character | head err kin / phys | hand err kin / phys | foot skate kin / phys | penetration kin / phys | falls/min | assist % BW | ms/frame |');
-  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  lines.push('| clip | s | MPJPE head-height (world / root-rel / legs) | MPJPE subject (world / root-rel / legs) | procedural (world / root-rel / legs) | jitter est / GT | character | head err kin / phys | hand err kin / phys | foot skate kin / phys | penetration kin / phys | falls/min | assist % BW | contact residual % BW | ms/frame |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const c of clips) {
     const m = c.mpjpeCm;
     let first = true;
@@ -384,7 +407,7 @@ function markdown(r: { config: Record<string, unknown>; summary: Record<string, 
       const k = v.kinematic;
       const p = v.physics ?? {};
       lines.push(
-        `| ${first ? c.clip : ''} | ${first ? c.seconds : ''} | ${first ? (m ? fmtTri(m.anthropometric) : 'no ground truth') : ''} | ${first && m ? fmtTri(m.subjectSkeleton) : ''} | ${first && m?.procedural ? fmtTri(m.procedural) : ''} | ${first && c.jitterMS3 ? `${c.jitterMS3.estimate} / ${c.jitterMS3.groundTruth}` : ''} | ${name} | ${k.headErrCm} / ${p.headErrCm ?? '-'} | ${k.handErrCm} / ${p.handErrCm ?? '-'} | ${k.footSkateCmS} / ${p.footSkateCmS ?? '-'} | ${k.penetrationCm} / ${p.penetrationCm ?? '-'} | ${p.fallsPerMin ?? '-'} | ${p.assistPctBodyWeight ?? '-'} | ${v.msPerFrame} |`,
+        `| ${first ? c.clip : ''} | ${first ? c.seconds : ''} | ${first ? (m ? fmtTri(m.anthropometric) : 'no ground truth') : ''} | ${first && m ? fmtTri(m.subjectSkeleton) : ''} | ${first && m?.procedural ? fmtTri(m.procedural) : ''} | ${first && c.jitterMS3 ? `${c.jitterMS3.estimate} / ${c.jitterMS3.groundTruth}` : ''} | ${name} | ${k.headErrCm} / ${p.headErrCm ?? '-'} | ${k.handErrCm} / ${p.handErrCm ?? '-'} | ${k.footSkateCmS} / ${p.footSkateCmS ?? '-'} | ${k.penetrationCm} / ${p.penetrationCm ?? '-'} | ${p.fallsPerMin ?? '-'} | ${p.assistPctBodyWeight ?? '-'} | ${p.residualPctBodyWeight ?? '-'} | ${v.msPerFrame} |`,
       );
       first = false;
     }

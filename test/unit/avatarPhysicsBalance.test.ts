@@ -80,6 +80,25 @@ describe('PhysicsTracker balance (assist off)', () => {
     }, 60_000);
   }
 
+  // The contact residual (off by default) is internal to the character: with the external assist
+  // off, a standing human stays up and the residual is reported apart from the assist.
+  it('with the contact residual and the assist off a standing human stays up for 10 s; the residual is reported, the assist is 0', () => {
+    const def = makeHuman();
+    const pose = restPose(def);
+    const ph = new PhysicsTracker(def, pose, { maxAssist: 0, contactResidual: true });
+    let residual = 0;
+    let falls = 0;
+    for (let i = 0; i < 10 * RATE; i++) {
+      const s = ph.step(pose, 1 / RATE);
+      expect(s.assistFraction).toBe(0);
+      residual += s.residualFraction;
+      falls += s.fell ? 1 : 0;
+    }
+    expect(falls).toBe(0);
+    expect(residual).toBeGreaterThan(0);
+    ph.dispose();
+  }, 60_000);
+
   // Pushed from the front the capture point (~13 cm behind the centre of mass) leaves the soles
   // (6.5 cm behind it): the reactive step (PhysicsOptions.stepping, off by default because it
   // raised bench:avatar's falls/min) catches the body.
