@@ -77,9 +77,10 @@ export interface PhysicsOptions {
    */
   hipTorque?: boolean;
   /**
-   * Start moving (default false: no measurable change on bench:avatar, 4 clips): after a reset (a
-   * fall) the bodies get the target's velocity (the finite difference of the target joints over the
-   * last frame, m/s) instead of zero, and a new tracker gets it on its second frame.
+   * Start moving (default true): after a reset (a fall) the bodies get the target's velocity (the
+   * finite difference of the target joints over the last frame, m/s) instead of zero (a new
+   * tracker still starts at rest). From rest, a body whose target already walks lags behind and
+   * falls again. See docs/avatar-bench.md for its bench:avatar numbers.
    */
   resetVelocity?: boolean;
   /**
@@ -293,8 +294,6 @@ export class PhysicsTracker {
   private prevTarget: Vector3 | null = null;
   /** Target joint positions of the previous frame (for the velocity of a reset), metres. */
   private prevTargetJoints: Vector3[] | null = null;
-  /** True until the bodies got the target's velocity after the construction (resetVelocity). */
-  private velocityPending = true;
   private prevTargetCom: Vector3 | null = null;
   /** Sole corners per foot on the floor, foot body frame, metres. */
   private readonly soleCorners: Vector3[][];
@@ -316,7 +315,7 @@ export class PhysicsTracker {
     options: PhysicsOptions = {},
   ) {
     const kp = options.kp ?? 2500;
-    this.o = { kp, kd: options.kd ?? 2 * Math.sqrt(kp), dt: 1 / 120, maxAssist: 0.25, contactResidual: false, hipTorque: true, resetVelocity: false, touchSupport: false, residualFriction: 0.5, contactHeight: 0.015, assistKp: 100, assistKd: 20, friction: 1, soles: true, footMassFraction: 0.03, pgsIterations: 8, gravityCompensation: true, balanceGain: 1, maxLean: 0.25, stepping: false, ...options };
+    this.o = { kp, kd: options.kd ?? 2 * Math.sqrt(kp), dt: 1 / 120, maxAssist: 0.25, contactResidual: false, hipTorque: true, resetVelocity: true, touchSupport: false, residualFriction: 0.5, contactHeight: 0.015, assistKp: 100, assistKd: 20, friction: 1, soles: true, footMassFraction: 0.03, pgsIterations: 8, gravityCompensation: true, balanceGain: 1, maxLean: 0.25, stepping: false, ...options };
     this.world = new RAPIER.World({ x: 0, y: -9.81, z: 0 });
     this.world.timestep = this.o.dt;
     this.world.numSolverIterations = 8; // long chains with mass ratios up to ~50
@@ -445,7 +444,6 @@ export class PhysicsTracker {
     this.setTargets(rots);
     this.prevTarget = null;
     this.prevTargetJoints = velocities ? pose.positions.map((q) => q.clone()) : null;
-    this.velocityPending = !velocities;
     this.prevTargetCom = null;
     this.prevTargetFeet = null;
     this.swing = null;
@@ -468,10 +466,6 @@ export class PhysicsTracker {
     const prevJ = this.prevTargetJoints;
     const jointVel = prevJ && this.o.resetVelocity ? target.positions.map((q, i) => q.clone().sub(prevJ[i]).divideScalar(frameDt)) : undefined;
     this.prevTargetJoints = target.positions.map((q) => q.clone());
-    if (jointVel && this.velocityPending) {
-      this.velocityPending = false;
-      this.bodies.forEach((b, i) => b?.setLinvel({ x: jointVel[i].x, y: jointVel[i].y, z: jointVel[i].z }, true));
-    }
     const cT = this.centreOfMass(target.positions, targetRots);
     const vcT = this.prevTargetCom ? cT.clone().sub(this.prevTargetCom).divideScalar(frameDt) : new Vector3();
     this.prevTargetCom = cT.clone();
