@@ -275,6 +275,9 @@ const BODY_GROUPS = (0x0002 << 16) | 0x0001; // collide with the ground only, no
  * than half a leg length off target) is counted and the character is reset to the kinematic pose.
  * Call `await initPhysics()` first. Units: metres, kg, seconds.
  */
+/** touching() when no option reads floor contact (stance is then only read with contactResidual on). */
+const NO_TOUCH: readonly [boolean, boolean] = [false, false];
+
 export class PhysicsTracker {
   readonly world: RAPIER.World;
   readonly totalMass: number;
@@ -495,7 +498,8 @@ export class PhysicsTracker {
       const axis = sinHalf > 1e-9 ? new Vector3(qe.x, qe.y, qe.z).divideScalar(sinHalf) : new Vector3();
       const tq = axis.multiplyScalar(ang * this.o.assistKp).addScaledVector(new Vector3(w.x, w.y, w.z), -this.o.assistKd).multiplyScalar(this.rootInertia);
       // the part the contacts can justify, then the capped rest (the assist)
-      const touch = this.touching();
+      // sole corners are only needed by the options that read floor contact
+      const touch = this.o.contactResidual || this.o.touchSupport ? this.touching() : NO_TOUCH;
       const stance: [boolean, boolean] = [contacts[0] && touch[0], contacts[1] && touch[1]];
       const support: [boolean, boolean] = this.o.touchSupport ? [contacts[0] || touch[0], contacts[1] || touch[1]] : contacts;
       const useHips = this.o.contactResidual && this.o.hipTorque && (stance[0] || stance[1]);
