@@ -382,14 +382,19 @@ export function initRandomCovisible(scene: Scene, viewIds: number[], count: numb
     }
   }
   const volume = Math.max(1e-30, (hi[0] - lo[0]) * (hi[1] - lo[1]) * (hi[2] - lo[2]));
-  const s = Math.log(Math.cbrt(volume / count));
+  setRandomAppearance(cloud, Math.cbrt(volume / count), rand);
+  return cloud;
+}
+
+/** 3DGS's random-init appearance for every Gaussian of `cloud`: isotropic scale `spacing` (world units), opacity 0.1, SH DC of a uniform [0,1] colour. */
+function setRandomAppearance(cloud: GaussianCloud, spacing: number, rand: () => number): void {
+  const s = Math.log(spacing);
   const lOpacity = logit(0.1);
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < cloud.count; i++) {
     cloud.logScales.set([s, s, s], i * 3);
     cloud.logitOpacities[i] = lOpacity;
     for (let c = 0; c < 3; c++) cloud.sh[i * 3 + c] = (rand() - 0.5) / SH_C0;
   }
-  return cloud;
 }
 
 /**
@@ -411,17 +416,13 @@ export function initRandomInHull(grid: HullGrid, count: number, seed = 0): Gauss
   if (cells.length === 0) throw new Error('initRandomInHull: the visual hull has no occupied voxel');
   const rand = mulberry32(seed + 0x2545f491);
   const cloud = createGaussianCloud(count, 0);
-  const s = Math.log(Math.cbrt((cells.length * voxel ** 3) / count));
-  const lOpacity = logit(0.1);
   for (let n = 0; n < count; n++) {
     const c = cells[Math.min(cells.length - 1, Math.floor(rand() * cells.length))];
     const i = c % dims[0];
     const j = Math.floor(c / dims[0]) % dims[1];
     const k = Math.floor(c / (dims[0] * dims[1]));
     cloud.means.set([origin[0] + (i + rand()) * voxel, origin[1] + (j + rand()) * voxel, origin[2] + (k + rand()) * voxel], n * 3);
-    cloud.logScales.set([s, s, s], n * 3);
-    cloud.logitOpacities[n] = lOpacity;
-    for (let a = 0; a < 3; a++) cloud.sh[n * 3 + a] = (rand() - 0.5) / SH_C0;
   }
+  setRandomAppearance(cloud, Math.cbrt((cells.length * voxel ** 3) / count), rand);
   return cloud;
 }

@@ -18,8 +18,6 @@ export interface VisualHullDepths {
   depths: Float32Array[];
   /** Fraction of the views' foreground pixels whose ray hit the hull. */
   coverage: number;
-  /** Occupied voxels of the final grid. */
-  voxels: number;
   /** The box of the occupied voxels, world units: [minX, minY, minZ, maxX, maxY, maxZ]. */
   box: [number, number, number, number, number, number];
   /** The carved grid itself (for sampling the hull's volume: initRandomInHull). */
@@ -290,7 +288,7 @@ function marchDepths(
     return out;
   });
   const grid: HullGrid = { occ, dims, voxel, origin: [box[0], box[1], box[2]], count: g.count };
-  return { depths, coverage: hits / Math.max(1, total), voxels: g.count, box: occupiedBox(g, box, 0) as VisualHullDepths['box'], grid };
+  return { depths, coverage: hits / Math.max(1, total), box: occupiedBox(g, box, 0) as VisualHullDepths['box'], grid };
 }
 
 /** Relative depth by which an MVS depth may lie in front of the visual hull (its voxels' discretization) before the hull replaces it. */

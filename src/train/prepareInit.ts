@@ -30,7 +30,7 @@ export interface PrepareInitOptions {
  * Computes what the recipe asks for before training: the depth prior of each training view
  * (plane-sweep MVS, confident pixels only) and the initial Gaussians (per-pixel on the rays at the
  * prior depth, fused point cloud, or random points in the frusta).
- * @throws Error when the recipe needs a depth prior it was not given, or hullPrior=on meets opaque photos or no MVS prior.
+ * @throws Error when the recipe needs a depth prior it was not given, hullPrior=on meets opaque photos or no MVS prior, or randomVolume=hull meets opaque photos (both checked before the MVS runs).
  */
 export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: number[], recipe: Recipe, opts: PrepareInitOptions = {}): Promise<PreparedInit> {
   const progress = opts.onProgress ?? (() => {});
@@ -38,9 +38,11 @@ export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: num
   let depths: Float32Array[] | null = null;
   let confidence: Float32Array[] | null = null;
   let priorCoverage: number | undefined;
-  // hullPrior=on's own errors, before the MVS spends its time.
+  const needRandom = recipe.init === 'random' || ((recipe.init === 'perPixel' || recipe.init === 'fused') && recipe.depthInitRandom > 0);
+  // The visual hull's own errors, before the MVS spends its time.
   if (recipe.hullPrior === 'on' && recipe.depthPrior !== 'mvs') throw new Error(`recipe "${recipe.name}": hullPrior=on fills the MVS depth prior; set depthPrior=mvs too`);
   if (recipe.hullPrior === 'on' && !scene.alphas) throw new Error(`recipe "${recipe.name}": hullPrior=on needs photos with transparency (alpha), and scene "${scene.name}" has none`);
+  if (recipe.randomVolume === 'hull' && needRandom && !scene.alphas) throw new Error(`recipe "${recipe.name}": randomVolume=hull needs photos with transparency (alpha), and scene "${scene.name}" has none`);
   if (recipe.depthPrior === 'mvs') {
     const t0 = performance.now();
     progress('depth', 0);
@@ -50,9 +52,7 @@ export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: num
     confidence = mvs.confidence;
   }
   const inward = isInwardRig(trainViews.map((i) => scene.cameras[i]));
-  const needRandom = recipe.init === 'random' || ((recipe.init === 'perPixel' || recipe.init === 'fused') && recipe.depthInitRandom > 0);
   const hullVolume = needRandom && (recipe.randomVolume === 'hull' || (recipe.randomVolume === 'auto' && inward && !!scene.alphas && trainViews.length >= 2));
-  if (recipe.randomVolume === 'hull' && needRandom && !scene.alphas) throw new Error(`recipe "${recipe.name}": randomVolume=hull needs photos with transparency (alpha), and scene "${scene.name}" has none`);
   const hullDepthPrior = !!(depths && confidence) && useHullPrior(recipe, scene, trainViews.length, inward);
   let hullFill: number | undefined;
   let hullNote: string | undefined;

@@ -103,4 +103,18 @@ describe('training smoke test (sample scene, 64x48, 3 views)', () => {
     expect(cloud.means.every(Number.isFinite)).toBe(true);
     trainer.destroy();
   });
+  it('hullPrior=on and randomVolume=hull on opaque photos fail before the MVS runs, naming the recipe and the scene', async () => {
+    const gpu = await acquireGpu();
+    const scene = await renderSampleScene(gpu, { width: 64, height: 48 });
+    expect(scene.alphas).toBeFalsy();
+    const split = splitForScene(scene, 3);
+    for (const [set, msg] of [
+      [['init=random', 'randomVolume=hull'], /recipe "sparse": randomVolume=hull needs photos with transparency \(alpha\), and scene "[^"]+" has none/],
+      [['hullPrior=on'], /recipe "sparse": hullPrior=on needs photos with transparency/],
+    ] as const) {
+      const stages: string[] = [];
+      await expect(prepareInit(gpu, scene, split.train, applyOverrides(getRecipe('sparse'), [...set]), { onProgress: (st) => stages.push(st) })).rejects.toThrow(msg);
+      expect(stages).toEqual([]);
+    }
+  });
 });
