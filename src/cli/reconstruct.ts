@@ -12,6 +12,8 @@ import cliProgress from 'cli-progress';
 import { acquireGpu, describeAdapter } from '../gpu/device';
 import { ADAPTER_OPTION, ADAPTER_USAGE, applyAdapterArg, intArg, sizeArg } from './args';
 import type { Scene } from '../core/Scene';
+import type { Camera } from '../core/Camera';
+import { estimatedPosesModel } from '../io/colmapText';
 import { applyOverrides, getRecipe, RECIPES } from '../train/recipes';
 import { runReconstruction } from '../train/runReconstruction';
 import { Lpips } from '../eval/lpips';
@@ -46,15 +48,15 @@ const USAGE = `usage: npm run reconstruct -- [scene-folder-or-zip] [options]
   --lpips FILE      score held-out views with LPIPS too (an ONNX LPIPS model you supply)
 ${ADAPTER_USAGE}`;
 
-/**
- * A scene from a folder of plain photos: their poses estimated (estimatePoses), the unregistered ones
- * named on stderr and left out.
- * @throws Error naming the folder when it has no photos, or estimatePoses' errors naming a photo
- */
 /** Long side (pixels) poses are estimated at, at least: smaller photos give too few features. */
 const POSE_LONG_SIDE = 504;
 
-async function sceneFromPhotoFolder(folder: string, maxLongSide: number): Promise<Scene> {
+/**
+ * A scene from a folder of plain photos: their poses estimated (estimatePoses), the unregistered ones
+ * named on stderr and left out; with each photo's size on disk (pixels, by file name).
+ * @throws Error naming the folder when it has no photos, or estimatePoses' errors naming a photo
+ */
+async function sceneFromPhotoFolder(folder: string, maxLongSide: number): Promise<{ scene: Scene; photoSizes: Map<string, { width: number; height: number }> }> {
   const { photos } = await readPhotoFolder(folder);
   const count = `${photos.length} photo${photos.length === 1 ? '' : 's'}`;
   console.log(`${folder}: no poses file; estimating the poses of ${count}`);
@@ -74,7 +76,21 @@ async function sceneFromPhotoFolder(folder: string, maxLongSide: number): Promis
   const { scene, dropped } = sceneFromPoses(est, path.basename(path.resolve(folder)));
   for (const d of dropped) console.error(`poses: left out ${d.name}: ${d.reason}`);
   console.log(`poses: ${scene.cameras.length} of ${count} posed, reprojection RMS ${est.report.rmsPx.toFixed(2)} px, ${est.report.points} points`);
-  return scene;
+  return { scene, photoSizes: new Map(est.names.map((n, k) => [n, est.sourceSizes[k]])) };
+}
+
+/**
+ * Writes the cameras of a photos-only run as a COLMAP text model (`dir`/sparse/0; estimatedPosesModel),
+ * so the estimated and refined poses outlive the run.
+ * @returns the model folder
+ */
+async function writeEstimatedPoses(dir: string, scene: Scene, trainViews: number[], trainCameras: Camera[], photoSizes: Map<string, { width: number; height: number }>): Promise<string> {
+  const modelDir = path.join(dir, 'sparse', '0');
+  await fs.mkdir(modelDir, { recursive: true });
+  for (const [name, text] of Object.entries(estimatedPosesModel(scene, trainViews, trainCameras, photoSizes))) {
+    await writeFileAtomic(path.join(modelDir, name), new TextEncoder().encode(text));
+  }
+  return modelDir;
 }
 
 /**
@@ -157,6 +173,7 @@ async function main(): Promise<void> {
   const lpips = values.lpips ? await Lpips.load(values.lpips) : undefined;
   const t0 = performance.now();
   let scene: Scene;
+  let photoSizes: Map<string, { width: number; height: number }> | null = null;
   const scenePath = positionals[0];
   if (scenePath && scenePath !== 'sample') {
     try {
@@ -169,7 +186,7 @@ async function main(): Promise<void> {
     } catch (e) {
       if (!(e instanceof FormatError && e.field === 'scene' && /no scene found/.test(e.message))) throw e;
       const side = intArg('max-side', values['max-side']) ?? POSE_LONG_SIDE;
-      scene = await sceneFromPhotoFolder(scenePath, Math.max(side, POSE_LONG_SIDE));
+      ({ scene, photoSizes } = await sceneFromPhotoFolder(scenePath, Math.max(side, POSE_LONG_SIDE)));
       if (side < POSE_LONG_SIDE) scene = sceneAtSize(scene, side);
     }
   } else {
@@ -235,6 +252,7 @@ async function main(): Promise<void> {
     written.push(file);
     if (dropped.length) console.log(`${path.basename(file)}: dropped ${dropped.join(', ')}`);
   }
+  const posesDir = photoSizes ? await writeEstimatedPoses(`${base}-poses`, scene, split.train, trainer.trainCameras, photoSizes) : null;
 
   const evalT = performance.now();
   const ev = await evaluateViews(trainer, scene, split.test, lpips);
@@ -273,13 +291,14 @@ async function main(): Promise<void> {
     meanLpips: ev.meanLpips,
     perView: ev.scores,
     history: history.map((h) => ({ step: h.step, loss: h.loss, psnr: h.psnr, count: h.count, itPerSec: h.itPerSec })),
-    outputs: { models: written, renders: split.test.length ? renderDir : null },
+    outputs: { models: written, renders: split.test.length ? renderDir : null, poses: posesDir },
   };
   const reportPath = `${base}.report.json`;
   await writeFileAtomic(reportPath, new TextEncoder().encode(JSON.stringify(report, null, 2)));
   console.log(
     (split.test.length ? `held-out PSNR ${ev.meanPsnr.toFixed(2)} dB, SSIM ${ev.meanSsim.toFixed(3)} over ${split.test.length} views; ` : 'no held-out views (every view trained); ') +
-      `${cloud.count} Gaussians; train ${(run.timingsMs.train / 1000).toFixed(1)} s\nmodel: ${written.join(', ')}\nreport: ${reportPath}${split.test.length ? `\nrenders: ${renderDir}` : ''}`,
+      `${cloud.count} Gaussians; train ${(run.timingsMs.train / 1000).toFixed(1)} s\nmodel: ${written.join(', ')}\nreport: ${reportPath}${split.test.length ? `\nrenders: ${renderDir}` : ''}` +
+      (posesDir ? `\nposes: ${posesDir} (COLMAP text; to train on them again, link the photos to ${path.join(`${base}-poses`, 'images')})` : ''),
   );
   trainer.destroy();
   process.exit(0);

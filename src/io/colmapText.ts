@@ -1,5 +1,5 @@
 import type { Camera } from '../core/Camera';
-import type { PointCloud } from '../core/Scene';
+import type { PointCloud, Scene } from '../core/Scene';
 import { rotationToQuat } from './colmapModel';
 
 /**
@@ -91,4 +91,28 @@ export function colmapTextModel(cameras: Camera[], names: string[], opts: Colmap
     pts += `${i + 1} ${num(p.xyz[i * 3])} ${num(p.xyz[i * 3 + 1])} ${num(p.xyz[i * 3 + 2])} ${rgb.join(' ')} ${num(err)}${track.length ? ` ${track.join(' ')}` : ''}\n`;
   }
   return { 'cameras.txt': cams, 'images.txt': imgs, 'points3D.txt': pts };
+}
+
+/**
+ * The COLMAP text model of a scene whose poses were estimated, after training: the training views'
+ * cameras as training refined them (Trainer.trainCameras), the other views' as estimated, the
+ * scene's sparse points, and ESTIMATED_POSES_MARKER, so that `npm run reconstruct` on the model
+ * refines them again. Intrinsics are rescaled to each photo's size on disk (`photoSizes`, pixels,
+ * by image name; views not in it keep the training size), since the loader reads photos at that size.
+ * @param trainViews scene view indices of trainCameras, in the same order
+ * @throws Error when trainViews and trainCameras differ in length or name a view not in the scene, or colmapTextModel's errors
+ */
+export function estimatedPosesModel(scene: Scene, trainViews: number[], trainCameras: Camera[], photoSizes: ReadonlyMap<string, { width: number; height: number }>): ColmapTextFiles {
+  if (trainViews.length !== trainCameras.length) throw new Error(`estimatedPosesModel: ${trainViews.length} training views but ${trainCameras.length} cameras`);
+  const cameras = scene.cameras.slice();
+  trainViews.forEach((v, k) => {
+    if (!cameras[v]) throw new Error(`estimatedPosesModel: training view ${v} is not in scene "${scene.name}"`);
+    cameras[v] = trainCameras[k];
+  });
+  const names = scene.imageNames ?? cameras.map((_, k) => `view${k}.png`);
+  const onDisk = cameras.map((c, k) => {
+    const size = photoSizes.get(names[k]);
+    return size ? c.resized(size.width, size.height) : c;
+  });
+  return colmapTextModel(onDisk, names, { points: scene.points, posesEstimated: true });
 }

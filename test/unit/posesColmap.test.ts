@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { Camera } from '../../src/core/Camera';
 import { memorySource } from '../../src/io/FileSource';
 import { loadScene } from '../../src/io/loadScene';
-import { colmapTextModel, ESTIMATED_POSES_MARKER } from '../../src/io/colmapText';
+import { colmapTextModel, estimatedPosesModel, ESTIMATED_POSES_MARKER } from '../../src/io/colmapText';
+import type { Scene } from '../../src/core/Scene';
 
 describe('COLMAP text model', () => {
   it('round trip: write -> our loader -> the same cameras (1e-9) and points', async () => {
@@ -38,6 +39,33 @@ describe('COLMAP text model', () => {
     });
     expect(Array.from(scene.points!.xyz)).toEqual(Array.from(points.xyz));
     for (let i = 0; i < 6; i++) expect(Math.abs(scene.points!.rgb[i] - points.rgb[i])).toBeLessThanOrEqual(0.5 / 255 + 1e-6);
+  });
+  it('estimatedPosesModel: refined training cameras, estimated test cameras, rescaled to the photos on disk; reloads as estimated poses', async () => {
+    const I = [1, 0, 0, 0, 1, 0, 0, 0, 1];
+    const cams = [0, 1, 2].map((k) => new Camera(I, [-0.1 * k, 0, 2], 100, 100, 80, 60, 160, 120, `p${k}.jpg`));
+    const scene = { name: 'phone', cameras: cams, imageNames: ['p0.jpg', 'p1.jpg', 'p2.jpg'], points: { xyz: Float32Array.from([0, 0, 0, 0.1, 0.1, 0.5]), rgb: new Float32Array(6).fill(0.5) } } as unknown as Scene;
+    const refined = [new Camera(I, [0.01, 0.02, 2.03], 104, 104, 80, 60, 160, 120, 'p0.jpg'), new Camera(I, [-0.21, 0, 1.98], 98, 98, 80, 60, 160, 120, 'p2.jpg')];
+    const sizes = new Map(['p0.jpg', 'p1.jpg', 'p2.jpg'].map((n) => [n, { width: 320, height: 240 }]));
+    const files = estimatedPosesModel(scene, [0, 2], refined, sizes);
+    const png = encodePng({ width: 320, height: 240, data: new Uint8Array(320 * 240 * 3), channels: 3, depth: 8 });
+    const enc = new TextEncoder();
+    const back = await loadScene(memorySource('m', {
+      'sparse/0/cameras.txt': enc.encode(files['cameras.txt']),
+      'sparse/0/images.txt': enc.encode(files['images.txt']),
+      'sparse/0/points3D.txt': enc.encode(files['points3D.txt']),
+      'images/p0.jpg': png, 'images/p1.jpg': png, 'images/p2.jpg': png,
+    }));
+    expect(back.posesEstimated).toBe(true);
+    expect(back.imageNames).toEqual(['p0.jpg', 'p1.jpg', 'p2.jpg']);
+    const want = [refined[0], cams[1], refined[1]].map((c) => c.resized(320, 240));
+    back.cameras.forEach((c, k) => {
+      for (let i = 0; i < 3; i++) expect(c.t[i]).toBeCloseTo(want[k].t[i], 9);
+      for (const f of ['fx', 'fy', 'cx', 'cy', 'width', 'height'] as const) expect(c[f]).toBeCloseTo(want[k][f], 9);
+    });
+    expect(back.cameras[0].fx).toBeCloseTo(208, 9);
+    expect(Array.from(back.points!.xyz)).toEqual(Array.from(scene.points!.xyz));
+    expect(() => estimatedPosesModel(scene, [0, 2], [refined[0]], sizes)).toThrow(/2 training views but 1 cameras/);
+    expect(() => estimatedPosesModel(scene, [0, 7], refined, sizes)).toThrow(/training view 7 is not in scene "phone"/);
   });
   it('per-view depth bounds from points3D (LLFF rule), so the MVS sweeps the points, not the frusta overlap', async () => {
     const I = [1, 0, 0, 0, 1, 0, 0, 0, 1];
