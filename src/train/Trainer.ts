@@ -12,7 +12,7 @@ import { clampImage } from '../core/Image';
 import { Adam, type LearningRates } from './Adam';
 import { downloadTable, uploadTable } from './GaussianTable';
 import { RayBinding, type BoundRays, type DepthGrid } from './RayBinding';
-import type { Recipe } from './recipes/Recipe';
+import { dropoutRateAt, type Recipe } from './recipes/Recipe';
 import { DefaultStrategy } from './strategies/DefaultStrategy';
 import { McmcStrategy } from './strategies/McmcStrategy';
 import type { RefineReport, Strategy } from './strategies/Strategy';
@@ -273,7 +273,8 @@ export class Trainer {
       target = this.randomBackground.target;
     }
     const seed = (this.recipe.seed * 7919 + this.step * 104729) >>> 0;
-    const dropout = this.recipe.dropout > 0 ? { rate: this.recipe.dropout, seed: seed ^ 0x27d4eb2f } : undefined;
+    const rate = dropoutRateAt(this.recipe, this.step);
+    const dropout = rate > 0 ? { rate, seed: seed ^ 0x27d4eb2f } : undefined;
     const out = this.rasterizer.forward(enc, this.gaussians, cam, { background: bg, dropout });
     this.lastTargets = out;
     this.lastBackground = bg;

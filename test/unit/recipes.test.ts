@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyOverrides, getRecipe, RECIPES } from '../../src/train/recipes';
+import { dropoutRateAt } from '../../src/train/recipes/Recipe';
 
 describe('recipes', () => {
   it('overrides numbers and choices by dotted path without touching the named recipe', () => {
@@ -27,5 +28,15 @@ describe('recipes', () => {
     expect(applyOverrides(r, ['dropout=0']).dropout).toBe(0);
     expect(() => applyOverrides(r, ['lr'])).toThrow(/key=value/);
     expect(() => getRecipe('nope')).toThrow(/vanilla, sparse/);
+  });
+  it('dropout schedule: constant keeps the rate; ramp rises linearly from 0 to the rate at the last step', () => {
+    const constant = applyOverrides(getRecipe('sparse'), ['dropout=0.2', 'iterations=1000']);
+    expect([0, 500, 999].map((t) => dropoutRateAt(constant, t))).toEqual([0.2, 0.2, 0.2]);
+    const ramp = applyOverrides(constant, ['dropoutSchedule=ramp']);
+    expect(dropoutRateAt(ramp, 0)).toBe(0);
+    expect(dropoutRateAt(ramp, 250)).toBeCloseTo(0.05, 12);
+    expect(dropoutRateAt(ramp, 1000)).toBeCloseTo(0.2, 12);
+    expect(dropoutRateAt(ramp, 5000)).toBeCloseTo(0.2, 12);
+    expect(() => applyOverrides(ramp, ['dropoutSchedule=linear'])).toThrow(/unknown value "linear" \(constant \| ramp\)/);
   });
 });

@@ -112,6 +112,12 @@ export interface Recipe {
    */
   dropout: number;
   /**
+   * How the dropout rate runs over training: 'constant' = `dropout` at every step; 'ramp' = from 0
+   * at step 0 linearly up to `dropout` at the last step, as DropGaussian's code does (0.2 * step /
+   * iterations), so the late steps, which overfit sparse views most, are regularized most.
+   */
+  dropoutSchedule: 'constant' | 'ramp';
+  /**
    * Opacity decay (Binocular3DGS, Han et al. NeurIPS 2024): every step each opacity is multiplied by
    * this factor after the optimizer step, so Gaussians the loss does not hold up (floaters) fade; 1 = off.
    */
@@ -142,6 +148,7 @@ export const RECIPE_CHOICES: Record<string, readonly string[]> = {
   hullPrior: ['auto', 'on', 'off'],
   'strategy.kind': ['default', 'mcmc', 'none'],
   randomBackground: ['auto', 'on', 'off'],
+  dropoutSchedule: ['constant', 'ramp'],
   poseRefine: ['auto', 'on', 'off'],
 };
 
@@ -193,4 +200,12 @@ export function applyOverrides(recipe: Recipe, overrides: string[]): Recipe {
     }
   }
   return out;
+}
+
+/**
+ * The dropout rate of the training render at `step` (0-based), in [0, 1): Recipe.dropout under
+ * Recipe.dropoutSchedule ('ramp': dropout * step / iterations, DropGaussian's schedule).
+ */
+export function dropoutRateAt(recipe: Pick<Recipe, 'dropout' | 'dropoutSchedule' | 'iterations'>, step: number): number {
+  return recipe.dropoutSchedule === 'ramp' ? (recipe.dropout * Math.min(step, recipe.iterations)) / Math.max(1, recipe.iterations) : recipe.dropout;
 }

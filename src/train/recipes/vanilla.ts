@@ -31,6 +31,7 @@ export const vanilla: Recipe = {
   loss: { lambdaSsim: 0.2, s3im: 0, depthTv: 0, relativeDepth: 0, relativeDepthGlobal: 0, relativeDepthPatch: 16, relativeDepthPatches: 64, binocular: 0, binocularDisparity: 8, binocularStart: 2000 },
   coherentSteps: 0,
   dropout: 0,
+  dropoutSchedule: 'constant',
   opacityDecay: 1,
   randomBackground: 'off',
   poseRefine: 'auto',
