@@ -100,6 +100,7 @@ export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: num
     }
     // Appended after the per-pixel Gaussians, so the ray binding (the first rays.depth.length) is unchanged.
     if (recipe.depthInitRandom > 0) init.cloud = concatClouds(init.cloud, random(recipe.depthInitRandom));
+    if (recipe.hullInitRandom > 0 && hull && hullDepthPrior) init.cloud = concatClouds(init.cloud, initRandomInHull(hull.grid, recipe.hullInitRandom, recipe.seed));
   } else {
     init = { cloud: random(recipe.randomCount) };
   }

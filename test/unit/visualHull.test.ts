@@ -3,6 +3,9 @@ import { Camera } from '../../src/core/Camera';
 import type { Scene } from '../../src/core/Scene';
 import { fillDepthFromHull, hullUnusableReason, visualHullDepths } from '../../src/depth/visualHull';
 import { initRandomInHull } from '../../src/depth/initialize';
+import { acquireGpu } from '../../src/gpu/device';
+import { prepareInit } from '../../src/train/prepareInit';
+import { applyOverrides, getRecipe } from '../../src/train/recipes';
 
 const W = 64;
 const H = 48;
@@ -150,5 +153,26 @@ describe('visual hull depth prior', () => {
     expect(1 / (1 + Math.exp(-cloud.logitOpacities[0]))).toBeCloseTo(0.1, 6);
     expect(() => initRandomInHull(grid, 0)).toThrow(/count must be a positive integer/);
     expect(() => initRandomInHull({ ...grid, occ: new Uint8Array(occ.length), count: 0 }, 10)).toThrow(/no occupied voxel/);
+  });
+  it('hullInitRandom appends Gaussians inside the hull after the per-pixel ones, only where the hull prior runs', async () => {
+    const gpu = await acquireGpu();
+    const { scene } = sphereScene();
+    const views = [0, 2, 4, 6];
+    const base = applyOverrides(getRecipe('sparse'), ['mvsHypotheses=16']);
+    const plain = await prepareInit(gpu, scene, views, applyOverrides(base, ['hullInitRandom=0']));
+    const filled = await prepareInit(gpu, scene, views, applyOverrides(base, ['hullInitRandom=400']));
+    expect(plain.hullFill).toBeGreaterThan(0);
+    expect(filled.cloud.count).toBe(plain.cloud.count + 400);
+    expect(filled.rays!.depth.length).toBe(plain.rays!.depth.length);
+    expect(Array.from(filled.cloud.means.subarray(0, plain.cloud.count * 3))).toEqual(Array.from(plain.cloud.means));
+    // The added ones lie in the hull of 4 views of the sphere: within its bounding cube, a little dilated.
+    for (let n = plain.cloud.count; n < filled.cloud.count; n++) {
+      for (let a = 0; a < 3; a++) expect(Math.abs(filled.cloud.means[n * 3 + a])).toBeLessThan(RADIUS * 1.6);
+    }
+    // No hull prior (hullPrior=off): nothing added.
+    const offPlain = await prepareInit(gpu, scene, views, applyOverrides(base, ['hullPrior=off']));
+    const off = await prepareInit(gpu, scene, views, applyOverrides(base, ['hullPrior=off', 'hullInitRandom=400']));
+    expect(off.cloud.count).toBe(offPlain.cloud.count);
+    expect(() => applyOverrides(base, ['hullInitRandom=0.5'])).toThrow(/hullInitRandom=0.5": must be an integer/);
   });
 });

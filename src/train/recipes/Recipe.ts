@@ -36,6 +36,12 @@ export interface Recipe {
    * rig whose photos have transparency (Blender RGBA), off otherwise; 'on' needs transparency.
    */
   hullPrior: 'auto' | 'on' | 'off';
+  /**
+   * Random Gaussians uniform in the visual hull's volume (initRandomInHull), appended after the
+   * per-pixel or fused ones whenever the hull prior runs (hullPrior, so photos with transparency on
+   * an inward rig): they cover what the per-pixel Gaussians on each view's first surface miss. 0 = none.
+   */
+  hullInitRandom: number;
   /** MVS plane hypotheses. */
   mvsHypotheses: number;
   /**
@@ -152,8 +158,10 @@ export const RECIPE_CHOICES: Record<string, readonly string[]> = {
   poseRefine: ['auto', 'on', 'off'],
 };
 
-/** Allowed ranges of numeric settings checked when overridden: [min, max], each bound inclusive unless marked open. */
-export const RECIPE_RANGES: Record<string, { min: number; max: number; minOpen?: boolean; maxOpen?: boolean }> = {
+/** Allowed ranges of numeric settings checked when overridden: [min, max], each bound inclusive unless marked open; `integer` = whole numbers only. */
+export const RECIPE_RANGES: Record<string, { min: number; max: number; minOpen?: boolean; maxOpen?: boolean; integer?: boolean }> = {
+  hullInitRandom: { min: 0, max: 1e7, integer: true },
+  depthInitRandom: { min: 0, max: 1e7, integer: true },
   dropout: { min: 0, max: 1, maxOpen: true },
   mvsCensus: { min: 0, max: 1 },
   opacityDecay: { min: 0, max: 1, minOpen: true },
@@ -192,6 +200,7 @@ export function applyOverrides(recipe: Recipe, overrides: string[]): Recipe {
       if (r && (v < r.min || v > r.max || (r.minOpen && v === r.min) || (r.maxOpen && v === r.max))) {
         throw new Error(`override "${o}": must be in ${r.minOpen ? '(' : '['}${r.min}, ${r.max}${r.maxOpen ? ')' : ']'}`);
       }
+      if (r?.integer && !Number.isInteger(v)) throw new Error(`override "${o}": must be an integer`);
       obj[last] = v;
     } else {
       const choices = RECIPE_CHOICES[path.join('.')];

@@ -11,6 +11,7 @@ export const vanilla: Recipe = {
   randomVolume: 'frusta',
   depthPrior: 'none',
   hullPrior: 'off',
+  hullInitRandom: 0,
   mvsHypotheses: 64,
   mvsCensus: 0,
   lr: {
