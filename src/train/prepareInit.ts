@@ -29,7 +29,8 @@ export interface PrepareInitOptions {
 /**
  * Computes what the recipe asks for before training: the depth prior of each training view
  * (plane-sweep MVS, confident pixels only) and the initial Gaussians (per-pixel on the rays at the
- * prior depth, fused point cloud, or random points in the frusta).
+ * prior depth, fused point cloud, or random points in the frusta, the covisible box or the visual hull;
+ * random points in the hull beside the per-pixel ones with Recipe.hullInitRandom).
  * @throws Error when the recipe needs a depth prior it was not given, hullPrior=on meets opaque photos or no MVS prior, or randomVolume=hull meets opaque photos (both checked before the MVS runs).
  */
 export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: number[], recipe: Recipe, opts: PrepareInitOptions = {}): Promise<PreparedInit> {
