@@ -20,7 +20,7 @@ import { Lpips } from '../eval/lpips';
 import { evaluateViews, sideBySide } from '../eval/evaluate';
 import { splitForScene } from '../eval/protocol';
 import { WRITABLE_SPLAT_EXTENSIONS, writeSplatFile } from '../io/splatFile';
-import { loadScenePath, writeFileAtomic } from '../io/nodeSource';
+import { loadScenePath, writeFileAtomic, writeFolderAtomic } from '../io/nodeSource';
 import { FormatError } from '../io/FormatError';
 import { readPhotoFolder } from '../io/photoFolder';
 import { estimatePoses, sceneFromPoses, tooManyPhotosNote } from '../poses/estimatePoses';
@@ -81,15 +81,14 @@ async function sceneFromPhotoFolder(folder: string, maxLongSide: number): Promis
 
 /**
  * Writes the cameras of a photos-only run as a COLMAP text model (`dir`/sparse/0; estimatedPosesModel),
- * so the estimated and refined poses outlive the run.
+ * so the estimated and refined poses outlive the run; the folder is written as a whole (writeFolderAtomic).
  * @returns the model folder
  */
 async function writeEstimatedPoses(dir: string, scene: Scene, trainViews: number[], trainCameras: Camera[], photoSizes: Map<string, { width: number; height: number }>): Promise<string> {
   const modelDir = path.join(dir, 'sparse', '0');
-  await fs.mkdir(modelDir, { recursive: true });
-  for (const [name, text] of Object.entries(estimatedPosesModel(scene, trainViews, trainCameras, photoSizes))) {
-    await writeFileAtomic(path.join(modelDir, name), new TextEncoder().encode(text));
-  }
+  const model = estimatedPosesModel(scene, trainViews, trainCameras, photoSizes);
+  const enc = new TextEncoder();
+  await writeFolderAtomic(modelDir, Object.fromEntries(Object.entries(model).map(([name, text]) => [name, enc.encode(text)])));
   return modelDir;
 }
 

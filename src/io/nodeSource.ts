@@ -80,3 +80,39 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     throw e;
   }
 }
+
+/**
+ * Writes a folder of files as a whole: they go to a temporary sibling folder, which then replaces
+ * `dir` (the old folder, if any, is moved aside first and deleted last), so a failure never leaves
+ * `dir` with only some of the files. Parent folders are created.
+ * @param files file name (no path separators) -> bytes
+ * @throws Error when `dir` is a file, a name has a path separator, or a write fails (nothing of
+ *   `dir` is changed then)
+ */
+export async function writeFolderAtomic(dir: string, files: Record<string, Uint8Array>): Promise<void> {
+  for (const name of Object.keys(files)) {
+    if (!name || name !== nodePath.basename(name) || name === '.' || name === '..') throw new Error(`cannot write ${dir}: bad file name ${JSON.stringify(name)}`);
+  }
+  const old = await fs.stat(dir).catch(() => null);
+  if (old && !old.isDirectory()) throw new Error(`cannot write ${dir}: it is a file`);
+  const parent = nodePath.dirname(dir);
+  await fs.mkdir(parent, { recursive: true });
+  const stamp = `${process.pid}.${Date.now()}`;
+  const tmp = nodePath.join(parent, `.${nodePath.basename(dir)}.${stamp}.tmp`);
+  const aside = nodePath.join(parent, `.${nodePath.basename(dir)}.${stamp}.old`);
+  try {
+    await fs.mkdir(tmp);
+    for (const [name, bytes] of Object.entries(files)) await fs.writeFile(nodePath.join(tmp, name), bytes);
+    if (old) await fs.rename(dir, aside);
+    try {
+      await fs.rename(tmp, dir);
+    } catch (e) {
+      if (old) await fs.rename(aside, dir);
+      throw e;
+    }
+  } catch (e) {
+    await fs.rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  if (old) await fs.rm(aside, { recursive: true, force: true });
+}

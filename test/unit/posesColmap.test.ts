@@ -3,8 +3,20 @@ import { describe, expect, it } from 'vitest';
 import { Camera } from '../../src/core/Camera';
 import { memorySource } from '../../src/io/FileSource';
 import { loadScene } from '../../src/io/loadScene';
-import { colmapTextModel, estimatedPosesModel, ESTIMATED_POSES_MARKER } from '../../src/io/colmapText';
+import { colmapTextModel, estimatedPosesModel, ESTIMATED_POSES_MARKER, type ColmapTextFiles } from '../../src/io/colmapText';
 import type { Scene } from '../../src/core/Scene';
+
+/** A COLMAP text model (sparse/0) beside black `width` x `height` PNG photos, as an in-memory source. */
+function modelSource(name: string, files: ColmapTextFiles, photos: string[], width: number, height: number, imagesTxt = files['images.txt']) {
+  const png = encodePng({ width, height, data: new Uint8Array(width * height * 3), channels: 3, depth: 8 });
+  const enc = new TextEncoder();
+  return memorySource(name, {
+    'sparse/0/cameras.txt': enc.encode(files['cameras.txt']),
+    'sparse/0/images.txt': enc.encode(imagesTxt),
+    'sparse/0/points3D.txt': enc.encode(files['points3D.txt']),
+    ...Object.fromEntries(photos.map((n) => [`images/${n}`, png])),
+  });
+}
 
 describe('COLMAP text model', () => {
   it('round trip: write -> our loader -> the same cameras (1e-9) and points', async () => {
@@ -21,14 +33,7 @@ describe('COLMAP text model', () => {
     const files = colmapTextModel(cams, cams.map((c) => c.name), { points });
     expect(files['cameras.txt']).toMatch(/^1 SIMPLE_PINHOLE 160 120 /m);
     expect(files['cameras.txt']).toMatch(/^2 PINHOLE 160 120 /m);
-    const png = encodePng({ width: 160, height: 120, data: new Uint8Array(160 * 120 * 3), channels: 3, depth: 8 });
-    const enc = new TextEncoder();
-    const src = memorySource('rt', {
-      'sparse/0/cameras.txt': enc.encode(files['cameras.txt']),
-      'sparse/0/images.txt': enc.encode(files['images.txt']),
-      'sparse/0/points3D.txt': enc.encode(files['points3D.txt']),
-      'images/a.png': png, 'images/b.png': png, 'images/c.png': png,
-    });
+    const src = modelSource('rt', files, ['a.png', 'b.png', 'c.png'], 160, 120);
     const scene = await loadScene(src);
     expect(scene.imageNames).toEqual(['a.png', 'b.png', 'c.png']);
     scene.cameras.forEach((c, k) => {
@@ -47,14 +52,7 @@ describe('COLMAP text model', () => {
     const refined = [new Camera(I, [0.01, 0.02, 2.03], 104, 104, 80, 60, 160, 120, 'p0.jpg'), new Camera(I, [-0.21, 0, 1.98], 98, 98, 80, 60, 160, 120, 'p2.jpg')];
     const sizes = new Map(['p0.jpg', 'p1.jpg', 'p2.jpg'].map((n) => [n, { width: 320, height: 240 }]));
     const files = estimatedPosesModel(scene, [0, 2], refined, sizes);
-    const png = encodePng({ width: 320, height: 240, data: new Uint8Array(320 * 240 * 3), channels: 3, depth: 8 });
-    const enc = new TextEncoder();
-    const back = await loadScene(memorySource('m', {
-      'sparse/0/cameras.txt': enc.encode(files['cameras.txt']),
-      'sparse/0/images.txt': enc.encode(files['images.txt']),
-      'sparse/0/points3D.txt': enc.encode(files['points3D.txt']),
-      'images/p0.jpg': png, 'images/p1.jpg': png, 'images/p2.jpg': png,
-    }));
+    const back = await loadScene(modelSource('m', files, ['p0.jpg', 'p1.jpg', 'p2.jpg'], 320, 240));
     expect(back.posesEstimated).toBe(true);
     expect(back.imageNames).toEqual(['p0.jpg', 'p1.jpg', 'p2.jpg']);
     const want = [refined[0], cams[1], refined[1]].map((c) => c.resized(320, 240));
@@ -73,14 +71,7 @@ describe('COLMAP text model', () => {
     const xyz: number[] = [];
     for (let k = 0; k < 40; k++) xyz.push(((k % 5) - 2) * 0.2, ((k % 3) - 1) * 0.2, 2 + (k / 39) * 2); // depths 2..4
     const files = colmapTextModel(cams, ['a.png', 'b.png'], { points: { xyz: Float32Array.from(xyz), rgb: new Float32Array(xyz.length).fill(0.5) } });
-    const png = encodePng({ width: 160, height: 120, data: new Uint8Array(160 * 120 * 3), channels: 3, depth: 8 });
-    const enc = new TextEncoder();
-    const scene = await loadScene(memorySource('b', {
-      'sparse/0/cameras.txt': enc.encode(files['cameras.txt']),
-      'sparse/0/images.txt': enc.encode(files['images.txt']),
-      'sparse/0/points3D.txt': enc.encode(files['points3D.txt']),
-      'images/a.png': png, 'images/b.png': png,
-    }));
+    const scene = await loadScene(modelSource('b', files, ['a.png', 'b.png'], 160, 120));
     expect(scene.depthBounds).toHaveLength(2);
     for (const [near, far] of scene.depthBounds!) {
       expect(near).toBeGreaterThan(1.99);
@@ -110,12 +101,7 @@ describe('COLMAP text model', () => {
     }
     expect(tracks[0][7]).toBeCloseTo(2.5, 5); // (0 + 5) / 2 px
     expect(tracks[1][7]).toBeCloseTo(0, 5);
-    const png = encodePng({ width: 160, height: 120, data: new Uint8Array(160 * 120 * 3), channels: 3, depth: 8 });
-    const enc = new TextEncoder();
-    const load = (imagesTxt: string) => loadScene(memorySource('obs', {
-      'sparse/0/cameras.txt': enc.encode(files['cameras.txt']), 'sparse/0/images.txt': enc.encode(imagesTxt),
-      'sparse/0/points3D.txt': enc.encode(files['points3D.txt']), 'images/a.png': png, 'images/b.png': png,
-    }));
+    const load = (imagesTxt: string) => loadScene(modelSource('obs', files, ['a.png', 'b.png'], 160, 120, imagesTxt));
     const scene = await load(files['images.txt']);
     expect(scene.posesEstimated).toBe(true);
     expect(scene.cameras[1].t[0]).toBe(-0.5);
