@@ -34,6 +34,13 @@ export interface TrainingSession {
   render(camera: Camera): Promise<ImageRGB>;
   /** The current model on the CPU. */
   exportCloud(): Promise<GaussianCloud>;
+  /** Scene indices of the training views, in the order of trainCameras. */
+  readonly trainViews: readonly number[];
+  /**
+   * The training views' cameras now, at the session scene's image size: their refined poses when
+   * the recipe refines poses (Recipe.poseRefine: photos with estimated poses), else the scene's.
+   */
+  trainCameras(): Camera[];
   destroy(): void;
 }
 
@@ -100,6 +107,8 @@ export async function createTrainingSession(gpu: GpuContext, scene: Scene, opts:
       return (await trainer.render(camera, scene.background)).image;
     },
     exportCloud: () => trainer.exportCloud(),
+    trainViews: opts.trainViews.slice(),
+    trainCameras: () => trainer.trainCameras,
     destroy: () => trainer.destroy(),
   };
 }

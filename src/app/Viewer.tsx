@@ -292,6 +292,17 @@ function Frustums({ scene }: { scene: Scene }) {
     view.frustumSize = Math.min(f.distance * 0.06, Number.isFinite(gap) && gap > 0 ? gap * 0.9 : Infinity);
     return view.frustumSize;
   }, [scene]);
+  // Photos change only with a new scene; refined poses (withCameras) keep the images array.
+  const textures = useMemo(
+    () =>
+      scene.images.map((im) => {
+        const tex = new THREE.CanvasTexture(imageToCanvas(im, 128));
+        tex.colorSpace = THREE.SRGBColorSpace;
+        return tex;
+      }),
+    [scene.images],
+  );
+  useEffect(() => () => textures.forEach((t) => t.dispose()), [textures]);
   const items = useMemo(
     () =>
       scene.cameras.map((c, i) => {
@@ -319,13 +330,11 @@ function Frustums({ scene }: { scene: Scene }) {
         plane.setAttribute('position', new THREE.Float32BufferAttribute(corners.flatMap((v) => [v.x, v.y, v.z]), 3));
         plane.setAttribute('uv', new THREE.Float32BufferAttribute([0, 1, 1, 1, 1, 0, 0, 0], 2));
         plane.setIndex([0, 2, 1, 0, 3, 2]);
-        const tex = new THREE.CanvasTexture(imageToCanvas(scene.images[i], 128));
-        tex.colorSpace = THREE.SRGBColorSpace;
-        return { lines, plane, tex };
+        return { lines, plane, tex: textures[i] };
       }),
-    [scene, size],
+    [scene, size, textures],
   );
-  useEffect(() => () => items.forEach((it) => (it.lines.dispose(), it.plane.dispose(), it.tex.dispose())), [items]);
+  useEffect(() => () => items.forEach((it) => (it.lines.dispose(), it.plane.dispose())), [items]);
   return (
     <group>
       {items.map((it, i) => {

@@ -8,7 +8,7 @@ import type { Scene } from '../core/Scene';
 import { acquireGpu, releaseGpu, type GpuContext } from '../gpu/device';
 import { loadParts } from './parts';
 import { clearWork, loadWork, packScene, saveWork, unpackScene } from './persist';
-import { sceneAtSize } from './sceneUtils';
+import { sceneAtSize, withCameras } from './sceneUtils';
 import { useStudio, type TrainPoint } from './store';
 import { createTrainingSession, type TrainingSession } from './TrainingSession';
 import type { ViewerEngine } from './ViewerEngine';
@@ -433,8 +433,22 @@ async function snapshot(save: boolean): Promise<void> {
   bus.lastCloud = cloud;
   bus.lastCloudStep = session.step;
   st().set({ cloud });
+  adoptTrainCameras(session);
   if (bus.engine && bus.engine.model === session.gaussians) bus.engine.sortMeans = cloud.means;
   if (save) await persistNow();
+}
+
+/**
+ * Puts the session's training cameras (their refined poses, for photos whose poses were estimated)
+ * into the training scene and the studio's scene: the frusta show them, the saved work keeps them,
+ * and a new run starts from them. Nothing changes for poses that are not refined.
+ */
+function adoptTrainCameras(session: TrainingSession): void {
+  const cameras = session.trainCameras();
+  if (bus.trainScene) bus.trainScene = withCameras(bus.trainScene, session.trainViews, cameras);
+  const scene = st().scene;
+  const next = scene && withCameras(scene, session.trainViews, cameras);
+  if (next && next !== scene) st().set({ scene: next });
 }
 
 /** Writes the current work to IndexedDB now. */
@@ -489,7 +503,9 @@ function runLoop(): void {
       if (now - lastViewRender > 3000 && bus.trainScene) {
         lastViewRender = now;
         try {
-          bus.viewRender = await session.render(bus.trainScene.cameras[stats.view]);
+          // the refined pose where poses are refined, so the render lines up with its photo
+          const k = session.trainViews.indexOf(stats.view);
+          bus.viewRender = await session.render(k >= 0 ? session.trainCameras()[k] : bus.trainScene.cameras[stats.view]);
           st().set({ modelVersion: st().modelVersion + 1 });
         } catch {
           /* the side render is best effort */

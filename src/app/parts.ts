@@ -66,6 +66,8 @@ export interface TrainerLike {
   train(n: number): Promise<StepStatsLike>;
   render(camera: Camera, background?: [number, number, number]): Promise<{ image: ImageRGB; alpha: Float32Array; depth: Float32Array }>;
   exportCloud(): Promise<GaussianCloud>;
+  /** The training views' cameras (trainViews order): refined poses when the recipe refines them. */
+  readonly trainCameras: Camera[];
   destroy(): void;
 }
 

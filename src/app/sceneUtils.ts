@@ -64,6 +64,27 @@ export function sceneAtSize(scene: Scene, maxSide: number): Scene {
   return { ...scene, images, cameras, depths: undefined };
 }
 
+/**
+ * The scene with the cameras of `views` replaced by `cameras` (same order; any image size: each is
+ * resized to its view's image), sharing everything else. Returns `scene` itself when no pose or
+ * focal changed, so the viewer redraws only for refined poses.
+ * @throws Error when `views` and `cameras` differ in length or a view is not in the scene
+ */
+export function withCameras(scene: Scene, views: readonly number[], cameras: readonly Camera[]): Scene {
+  if (views.length !== cameras.length) throw new Error(`withCameras: ${views.length} views but ${cameras.length} cameras`);
+  let out: Camera[] | null = null;
+  views.forEach((v, k) => {
+    const old = scene.cameras[v];
+    if (!old) throw new Error(`withCameras: view ${v} is not in scene "${scene.name}" (${scene.cameras.length} cameras)`);
+    const cam = cameras[k].width === old.width && cameras[k].height === old.height ? cameras[k] : cameras[k].resized(old.width, old.height);
+    const same = cam === old || (cam.R.every((r, i) => r === old.R[i]) && cam.t.every((t, i) => t === old.t[i]) && cam.fx === old.fx && cam.fy === old.fy);
+    if (same) return;
+    out ??= scene.cameras.slice();
+    out[v] = cam;
+  });
+  return out ? { ...scene, cameras: out } : scene;
+}
+
 /** The camera with its pose unchanged, resized to `w` x `h` keeping its vertical field of view. */
 export function fitCamera(cam: Camera, w: number, h: number): Camera {
   const fy = (cam.fy * h) / cam.height;

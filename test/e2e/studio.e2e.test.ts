@@ -161,8 +161,13 @@ describe('studio (e2e, headless Chromium + SwiftShader WebGPU)', () => {
     await page.locator('[data-testid=recipe]').selectOption('vanilla');
     await page.locator('[data-testid=iterations]').fill(String(STEPS));
     await page.locator('[data-testid=train-size]').fill('64');
-    // Few Gaussians and tiny images: SwiftShader runs at about 1 GFLOP/s.
-    await page.locator('[data-testid=overrides]').fill('randomCount=2000');
+    // Few Gaussians and tiny images: SwiftShader runs at about 1 GFLOP/s. Pose refinement on, so
+    // the refined training cameras must reach the viewer's frusta.
+    await page.locator('[data-testid=overrides]').fill('randomCount=2000 poseRefine=on');
+    const centres = () => page.evaluate(() => Array.from({ length: 20 }, (_, i) => (window as any).__studioCameraCentre(i) as number[]));
+    const trainIds = await page.locator('[data-testid^=thumb-][data-train="1"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-testid')!.slice(6))));
+    expect(trainIds.length).toBe(3);
+    const before = await centres();
     await recordProgressShown(page);
     await page.locator('[data-testid=start]').click();
     const stats = page.locator('[data-testid=train-stats]');
@@ -186,6 +191,13 @@ describe('studio (e2e, headless Chromium + SwiftShader WebGPU)', () => {
     const first = history[0].psnr;
     const best = Math.max(...history.slice(-3).map((h) => h.psnr));
     expect(best).toBeGreaterThan(first + 0.5);
+    const after = await centres();
+    const moved = after.map((c, i) => Math.hypot(...c.map((v, a) => v - before[i][a])));
+    // The first training view anchors the frame (PoseRefiner): it and the test views stay put.
+    for (let i = 0; i < 20; i++) {
+      if (trainIds.slice(1).includes(i)) expect(moved[i], `training camera ${i} refined`).toBeGreaterThan(1e-6);
+      else expect(moved[i], `camera ${i} untouched`).toBe(0);
+    }
     await shot(page, '03-trained');
     // The current training view's render beside its photo, and the live chart.
     const render = page.locator('[data-testid=view-render]');
