@@ -77,7 +77,8 @@ export async function createTrainingSession(gpu: GpuContext, scene: Scene, opts:
     if (!parts.applyOverrides) throw new Error('recipe overrides are not supported by this build');
     recipe = parts.applyOverrides(recipe, overrides);
   }
-  recipe = { ...recipe, iterations: opts.iterations };
+  // the panel's step count is explicit: it wins over the recipe's per-view count
+  recipe = { ...recipe, iterations: opts.iterations, iterationsPerView: 0 };
   let init: { cloud: GaussianCloud };
   if (opts.resume) {
     init = { cloud: opts.resume.cloud };

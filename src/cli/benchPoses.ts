@@ -45,7 +45,7 @@ import { alignPoses, poseErrors, poseInEstimateFrame } from '../poses/sim3';
 import { registerPhoto } from '../poses/registerPhoto';
 import { rotationAngleBetween } from '../poses/rotation';
 import { acquireGpu, describeAdapter, type GpuContext } from '../gpu/device';
-import { applyOverrides, getRecipe } from '../train/recipes';
+import { applyOverrides, getRecipe, recipeForViews } from '../train/recipes';
 import type { Recipe } from '../train/recipes/Recipe';
 import { runReconstruction } from '../train/runReconstruction';
 import type { Trainer } from '../train/Trainer';
@@ -194,9 +194,10 @@ interface TestView {
  */
 async function trainAndScore(gpu: GpuContext, tag: string, scene: Scene, train: number[], tests: TestView[], plan: PsnrPlan, extra?: (trainer: Trainer) => Record<string, unknown>) {
   const t0 = performance.now();
+  const steps = recipeForViews(plan.recipe, train.length).iterations;
   const run = await runReconstruction(gpu, scene, train, plan.recipe, {
     logEvery: 50,
-    onProgress: (st) => console.error(`[${tag}] step ${st.step}/${plan.recipe.iterations} loss ${st.loss.toFixed(4)} psnr ${st.psnr.toFixed(2)} n=${st.count} ${st.itPerSec.toFixed(1)} it/s`),
+    onProgress: (st) => console.error(`[${tag}] step ${st.step}/${steps} loss ${st.loss.toFixed(4)} psnr ${st.psnr.toFixed(2)} n=${st.count} ${st.itPerSec.toFixed(1)} it/s`),
   });
   const trainSeconds = (performance.now() - t0) / 1000;
   const render = async (c: Camera) => {

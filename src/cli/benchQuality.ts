@@ -28,7 +28,7 @@ import path from 'node:path';
 import type { Scene } from '../core/Scene';
 import { acquireGpu, describeAdapter, type GpuContext } from '../gpu/device';
 import { applyAdapterArg } from './args';
-import { applyOverrides, getRecipe } from '../train/recipes';
+import { applyOverrides, getRecipe, recipeForViews } from '../train/recipes';
 import { runReconstruction } from '../train/runReconstruction';
 import { Lpips } from '../eval/lpips';
 import { evaluateViews, sideBySide } from '../eval/evaluate';
@@ -130,7 +130,8 @@ async function main(): Promise<number> {
         gpu = await acquireGpu();
         console.error(`adapter: ${describeAdapter(gpu)}`);
       }
-      for (const recipe of recipes) {
+      for (const named of recipes) {
+        const recipe = recipeForViews(named, split.train.length);
         const tag = `[${key}/${recipe.name}]`;
         let init: { psnr: number; ssim: number } | undefined;
         const run = await runReconstruction(gpu, scene, split.train, recipe, {

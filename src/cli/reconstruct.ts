@@ -14,7 +14,7 @@ import { ADAPTER_OPTION, ADAPTER_USAGE, applyAdapterArg, intArg, sizeArg } from 
 import type { Scene } from '../core/Scene';
 import type { Camera } from '../core/Camera';
 import { estimatedPosesModel } from '../io/colmapText';
-import { applyOverrides, getRecipe, RECIPES } from '../train/recipes';
+import { applyOverrides, getRecipe, RECIPES, recipeForViews } from '../train/recipes';
 import { runReconstruction } from '../train/runReconstruction';
 import { Lpips } from '../eval/lpips';
 import { evaluateViews, sideBySide } from '../eval/evaluate';
@@ -198,6 +198,7 @@ async function main(): Promise<void> {
     views = scene.cameras.length;
   }
   const split = splitForScene(scene, views);
+  recipe = recipeForViews(recipe, split.train.length);
   console.log(
     `scene "${scene.name}": ${scene.cameras.length} views at ${scene.images[0].width}x${scene.images[0].height}, ` +
       `train ${JSON.stringify(split.train)}, test ${JSON.stringify(split.test)} (protocol ${scene.protocol}), recipe ${recipe.name}, ${recipe.iterations} steps`,

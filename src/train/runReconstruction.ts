@@ -1,7 +1,7 @@
 import type { Scene } from '../core/Scene';
 import type { GpuContext } from '../gpu/device';
 import { prepareInit, type PreparedInit } from './prepareInit';
-import type { Recipe } from './recipes/Recipe';
+import { recipeForViews, type Recipe } from './recipes/Recipe';
 import { Trainer, type StepStats } from './Trainer';
 
 /** Callbacks and pacing of a reconstruction run. */
@@ -27,7 +27,7 @@ export interface RunResult {
 
 /**
  * The main job after loading: depth prior and initialization as the recipe says, then training on
- * `trainViews` until the recipe's iterations, reporting progress every `logEvery` steps.
+ * `trainViews` until the recipe's iterations (per view: recipeForViews), reporting progress every `logEvery` steps.
  */
 export async function runReconstruction(
   gpu: GpuContext,
@@ -36,6 +36,7 @@ export async function runReconstruction(
   recipe: Recipe,
   opts: RunOptions = {},
 ): Promise<RunResult> {
+  recipe = recipeForViews(recipe, trainViews.length);
   const t1 = performance.now();
   const init = await prepareInit(gpu, scene, trainViews, recipe);
   const initMs = performance.now() - t1;

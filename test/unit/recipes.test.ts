@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyOverrides, getRecipe, RECIPES } from '../../src/train/recipes';
-import { dropoutRateAt } from '../../src/train/recipes/Recipe';
+import { dropoutRateAt, recipeForViews } from '../../src/train/recipes/Recipe';
 
 describe('recipes', () => {
   it('overrides numbers and choices by dotted path without touching the named recipe', () => {
@@ -38,5 +38,23 @@ describe('recipes', () => {
     expect(dropoutRateAt(ramp, 1000)).toBeCloseTo(0.2, 12);
     expect(dropoutRateAt(ramp, 5000)).toBeCloseTo(0.2, 12);
     expect(() => applyOverrides(ramp, ['dropoutSchedule=linear'])).toThrow(/unknown value "linear" \(constant \| ramp\)/);
+  });
+  it('steps per view: N views x iterationsPerView, once; an explicit iterations turns it off', () => {
+    const perView = applyOverrides(getRecipe('vanilla'), ['iterationsPerView=700']);
+    const r8 = recipeForViews(perView, 8);
+    expect([r8.iterations, r8.iterationsPerView]).toEqual([5600, 0]);
+    expect(recipeForViews(r8, 3)).toBe(r8); // already resolved: unchanged
+    expect(recipeForViews(perView, 3).iterations).toBe(2100);
+    expect(perView.iterations).toBe(3000); // the input is not edited
+    const off = getRecipe('vanilla');
+    expect(recipeForViews(off, 8)).toBe(off);
+    // --iters / --set iterations=N win over the recipe's per-view count (and one set before them)
+    for (const o of [['iterationsPerView=700', 'iterations=250'], ['iterations=250']]) {
+      const r = recipeForViews(applyOverrides(perView, o), 8);
+      expect(r.iterations).toBe(250);
+    }
+    expect(() => applyOverrides(off, ['iterations=0'])).toThrow(/iterations=0": must be in \[1, 10000000\]/);
+    expect(() => applyOverrides(off, ['iterations=2.5'])).toThrow(/must be an integer/);
+    expect(() => applyOverrides(off, ['iterationsPerView=-1'])).toThrow(/must be in \[0, 1000000\]/);
   });
 });

@@ -4,8 +4,14 @@
  */
 export interface Recipe {
   name: string;
-  /** Optimizer steps. */
+  /** Optimizer steps (unless iterationsPerView is set). */
   iterations: number;
+  /**
+   * Steps per training view: when > 0, a run on N views takes N x this many steps instead of
+   * `iterations` (recipeForViews), so every view gets as many visits whatever their number. Setting
+   * `iterations` itself (--iters, --set iterations=N, the studio's step field) turns this off. 0 = off.
+   */
+  iterationsPerView: number;
   /** Initialization: random points in the frusta (3DGS baseline), per-pixel Gaussians from depth (CoherentGS), or a fused point cloud from depth. */
   init: 'random' | 'perPixel' | 'fused';
   /** Random init: number of points. */
@@ -160,6 +166,8 @@ export const RECIPE_CHOICES: Record<string, readonly string[]> = {
 
 /** Allowed ranges of numeric settings checked when overridden: [min, max], each bound inclusive unless marked open; `integer` = whole numbers only. */
 export const RECIPE_RANGES: Record<string, { min: number; max: number; minOpen?: boolean; maxOpen?: boolean; integer?: boolean }> = {
+  iterations: { min: 1, max: 1e7, integer: true },
+  iterationsPerView: { min: 0, max: 1e6, integer: true },
   hullInitRandom: { min: 0, max: 1e7, integer: true },
   depthInitRandom: { min: 0, max: 1e7, integer: true },
   dropout: { min: 0, max: 1, maxOpen: true },
@@ -202,6 +210,8 @@ export function applyOverrides(recipe: Recipe, overrides: string[]): Recipe {
       }
       if (r?.integer && !Number.isInteger(v)) throw new Error(`override "${o}": must be an integer`);
       obj[last] = v;
+      // an explicit step count wins over the per-view one
+      if (o.slice(0, eq) === 'iterations') out.iterationsPerView = 0;
     } else {
       const choices = RECIPE_CHOICES[path.join('.')];
       if (choices && !choices.includes(raw)) throw new Error(`override "${o}": unknown value "${raw}" (${choices.join(' | ')})`);
@@ -209,6 +219,14 @@ export function applyOverrides(recipe: Recipe, overrides: string[]): Recipe {
     }
   }
   return out;
+}
+
+/**
+ * The recipe with the step count for `views` training views: `iterationsPerView` x views when that
+ * is set (and then 0, so applying it twice changes nothing), else the recipe itself.
+ */
+export function recipeForViews(recipe: Recipe, views: number): Recipe {
+  return recipe.iterationsPerView > 0 ? { ...recipe, iterations: recipe.iterationsPerView * Math.max(1, views), iterationsPerView: 0 } : recipe;
 }
 
 /**

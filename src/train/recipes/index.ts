@@ -3,7 +3,7 @@ import { sparse } from './sparse';
 import { vanilla } from './vanilla';
 
 export type { Recipe } from './Recipe';
-export { applyOverrides } from './Recipe';
+export { applyOverrides, recipeForViews } from './Recipe';
 
 /** The named recipes. */
 export const RECIPES: Record<string, Recipe> = { vanilla, sparse };

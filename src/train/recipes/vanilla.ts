@@ -4,6 +4,7 @@ import type { Recipe } from './Recipe';
 export const vanilla: Recipe = {
   name: 'vanilla',
   iterations: 3000,
+  iterationsPerView: 0,
   init: 'random',
   randomCount: 20000,
   initBlock: 1,
