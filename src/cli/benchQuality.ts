@@ -162,7 +162,7 @@ async function main(): Promise<number> {
           initSeconds: run.timingsMs.initTotal / 1000,
           iterations: run.trainer.step,
           gaussians: run.trainer.gaussians.count,
-          init: { ...init!, priorCoverage: run.init.priorCoverage ?? null, hullFill: run.init.hullFill ?? null, ...(run.init.hullNote ? { hullNote: run.init.hullNote } : {}) },
+          init: { ...init!, priorCoverage: run.init.priorCoverage ?? null, hullFill: run.init.hullFill ?? null, depthFill: run.init.depthFill ?? null, ...(run.init.hullNote ? { hullNote: run.init.hullNote } : {}) },
         };
         entry.results[recipe.name] = r;
         const { perView: _perView, ...summary } = r;

@@ -224,6 +224,7 @@ async function main(): Promise<void> {
     logEvery,
     onInit: async (_trainer, prepared) => {
       if (prepared.hullFill !== undefined) console.log(`visual hull: depth for ${(prepared.hullFill * 100).toFixed(1)}% of the training pixels`);
+      if (prepared.depthFill !== undefined) console.log(`depth fill: depth for ${(prepared.depthFill * 100).toFixed(1)}% of the training pixels`);
       if (prepared.hullNote) console.log(`note: ${prepared.hullNote}`);
     },
     shouldStop: () => stop,
@@ -280,6 +281,7 @@ async function main(): Promise<void> {
     timingsMs: { load: loadMs, ...run.timingsMs, eval: evalMs },
     priorCoverage: init.priorCoverage,
     hullFill: init.hullFill,
+    depthFill: init.depthFill,
     ...(init.hullNote ? { hullNote: init.hullNote } : {}),
     // how far training refined the estimated poses (Recipe.poseRefine), per training view
     poseRefinement: trainer.poseChanges(),

@@ -3,6 +3,7 @@ import type { GpuContext } from '../gpu/device';
 import { planeSweepMvs } from '../depth/planeSweepMvs';
 import { initFusedPointCloud, initPerPixel, initRandom, initRandomCovisible, initRandomInHull, isInwardRig } from '../depth/initialize';
 import { concatClouds } from '../core/GaussianCloud';
+import { fillDepthEdgeAware } from '../depth/fillDepthEdgeAware';
 import { fillDepthFromHull, hullUnusableReason, visualHullDepths, type VisualHullDepths } from '../depth/visualHull';
 import type { Recipe } from './recipes/Recipe';
 import type { TrainerInit } from './Trainer';
@@ -14,6 +15,8 @@ export interface PreparedInit extends TrainerInit {
   priorCoverage?: number;
   /** Fraction of training-view pixels whose depth came from the visual hull (Recipe.hullPrior), when it ran. */
   hullFill?: number;
+  /** Fraction of the training pixels whose depth fillDepthEdgeAware filled (Recipe.depthFill), when it ran. */
+  depthFill?: number;
   /** Why hullPrior=auto or randomVolume=auto did not use the visual hull on a scene with transparency, when it did not. */
   hullNote?: string;
 }
@@ -76,6 +79,14 @@ export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: num
     if (hull && hullDepthPrior) hullFill = fillDepthFromHull(hull.depths, depths!, confidence!);
     timingsMs.hull = performance.now() - t0;
   }
+  let depthFill: number | undefined;
+  if (recipe.depthFill === 'edgeAware' && depths && confidence && (recipe.init === 'perPixel' || recipe.init === 'fused')) {
+    const t0 = performance.now();
+    let filled = 0;
+    trainViews.forEach((v, k) => (filled += fillDepthEdgeAware(scene.images[v], depths![k], confidence![k], { alpha: scene.alphas?.[v] })));
+    depthFill = filled / trainViews.length;
+    timingsMs.depthFill = performance.now() - t0;
+  }
   const covisible = recipe.randomVolume === 'covisible' || (recipe.randomVolume !== 'frusta' && inward);
   if (depths && confidence) {
     let conf = 0;
@@ -115,7 +126,7 @@ export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: num
     });
   }
   progress('init', 1);
-  return { ...init, timingsMs, priorCoverage, hullFill, hullNote };
+  return { ...init, timingsMs, priorCoverage, hullFill, depthFill, hullNote };
 }
 
 /** Whether the recipe's hullPrior applies: 'on' (alpha checked before), or 'auto' on an inward rig (`inward`, isInwardRig of the training cameras) of 2+ views whose photos have transparency. */

@@ -94,6 +94,13 @@ describe('training smoke test (sample scene, 64x48, 3 views)', () => {
     expect(withRandom.rays!.depth.length).toBe(plain.rays!.depth.length);
     // The per-pixel Gaussians come first, unchanged (the ray binding indexes them).
     expect(Array.from(withRandom.cloud.means.subarray(0, plain.cloud.count * 3))).toEqual(Array.from(plain.cloud.means));
+    // depthFill=edgeAware: Gaussians on the unconfident pixels too; the depth losses' priors and the coverage are the MVS's own.
+    expect(plain.depthFill).toBeUndefined();
+    const filled = await prepareInit(gpu, scene, split.train, applyOverrides(base, ['depthFill=edgeAware']));
+    expect(filled.depthFill).toBeGreaterThan(0.01);
+    expect(filled.cloud.count).toBeGreaterThan(plain.cloud.count);
+    expect(filled.priorCoverage).toBe(plain.priorCoverage);
+    filled.depthPriors!.forEach((d, k) => expect(Array.from(d)).toEqual(Array.from(plain.depthPriors![k])));
     const trainer = await Trainer.create(gpu, scene, split.train, applyOverrides(base, ['depthInitRandom=500']), withRandom);
     const stats = await trainer.train(30);
     expect(trainer.step).toBe(30);

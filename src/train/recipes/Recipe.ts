@@ -48,6 +48,13 @@ export interface Recipe {
    * an inward rig): they cover what the per-pixel Gaussians on each view's first surface miss. 0 = none.
    */
   hullInitRandom: number;
+  /**
+   * Depth for the pixels the MVS (and the hull) left unconfident, for the per-pixel and fused init
+   * only: 'edgeAware' fills them from the confident pixels around them along the photo's edges
+   * (fillDepthEdgeAware: push-pull with joint-bilateral sweeps), so every opaque pixel starts with
+   * a Gaussian; the depth losses still use the MVS's own pixels. 'off' leaves them empty.
+   */
+  depthFill: 'off' | 'edgeAware';
   /** MVS plane hypotheses. */
   mvsHypotheses: number;
   /**
@@ -157,6 +164,7 @@ export const RECIPE_CHOICES: Record<string, readonly string[]> = {
   init: ['random', 'perPixel', 'fused'],
   randomVolume: ['auto', 'frusta', 'covisible', 'hull'],
   depthPrior: ['none', 'mvs'],
+  depthFill: ['off', 'edgeAware'],
   hullPrior: ['auto', 'on', 'off'],
   'strategy.kind': ['default', 'mcmc', 'none'],
   randomBackground: ['auto', 'on', 'off'],
