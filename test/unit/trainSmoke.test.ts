@@ -100,7 +100,7 @@ describe('training smoke test (sample scene, 64x48, 3 views)', () => {
     expect(filled.depthFill).toBeGreaterThan(0.01);
     expect(filled.cloud.count).toBeGreaterThan(plain.cloud.count);
     expect(filled.priorCoverage).toBe(plain.priorCoverage);
-    filled.depthPriors!.forEach((d, k) => expect(Array.from(d)).toEqual(Array.from(plain.depthPriors![k])));
+    filled.depthPriors!.forEach((d, k) => expect(Array.from(d ?? [])).toEqual(Array.from(plain.depthPriors![k] ?? [])));
     const trainer = await Trainer.create(gpu, scene, split.train, applyOverrides(base, ['depthInitRandom=500']), withRandom);
     const stats = await trainer.train(30);
     expect(trainer.step).toBe(30);
