@@ -122,7 +122,8 @@ export function validateBvh(text: string, file: string): Validated {
   const ft = next('Frame Time');
   if (ft.toks[0] !== 'Frame' || ft.toks[1] !== 'Time:') throw new BvhFormatError(file, ft.line, 'Frame Time', `expected 'Frame Time: t', got '${ft.toks.join(' ')}'`);
   const frameTime = num(ft.toks[2], ft.line, 'Frame Time');
-  if (frameTime <= 0) throw new BvhFormatError(file, ft.line, 'Frame Time', `must be > 0, got ${frameTime}`);
+  // Motion capture runs at 1 Hz to 10 kHz; outside that the field is wrong (a frame count, milliseconds).
+  if (!(frameTime >= 1e-4 && frameTime <= 1)) throw new BvhFormatError(file, ft.line, 'Frame Time', `must be seconds per frame in [0.0001, 1] (1 Hz to 10 kHz), got ${frameTime}`);
   let firstFrame: number[] = [];
   for (let f = 0; f < frameCount; f++) {
     while (i < lines.length && lines[i].trim() === '') i++;

@@ -49,6 +49,8 @@ describe('BVH parsing', () => {
     ['garbage value', GOOD.replace('0 100 0 0 0 0 0 0 0', '0 100 0 0 0 0 0 abc 0'), /bad.bvh:19: frame 0 Spine.Xrotation: not a finite number: 'abc'/],
     ['NaN offset', GOOD.replace('OFFSET 0 10 0', 'OFFSET 0 nan 0'), /bad.bvh:8: OFFSET: expected a finite number, got 'nan'/],
     ['bad frame count', GOOD.replace('Frames: 2', 'Frames: two'), /bad.bvh:17: Frames: expected a finite number/],
+    ['a frame time in milliseconds', GOOD.replace('Frame Time: 0.5', 'Frame Time: 33.3'), /bad.bvh:18: Frame Time: must be seconds per frame in \[0.0001, 1\] \(1 Hz to 10 kHz\), got 33.3/],
+    ['a zero frame time', GOOD.replace('Frame Time: 0.5', 'Frame Time: 0'), /bad.bvh:18: Frame Time: must be seconds per frame/],
     ['not a BVH', 'hello', /bad.bvh:1: HIERARCHY: expected 'HIERARCHY', got 'hello'/],
   ];
   for (const [what, text, msg] of bad) {
