@@ -34,12 +34,11 @@ export function fillDepthEdgeAware(image: ImageRGB, depth: Float32Array, confide
   if (depth.length !== n || confidence.length !== n || image.data.length !== n * 3 || (opts.alpha && opts.alpha.length !== n)) {
     throw new Error(`fillDepthEdgeAware: ${W}x${H} image (${image.data.length / 3} pixels), ${depth.length} depths, ${confidence.length} confidences${opts.alpha ? `, ${opts.alpha.length} alphas` : ''}`);
   }
-  const known = (p: number) => confidence[p] > 0 && depth[p] > 0 && Number.isFinite(depth[p]);
   const inv0 = new Float32Array(n);
   const w0 = new Uint8Array(n);
   let any = false;
   for (let p = 0; p < n; p++) {
-    if (known(p)) {
+    if (confidence[p] > 0 && depth[p] > 0 && Number.isFinite(depth[p])) {
       inv0[p] = 1 / depth[p];
       w0[p] = 1;
       any = true;
@@ -60,7 +59,9 @@ export function fillDepthEdgeAware(image: ImageRGB, depth: Float32Array, confide
         let s = 0;
         let m = 0;
         let cs = 0;
-        const c = [0, 0, 0];
+        let r = 0;
+        let g = 0;
+        let b = 0;
         for (let dy = 0; dy < 2; dy++) {
           for (let dx = 0; dx < 2; dx++) {
             const fx = 2 * x + dx;
@@ -71,7 +72,9 @@ export function fillDepthEdgeAware(image: ImageRGB, depth: Float32Array, confide
               s += f.inv[q];
               m++;
             }
-            for (let k = 0; k < 3; k++) c[k] += f.col[q * 3 + k];
+            r += f.col[q * 3];
+            g += f.col[q * 3 + 1];
+            b += f.col[q * 3 + 2];
             cs++;
           }
         }
@@ -80,7 +83,9 @@ export function fillDepthEdgeAware(image: ImageRGB, depth: Float32Array, confide
           inv[p] = s / m;
           has[p] = 1;
         }
-        for (let k = 0; k < 3; k++) col[p * 3 + k] = c[k] / cs;
+        col[p * 3] = r / cs;
+        col[p * 3 + 1] = g / cs;
+        col[p * 3 + 2] = b / cs;
       }
     }
     levels.push({ w, h, inv, has, col });
