@@ -140,6 +140,47 @@ export interface PhysicsOptions {
    * centre-of-mass height.
    */
   stepping?: boolean;
+  /**
+   * Swing-foot clearance, fraction of the leg length (default 0 = off; range 0..0.1): while a foot
+   * is free in the target (and not in a reactive step), its ankle target is kept at least this high
+   * above the ankle's rest height (ramped in over 0.1 s after lift-off), the leg re-aimed by
+   * two-bone IK. A sagging or lagging swing foot otherwise scuffs the floor, lands early and short,
+   * and the body behind it falls back.
+   */
+  swingLift?: number;
+  /**
+   * Swing-foot placement feedback on the position, dimensionless (default 0 = off; range 0..1):
+   * the free feet's ankle targets (relative to the pelvis, before the IK) move horizontally by
+   * -swingPlacement * (simulated pelvis - target pelvis), so that with 1 the swing foot lands where
+   * the target's foot does in the world even while the body lags (ramped in over 0.1 s after
+   * lift-off; the shift is at most 0.3 leg lengths).
+   */
+  swingPlacement?: number;
+  /**
+   * Swing-foot placement feedback on the velocity, seconds (default 0 = off; SIMBICON's c_v, range
+   * 0..0.3): the free feet's ankle targets move horizontally by swingPlacementVel * (simulated
+   * centre-of-mass velocity - target centre-of-mass velocity), m/s * s: a body that moves too fast
+   * steps farther out and brakes, one that lags steps shorter and falls forward over the new foot.
+   */
+  swingPlacementVel?: number;
+  /**
+   * Stance legs track the pelvis from where their simulated foot is, dimensionless (default 0 =
+   * off; range 0..1): a foot planted in the target (and not held by a reactive step) gets its
+   * ankle target (relative to the pelvis, before the two-bone IK) moved horizontally by
+   * stanceTracking * (simulated ankle - target ankle), at most 0.3 leg lengths, ramped in over
+   * 0.1 s after touch-down. With 1 the stance leg's joint targets put the pelvis at the target's
+   * pelvis even when the foot landed or slid elsewhere; with 0 they copy the target's joint angles,
+   * so a foot that lands short leaves the body behind by as much.
+   */
+  stanceTracking?: number;
+  /**
+   * Swing-leg motor gains, dimensionless (default 1; range 0..1): the leg joints of a foot free in
+   * the target (and not in a reactive step) use the gains kp, kd times
+   * max(own subtree inertia, swingGain * the stance legs' inertia floor) instead of that floor
+   * (0.125 m L^2: stance legs carry the whole body). With the floor a swing foot that scuffs the
+   * floor pushes against it with whole-body stiffness and launches the body.
+   */
+  swingGain?: number;
 }
 
 /** A reactive step: foot k swings from `from` to `to` (ankle, world, metres) in `duration` seconds. */
@@ -168,6 +209,8 @@ export interface PhysicsStepInfo {
   assistTorqueFraction: number;
   /** True when the character fell this frame and was reset to the kinematic pose. */
   fell: boolean;
+  /** Simulated pelvis minus target pelvis at the end of the frame, before any reset (world, metres; for diagnostics). */
+  pelvisError: Vector3;
 }
 
 /** A foot's flat sole box in its body frame (the rest frame at the ankle), metres. */
@@ -310,6 +353,14 @@ export class PhysicsTracker {
   private prevTargetFeet: Vector3[] | null = null;
   /** Seconds since the last reactive step landed. */
   private sinceStep = Infinity;
+  /** Per foot: seconds since its target foot left the floor (0 while planted). */
+  private readonly freeTime: number[] = [0, 0];
+  /** Per joint: motor inertia (kg m^2) while its leg stands / swings, and the one set now (0: no motor). */
+  private readonly stanceI: number[];
+  private readonly swingI: number[];
+  private readonly motorI: number[];
+  /** Per foot: seconds since its target foot was planted (0 while free). */
+  private readonly plantTime: number[] = [0, 0];
 
   /** @throws Error when initPhysics() was not awaited. */
   constructor(
@@ -318,7 +369,7 @@ export class PhysicsTracker {
     options: PhysicsOptions = {},
   ) {
     const kp = options.kp ?? 2500;
-    this.o = { kp, kd: options.kd ?? 2 * Math.sqrt(kp), dt: 1 / 120, maxAssist: 0.25, contactResidual: false, hipTorque: true, resetVelocity: true, touchSupport: false, residualFriction: 0.5, contactHeight: 0.015, assistKp: 100, assistKd: 20, friction: 1, soles: true, footMassFraction: 0.03, pgsIterations: 8, gravityCompensation: true, balanceGain: 1, maxLean: 0.25, stepping: false, ...options };
+    this.o = { kp, kd: options.kd ?? 2 * Math.sqrt(kp), dt: 1 / 120, maxAssist: 0.25, contactResidual: false, hipTorque: true, resetVelocity: true, touchSupport: false, residualFriction: 0.5, contactHeight: 0.015, assistKp: 100, assistKd: 20, friction: 1, soles: true, footMassFraction: 0.03, pgsIterations: 8, gravityCompensation: true, balanceGain: 1, maxLean: 0.25, stepping: false, swingLift: 0, swingPlacement: 0, swingPlacementVel: 0, stanceTracking: 0, swingGain: 1, ...options };
     this.world = new RAPIER.World({ x: 0, y: -9.81, z: 0 });
     this.world.timestep = this.o.dt;
     this.world.numSolverIterations = 8; // long chains with mass ratios up to ~50
@@ -397,6 +448,9 @@ export class PhysicsTracker {
       // walk up from body i, adding m d^2 to every ancestor joint (and itself)
       for (let a = i; a >= 0; a = this.parents[a]) inertia[a] += mass[i] * (com[i].distanceToSquared(new Vector3(...def.joints[a].rest)) + 0.01 * 0.01);
     }
+    this.stanceI = new Array<number>(n).fill(0);
+    this.swingI = new Array<number>(n).fill(0);
+    this.motorI = new Array<number>(n).fill(0);
     this.joints = def.joints.map((j, i) => {
       const p = this.parents[i];
       const b = this.bodies[i];
@@ -409,7 +463,11 @@ export class PhysicsTracker {
       if (!('configureMotorPosition' in joint)) Object.setPrototypeOf(joint, RAPIER.SphericalImpulseJoint.prototype);
       joint.setContactsEnabled(false);
       // stance legs carry the whole body through the ground contact, not just their own subtree
-      const I = /^[lr](Knee|Hock|Ankle|Toe)$/.test(j.name) || /^[lr]Hip$/.test(j.name) ? Math.max(inertia[i], 0.5 * this.totalMass * legLength(def) ** 2 * 0.25) : inertia[i];
+      const floor = 0.5 * this.totalMass * legLength(def) ** 2 * 0.25;
+      const I = /^[lr](Knee|Hock|Ankle|Toe)$/.test(j.name) || /^[lr]Hip$/.test(j.name) ? Math.max(inertia[i], floor) : inertia[i];
+      this.stanceI[i] = I;
+      this.swingI[i] = Math.min(I, Math.max(inertia[i], this.o.swingGain * floor));
+      this.motorI[i] = I;
       for (const ax of [RAPIER.JointAxis.AngX, RAPIER.JointAxis.AngY, RAPIER.JointAxis.AngZ]) {
         joint.configureMotorModel(ax, RAPIER.MotorModel.ForceBased);
         joint.configureMotorPosition(ax, 0, this.o.kp * I, this.o.kd * I);
@@ -453,6 +511,8 @@ export class PhysicsTracker {
     this.sinceStep = Infinity;
     this.held.fill(null);
     this.heldTarget.fill(null);
+    this.freeTime.fill(0);
+    this.plantTime.fill(0);
   }
 
   /**
@@ -472,8 +532,11 @@ export class PhysicsTracker {
     const cT = this.centreOfMass(target.positions, targetRots);
     const vcT = this.prevTargetCom ? cT.clone().sub(this.prevTargetCom).divideScalar(frameDt) : new Vector3();
     this.prevTargetCom = cT.clone();
-    const { contacts, rots, goal } = this.reactiveStep(target, targetRots, cT.y, frameDt);
+    const stepped = this.reactiveStep(target, targetRots, cT.y, frameDt);
+    const { contacts, goal } = stepped;
+    const rots = this.placeSwing(target, stepped.rots, vcT, frameDt);
     this.setTargets(rots);
+    if (this.o.swingGain < 1) this.setLegGains(contacts);
     const n = Math.max(1, Math.round(frameDt / this.o.dt));
     const weight = this.totalMass * 9.81;
     const qT = rots[0];
@@ -540,11 +603,12 @@ export class PhysicsTracker {
     const pose = this.readPose(target);
     const pr = pose.positions[0];
     const fell = pr.y < 0.5 * pT.y || pr.distanceTo(pT) > 0.5 * legLength(this.def) || !Number.isFinite(pr.x + pr.y + pr.z);
+    const pelvisError = pr.clone().sub(pT);
     if (fell) {
       this.reset(target, jointVel);
-      return { pose: this.readPose(target), assistFraction: assist / n, assistTorqueFraction: assistT / n, residualFraction: resid / n, residualTorqueFraction: residT / n, fell };
+      return { pose: this.readPose(target), assistFraction: assist / n, assistTorqueFraction: assistT / n, residualFraction: resid / n, residualTorqueFraction: residT / n, fell, pelvisError };
     }
-    return { pose, assistFraction: assist / n, assistTorqueFraction: assistT / n, residualFraction: resid / n, residualTorqueFraction: residT / n, fell };
+    return { pose, assistFraction: assist / n, assistTorqueFraction: assistT / n, residualFraction: resid / n, residualTorqueFraction: residT / n, fell, pelvisError };
   }
 
   /**
@@ -765,6 +829,80 @@ export class PhysicsTracker {
       });
     });
     return { contacts, rots: linkRotations(this.def, { ...target, positions: pos }), goal };
+  }
+
+  /**
+   * Swing-foot clearance and placement and stance tracking (PhysicsOptions.swingLift,
+   * swingPlacement, swingPlacementVel, stanceTracking), once per frame: the legs of the feet free
+   * (planted) in the target and not driven by a reactive step are re-aimed by two-bone IK at a
+   * moved ankle target. Returns rots unchanged when
+   * the options are off or no foot is free. vcT: target centre-of-mass velocity, m/s; frameDt, s.
+   */
+  private placeSwing(target: SkeletonPose, rots: Quaternion[], vcT: Vector3, frameDt: number): Quaternion[] {
+    for (let k = 0; k < 2; k++) {
+      this.freeTime[k] = target.contacts[k] ? 0 : this.freeTime[k] + frameDt;
+      this.plantTime[k] = target.contacts[k] ? this.plantTime[k] + frameDt : 0;
+    }
+    const { swingLift, swingPlacement, swingPlacementVel, stanceTracking } = this.o;
+    const swingOn = swingLift > 0 || swingPlacement !== 0 || swingPlacementVel !== 0;
+    const mine = (k: number): boolean => !this.held[k] && this.swing?.k !== k;
+    const free = swingOn ? [0, 1].filter((k) => !target.contacts[k] && mine(k)) : [];
+    const planted = stanceTracking !== 0 ? [0, 1].filter((k) => target.contacts[k] && mine(k)) : [];
+    if (free.length === 0 && planted.length === 0) return rots;
+    const L = legLength(this.def);
+    const t = this.bodies[0]!.translation();
+    const shift = new Vector3(target.positions[0].x - t.x, 0, target.positions[0].z - t.z).multiplyScalar(swingPlacement);
+    if (swingPlacementVel !== 0) shift.addScaledVector(this.comVelocity().sub(vcT).setY(0), swingPlacementVel);
+    shift.clampLength(0, 0.3 * L);
+    const pos = target.positions.map((p) => p.clone());
+    const goals: [number, Vector3][] = free.map((k) => {
+      const ramp = Math.min(1, this.freeTime[k] / 0.1);
+      const ankle = this.feet[k];
+      const goal = pos[ankle].clone().addScaledVector(shift, ramp);
+      goal.y = Math.max(goal.y, this.def.joints[ankle].rest[1] + swingLift * L * ramp);
+      return [k, goal];
+    });
+    for (const k of planted) {
+      const ankle = this.feet[k];
+      const a = this.bodies[ankle]!.translation();
+      const slip = new Vector3(a.x - pos[ankle].x, 0, a.z - pos[ankle].z).multiplyScalar(stanceTracking).clampLength(0, 0.3 * L);
+      goals.push([k, pos[ankle].clone().addScaledVector(slip, Math.min(1, this.plantTime[k] / 0.1))]);
+    }
+    for (const [k, goal] of goals) {
+      const ankle = this.feet[k];
+      const [hip, mid, end] = this.legChains[k];
+      const endT = goal.add(pos[end]).sub(pos[ankle]);
+      // bend toward where the target's knee already is
+      const pole = pos[mid].clone().sub(pos[hip].clone().add(pos[end]).multiplyScalar(0.5));
+      if (pole.lengthSq() < 1e-8) pole.set(0, 0, -1).applyQuaternion(target.yaw);
+      const ik = solveTwoBoneIk(pos[hip], endT, pos[mid].distanceTo(pos[hip]), pos[end].distanceTo(pos[mid]), pole);
+      const d = ik.end.clone().sub(pos[end]);
+      pos[mid].copy(ik.mid);
+      this.def.joints.forEach((_, j) => {
+        if (this.isBelow(j, end)) pos[j].add(d);
+      });
+    }
+    return linkRotations(this.def, { ...target, positions: pos });
+  }
+
+  /**
+   * The inertia that scales joint i's motor gains now (kp, kd times it), kg m^2: for a leg joint
+   * the stance or the swing value (PhysicsOptions.swingGain); 0 for a joint without a motor.
+   */
+  motorInertia(i: number): number {
+    return this.motorI[i] ?? 0;
+  }
+
+  /** Motor gains of the leg joints for this frame: stance or swing inertia per foot (PhysicsOptions.swingGain). */
+  private setLegGains(contacts: [boolean, boolean]): void {
+    this.joints.forEach((j, i) => {
+      const side = this.legSide[i];
+      if (!j || side < 0) return;
+      const I = contacts[side] ? this.stanceI[i] : this.swingI[i];
+      if (I === this.motorI[i]) return;
+      this.motorI[i] = I;
+      for (const ax of [RAPIER.JointAxis.AngX, RAPIER.JointAxis.AngY, RAPIER.JointAxis.AngZ]) j.configureMotorPosition(ax, 0, this.o.kp * I, this.o.kd * I);
+    });
   }
 
   /** True when joint j is `a` or one of its descendants. */
