@@ -141,7 +141,8 @@ export interface PhysicsOptions {
    */
   stepping?: boolean;
   /**
-   * Swing-foot clearance, fraction of the leg length (default 0 = off; range 0..0.1): while a foot
+   * Swing-foot clearance, fraction of the leg length (default 0 = off: on 8 clips, 12 s each, 0.03
+   * changed falls by noise, human 9.9 -> 9.1 with swingGain 0, the dino not at all; range 0..0.1): while a foot
    * is free in the target (and not in a reactive step), its ankle target is kept at least this high
    * above the ankle's rest height (ramped in over 0.1 s after lift-off), the leg re-aimed by
    * two-bone IK. A sagging or lagging swing foot otherwise scuffs the floor, lands early and short,
@@ -149,7 +150,8 @@ export interface PhysicsOptions {
    */
   swingLift?: number;
   /**
-   * Swing-foot placement feedback on the position, dimensionless (default 0 = off; range 0..1):
+   * Swing-foot placement feedback on the position, dimensionless (default 0 = off: on 8 clips,
+   * 12 s each, at the old swingGain 1, 0.5 kept the falls, 1 raised the human's 20.5 -> 25; range 0..1):
    * the free feet's ankle targets (relative to the pelvis, before the IK) move horizontally by
    * -swingPlacement * (simulated pelvis - target pelvis), so that with 1 the swing foot lands where
    * the target's foot does in the world even while the body lags (ramped in over 0.1 s after
@@ -157,15 +159,18 @@ export interface PhysicsOptions {
    */
   swingPlacement?: number;
   /**
-   * Swing-foot placement feedback on the velocity, seconds (default 0 = off; SIMBICON's c_v, range
+   * Swing-foot placement feedback on the velocity, seconds (default 0 = off: on 8 clips, 12 s
+   * each, 0.1 was noise-level, -0.1 raised the human's falls 20.5 -> 31; SIMBICON's c_v, range
    * 0..0.3): the free feet's ankle targets move horizontally by swingPlacementVel * (simulated
    * centre-of-mass velocity - target centre-of-mass velocity), m/s * s: a body that moves too fast
    * steps farther out and brakes, one that lags steps shorter and falls forward over the new foot.
    */
   swingPlacementVel?: number;
   /**
-   * Stance legs track the pelvis from where their simulated foot is, dimensionless (default 0 =
-   * off; range 0..1): a foot planted in the target (and not held by a reactive step) gets its
+   * Stance legs track the pelvis from where their simulated foot is, dimensionless (default 0.5;
+   * 0 = off; range 0..1; bench:avatar, 28 clips, with swingGain 0: falls/min human / dino / mouse
+   * 13.7 / 17.3 / 17.3 at 0 -> 13.9 / 14.9 / 14.7 at 0.5, hand error 14.4 / 22.3 / 4.5 ->
+   * 13.2 / 18.1 / 4.2 cm; see docs/avatar-bench.md): a foot planted in the target (and not held by a reactive step) gets its
    * ankle target (relative to the pelvis, before the two-bone IK) moved horizontally by
    * stanceTracking * (simulated ankle - target ankle), at most 0.3 leg lengths, ramped in over
    * 0.1 s after touch-down. With 1 the stance leg's joint targets put the pelvis at the target's
@@ -174,13 +179,31 @@ export interface PhysicsOptions {
    */
   stanceTracking?: number;
   /**
-   * Swing-leg motor gains, dimensionless (default 1; range 0..1): the leg joints of a foot free in
+   * How long after touch-down stanceTracking acts, seconds (default 1; range 0.3..Infinity): the
+   * correction is full until then and fades out over the next 0.5 s. A foot that stays planted
+   * (standing) is then left alone: there the correction feeds back on the feet's slow creep (the
+   * standing dino drifted half a leg length sideways within 20 s with stanceTracking 0.5 for good).
+   * It also scales with the target pelvis's horizontal speed up to 0.25 leg lengths per second
+   * (none while the target stands still).
+   */
+  stanceTrackingTime?: number;
+  /**
+   * Swing-leg motor gains, dimensionless (default 0; range 0..1; bench:avatar, 28 clips: falls/min
+   * human / dino / mouse 19.0 / 20.4 / 20.9 at 1 -> 13.7 / 17.3 / 17.3 at 0, 15.1 / 18.7 / 18.3
+   * at 0.1, with less foot skate and hand error; see docs/avatar-bench.md): the leg joints of a foot free in
    * the target (and not in a reactive step) use the gains kp, kd times
    * max(own subtree inertia, swingGain * the stance legs' inertia floor) instead of that floor
    * (0.125 m L^2: stance legs carry the whole body). With the floor a swing foot that scuffs the
    * floor pushes against it with whole-body stiffness and launches the body.
    */
   swingGain?: number;
+  /**
+   * With swingGain < 1, a free foot that touches the floor (a sole corner within contactHeight)
+   * gets the stance gains back (default false: on 8 clips, 12 s each, with stanceTracking 0.5
+   * human falls/min went 10.6 -> 20.5): the estimated targets often lift a foot that still
+   * carries the body, and the soft leg then buckles.
+   */
+  swingTouchStance?: boolean;
 }
 
 /** A reactive step: foot k swings from `from` to `to` (ankle, world, metres) in `duration` seconds. */
@@ -359,6 +382,8 @@ export class PhysicsTracker {
   private readonly stanceI: number[];
   private readonly swingI: number[];
   private readonly motorI: number[];
+  /** Per foot: the share of the stance tracking applied this frame (0..stanceTracking). */
+  private readonly stanceShare: number[] = [0, 0];
   /** Per foot: seconds since its target foot was planted (0 while free). */
   private readonly plantTime: number[] = [0, 0];
 
@@ -369,7 +394,7 @@ export class PhysicsTracker {
     options: PhysicsOptions = {},
   ) {
     const kp = options.kp ?? 2500;
-    this.o = { kp, kd: options.kd ?? 2 * Math.sqrt(kp), dt: 1 / 120, maxAssist: 0.25, contactResidual: false, hipTorque: true, resetVelocity: true, touchSupport: false, residualFriction: 0.5, contactHeight: 0.015, assistKp: 100, assistKd: 20, friction: 1, soles: true, footMassFraction: 0.03, pgsIterations: 8, gravityCompensation: true, balanceGain: 1, maxLean: 0.25, stepping: false, swingLift: 0, swingPlacement: 0, swingPlacementVel: 0, stanceTracking: 0, swingGain: 1, ...options };
+    this.o = { kp, kd: options.kd ?? 2 * Math.sqrt(kp), dt: 1 / 120, maxAssist: 0.25, contactResidual: false, hipTorque: true, resetVelocity: true, touchSupport: false, residualFriction: 0.5, contactHeight: 0.015, assistKp: 100, assistKd: 20, friction: 1, soles: true, footMassFraction: 0.03, pgsIterations: 8, gravityCompensation: true, balanceGain: 1, maxLean: 0.25, stepping: false, swingLift: 0, swingPlacement: 0, swingPlacementVel: 0, stanceTracking: 0.5, stanceTrackingTime: 1, swingGain: 0, swingTouchStance: false, ...options };
     this.world = new RAPIER.World({ x: 0, y: -9.81, z: 0 });
     this.world.timestep = this.o.dt;
     this.world.numSolverIterations = 8; // long chains with mass ratios up to ~50
@@ -534,9 +559,12 @@ export class PhysicsTracker {
     this.prevTargetCom = cT.clone();
     const stepped = this.reactiveStep(target, targetRots, cT.y, frameDt);
     const { contacts, goal } = stepped;
-    const rots = this.placeSwing(target, stepped.rots, vcT, frameDt);
+    const rots = this.placeSwing(target, stepped.rots, vcT, frameDt, Math.hypot(vT.x, vT.z));
     this.setTargets(rots);
-    if (this.o.swingGain < 1) this.setLegGains(contacts);
+    if (this.o.swingGain < 1) {
+      const touch = this.o.swingTouchStance ? this.touching() : NO_TOUCH;
+      this.setLegGains([contacts[0] || touch[0], contacts[1] || touch[1]]);
+    }
     const n = Math.max(1, Math.round(frameDt / this.o.dt));
     const weight = this.totalMass * 9.81;
     const qT = rots[0];
@@ -836,18 +864,20 @@ export class PhysicsTracker {
    * swingPlacement, swingPlacementVel, stanceTracking), once per frame: the legs of the feet free
    * (planted) in the target and not driven by a reactive step are re-aimed by two-bone IK at a
    * moved ankle target. Returns rots unchanged when
-   * the options are off or no foot is free. vcT: target centre-of-mass velocity, m/s; frameDt, s.
+   * the options are off or no foot is free. vcT: target centre-of-mass velocity, m/s; frameDt, s;
+   * speedT: the target pelvis's horizontal speed, m/s.
    */
-  private placeSwing(target: SkeletonPose, rots: Quaternion[], vcT: Vector3, frameDt: number): Quaternion[] {
+  private placeSwing(target: SkeletonPose, rots: Quaternion[], vcT: Vector3, frameDt: number, speedT: number): Quaternion[] {
     for (let k = 0; k < 2; k++) {
       this.freeTime[k] = target.contacts[k] ? 0 : this.freeTime[k] + frameDt;
       this.plantTime[k] = target.contacts[k] ? this.plantTime[k] + frameDt : 0;
     }
+    this.stanceShare.fill(0);
     const { swingLift, swingPlacement, swingPlacementVel, stanceTracking } = this.o;
     const swingOn = swingLift > 0 || swingPlacement !== 0 || swingPlacementVel !== 0;
     const mine = (k: number): boolean => !this.held[k] && this.swing?.k !== k;
     const free = swingOn ? [0, 1].filter((k) => !target.contacts[k] && mine(k)) : [];
-    const planted = stanceTracking !== 0 ? [0, 1].filter((k) => target.contacts[k] && mine(k)) : [];
+    const planted = stanceTracking !== 0 ? [0, 1].filter((k) => target.contacts[k] && mine(k) && this.plantTime[k] < this.o.stanceTrackingTime + 0.5) : [];
     if (free.length === 0 && planted.length === 0) return rots;
     const L = legLength(this.def);
     const t = this.bodies[0]!.translation();
@@ -866,8 +896,12 @@ export class PhysicsTracker {
       const ankle = this.feet[k];
       const a = this.bodies[ankle]!.translation();
       const slip = new Vector3(a.x - pos[ankle].x, 0, a.z - pos[ankle].z).multiplyScalar(stanceTracking).clampLength(0, 0.3 * L);
-      goals.push([k, pos[ankle].clone().addScaledVector(slip, Math.min(1, this.plantTime[k] / 0.1))]);
+      const t = this.plantTime[k];
+      const w = Math.min(1, t / 0.1, Math.max(0, (this.o.stanceTrackingTime + 0.5 - t) / 0.5), speedT / (0.25 * L));
+      this.stanceShare[k] = stanceTracking * w;
+      if (w > 0) goals.push([k, pos[ankle].clone().addScaledVector(slip, w)]);
     }
+    if (goals.length === 0) return rots;
     for (const [k, goal] of goals) {
       const ankle = this.feet[k];
       const [hip, mid, end] = this.legChains[k];
@@ -985,8 +1019,10 @@ export class PhysicsTracker {
     this.feet.forEach((f, k) => {
       if (!contacts[k]) return;
       const t = this.bodies[f]!.translation();
-      slip.x += t.x - targetPositions[f].x;
-      slip.z += t.z - targetPositions[f].z;
+      // the part of the slip that the stance tracking does not already take back
+      const keep = 1 - this.stanceShare[k];
+      slip.x += keep * (t.x - targetPositions[f].x);
+      slip.z += keep * (t.z - targetPositions[f].z);
       planted++;
     });
     const h = Math.max(0.05, cT.y);

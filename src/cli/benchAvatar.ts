@@ -132,7 +132,7 @@ class JitterMeter {
   }
 }
 
-const PHYSICS_KEYS = ['kp', 'kd', 'dt', 'maxAssist', 'contactResidual', 'hipTorque', 'resetVelocity', 'touchSupport', 'residualFriction', 'contactHeight', 'assistKp', 'assistKd', 'friction', 'soles', 'footMassFraction', 'pgsIterations', 'gravityCompensation', 'balanceGain', 'maxLean', 'stepping', 'swingLift', 'swingPlacement', 'swingPlacementVel', 'stanceTracking', 'swingGain'] as const;
+const PHYSICS_KEYS = ['kp', 'kd', 'dt', 'maxAssist', 'contactResidual', 'hipTorque', 'resetVelocity', 'touchSupport', 'residualFriction', 'contactHeight', 'assistKp', 'assistKd', 'friction', 'soles', 'footMassFraction', 'pgsIterations', 'gravityCompensation', 'balanceGain', 'maxLean', 'stepping', 'swingLift', 'swingPlacement', 'swingPlacementVel', 'stanceTracking', 'stanceTrackingTime', 'swingGain', 'swingTouchStance'] as const;
 
 /**
  * --physics: comma-separated key=value PhysicsOptions (numbers, or true / false for the switches).

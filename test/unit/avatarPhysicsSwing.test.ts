@@ -98,4 +98,28 @@ describe('PhysicsTracker swing-leg gains (swingGain)', () => {
       ph.dispose();
     }
   }, 60_000);
+
+  it('stance tracking leans the stance legs so that the pelvis follows a target that moves off the planted feet', () => {
+    const def = makeHuman();
+    const rest = restPose(def);
+    // 0.5 s standing, then the whole target (feet planted) glides forward (-Z) at 0.3 m/s for 0.5 s
+    const glide = (t: number): SkeletonPose => pose(def, rest.positions.map((p) => p.clone().add(new Vector3(0, 0, -0.3 * t))), [true, true]);
+    const errAfter = (stanceTracking: number): number => {
+      const ph = new PhysicsTracker(def, rest, { maxAssist: 0, stanceTracking });
+      let err = 0;
+      for (let i = 0; i < RATE; i++) {
+        const target = i < RATE / 2 ? rest : glide((i - RATE / 2 + 1) / RATE);
+        const s = ph.step(target, 1 / RATE);
+        expect(s.fell).toBe(false);
+        err = Math.hypot(s.pelvisError.x, s.pelvisError.z);
+      }
+      ph.dispose();
+      return err;
+    };
+    const off = errAfter(0);
+    const on = errAfter(0.5);
+    // the feet stay where they stand: without the tracking the pelvis stays over them (~11 cm behind at the end)
+    expect(off).toBeGreaterThan(0.08);
+    expect(on).toBeLessThan(off - 0.03);
+  }, 60_000);
 });
