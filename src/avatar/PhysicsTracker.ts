@@ -896,8 +896,8 @@ export class PhysicsTracker {
       const ankle = this.feet[k];
       const a = this.bodies[ankle]!.translation();
       const slip = new Vector3(a.x - pos[ankle].x, 0, a.z - pos[ankle].z).multiplyScalar(stanceTracking).clampLength(0, 0.3 * L);
-      const t = this.plantTime[k];
-      const w = Math.min(1, t / 0.1, Math.max(0, (this.o.stanceTrackingTime + 0.5 - t) / 0.5), speedT / (0.25 * L));
+      const sincePlant = this.plantTime[k];
+      const w = Math.min(1, sincePlant / 0.1, Math.max(0, (this.o.stanceTrackingTime + 0.5 - sincePlant) / 0.5), speedT / (0.25 * L));
       this.stanceShare[k] = stanceTracking * w;
       if (w > 0) goals.push([k, pos[ankle].clone().addScaledVector(slip, w)]);
     }
