@@ -146,6 +146,8 @@ async function main(): Promise<number> {
         });
         // Trainer.render defaults to scene.background: the colour the photos were composited over.
         const ev = await evaluateViews(run.trainer, scene, split.test, lpips);
+        const trainer = run.trainer;
+        const plain = trainer.usesEnvironment ? await evaluateViews({ render: (c) => trainer.render(c, scene.background, false) }, scene, split.test) : null;
         if (plan.renders) {
           const dir = path.join(plan.renders, `${key}-${recipe.name}`);
           await fsp.mkdir(dir, { recursive: true });
@@ -163,6 +165,7 @@ async function main(): Promise<number> {
           iterations: run.trainer.step,
           gaussians: run.trainer.gaussians.count,
           init: { ...init!, priorCoverage: run.init.priorCoverage ?? null, hullFill: run.init.hullFill ?? null, depthFill: run.init.depthFill ?? null, ...(run.init.hullNote ? { hullNote: run.init.hullNote } : {}) },
+          ...(plain ? { withoutEnvironment: { psnr: plain.meanPsnr, ssim: plain.meanSsim } } : {}),
         };
         entry.results[recipe.name] = r;
         const { perView: _perView, ...summary } = r;

@@ -22,6 +22,7 @@ import { DepthTvLoss } from './losses/DepthTvLoss';
 import { RelativeDepthLoss } from './losses/RelativeDepthLoss';
 import { BinocularLoss, shiftedCamera } from './losses/BinocularLoss';
 import { RandomBackground } from './RandomBackground';
+import { EnvironmentBackground } from './EnvironmentBackground';
 import { PoseRefiner, type PoseChange } from './PoseRefiner';
 
 /** Steps between pose refinement updates (one small readback each). */
@@ -76,6 +77,9 @@ export class Trainer {
   private readonly gradDepth: GPUBuffer;
   private readonly lossBuf: GPUBuffer;
   private readonly rng: Random;
+  /** Every 64th initial Gaussian mean, xyz (for the environment's depth range when the scene has no depth bounds). */
+  private readonly initDepths: Float32Array;
+  private envCache: EnvironmentBackground | null = null;
   readonly sceneExtent: number;
   private rays: RayBinding | null;
   readonly strategy: Strategy | null;
@@ -126,6 +130,7 @@ export class Trainer {
     this.gradDepth = createStorageBuffer(d, width * height * 4, 'grad.depth');
     this.lossBuf = createStorageBuffer(d, LOSS_SLOTS * 4, 'losses');
     this.rng = new Random(recipe.seed);
+    this.initDepths = sampleMeans(cloud, 64);
     this.sceneExtent = cameraExtent(trainViews.map((v) => scene.cameras[v]));
     this.rays = rays;
     this.strategy = makeStrategy(recipe);
@@ -473,10 +478,35 @@ export class Trainer {
     return { loss: losses[0], grad };
   }
 
-  /** Renders any camera with the current Gaussians (RGB as an ImageRGB, plus alpha and depth). */
-  async render(camera: Camera, background = this.scene.background): Promise<{ image: ImageRGB; alpha: Float32Array; depth: Float32Array }> {
+  /**
+   * Renders any camera with the current Gaussians (RGB as an ImageRGB, plus alpha and depth). Over the
+   * scene background, and with the recipe's environment (Recipe.environment) unless `environment` is
+   * false, what no training view saw shows the EnvironmentBackground; training steps never use it.
+   */
+  async render(camera: Camera, background = this.scene.background, environment = true): Promise<{ image: ImageRGB; alpha: Float32Array; depth: Float32Array }> {
     const r = await this.rasterizer.render(this.gaussians, camera, { background });
+    const sameBackground = background.every((c, k) => c === this.scene.background[k]);
+    if (environment && sameBackground) this.environment()?.composite(r.rgb, r.alpha, camera, background);
     return { image: { width: camera.width, height: camera.height, data: r.rgb }, alpha: r.alpha, depth: r.depth };
+  }
+
+  /** Whether renders complete unseen regions with the EnvironmentBackground (Recipe.environment: 'auto' = photos without transparency). */
+  get usesEnvironment(): boolean {
+    const e = this.recipe.environment;
+    return e === 'on' || (e === 'auto' && !this.scene.alphas);
+  }
+
+  /** The EnvironmentBackground of the training views as they are now (rebuilt while poses are refined), or null when off. */
+  private environment(): EnvironmentBackground | null {
+    if (!this.usesEnvironment) return null;
+    if (this.envCache && !this.poses) return this.envCache;
+    const cams = this.trainCameras;
+    const bounds = this.scene.depthBounds;
+    const range: [number, number] = bounds
+      ? [Math.min(...this.trainViews.map((v) => bounds[v][0])), Math.max(...this.trainViews.map((v) => bounds[v][1]))]
+      : depthRangeOf(this.initDepths, cams);
+    this.envCache = EnvironmentBackground.fromViews(cams, this.trainViews.map((v) => this.scene.images[v]), range, this.recipe.environmentBlur);
+    return this.envCache;
   }
 
   /** The current model as a CPU cloud with the SH degree trained so far. */
@@ -541,6 +571,34 @@ class BinocularPair {
  * Median camera z (world units) of the cloud's means in front of the cameras, over up to 4096
  * evenly strided Gaussians per camera; 1 when none is in front.
  */
+/** Every stride-th mean of a cloud, xyz, [N/stride][3]. */
+function sampleMeans(cloud: GaussianCloud, stride: number): Float32Array {
+  const n = Math.ceil(cloud.count / stride);
+  const out = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) out.set(cloud.means.subarray(3 * i * stride, 3 * i * stride + 3), 3 * i);
+  return out;
+}
+
+/**
+ * Camera depths (world units) of points in the cameras that see them in front: the 2nd and 98th
+ * percentiles, as a [near, far] range (far at least 1.5 near); [1, 100] without any point in front.
+ * @param means xyz per point, [N][3]
+ */
+export function depthRangeOf(means: Float32Array, cameras: Camera[]): [number, number] {
+  const zs: number[] = [];
+  for (const cam of cameras) {
+    const R = cam.R;
+    for (let i = 0; i < means.length; i += 3) {
+      const zc = R[6] * means[i] + R[7] * means[i + 1] + R[8] * means[i + 2] + cam.t[2];
+      if (zc > 0) zs.push(zc);
+    }
+  }
+  if (zs.length === 0) return [1, 100];
+  zs.sort((a, b) => a - b);
+  const near = zs[Math.floor(0.02 * (zs.length - 1))];
+  return [near, Math.max(1.5 * near, zs[Math.ceil(0.98 * (zs.length - 1))])];
+}
+
 export function medianDepth(cloud: GaussianCloud, cameras: Camera[]): number {
   const zs: number[] = [];
   const stride = Math.max(1, Math.floor(cloud.count / 4096));

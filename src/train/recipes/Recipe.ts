@@ -149,6 +149,17 @@ export interface Recipe {
    */
   randomBackground: 'auto' | 'on' | 'off';
   /**
+   * Completion of novel views where no training view saw (src/train/EnvironmentBackground.ts): an
+   * uncovered pixel whose ray lies outside every training image shows the training photos' colour
+   * extended past their borders instead of the scene background. Renders only (evaluation, the
+   * studio's views); training steps keep the scene background. 'auto': on for photos without
+   * transparency (where the background is no part of the photos), off for RGBA scenes (Blender's
+   * white is the protocol's).
+   */
+  environment: 'auto' | 'on' | 'off';
+  /** The environment's blur of the photos, a fraction of their long side (EnvironmentBackground.fromViews). */
+  environmentBlur: number;
+  /**
    * Photometric refinement of the training cameras' poses (src/train/PoseRefiner.ts; the first
    * training view stays fixed): 'auto' = on for scenes whose poses were estimated from the photos
    * (Scene.posesEstimated), off for given poses.
@@ -168,6 +179,7 @@ export const RECIPE_CHOICES: Record<string, readonly string[]> = {
   hullPrior: ['auto', 'on', 'off'],
   'strategy.kind': ['default', 'mcmc', 'none'],
   randomBackground: ['auto', 'on', 'off'],
+  environment: ['auto', 'on', 'off'],
   dropoutSchedule: ['constant', 'ramp'],
   poseRefine: ['auto', 'on', 'off'],
 };
@@ -181,6 +193,7 @@ export const RECIPE_RANGES: Record<string, { min: number; max: number; minOpen?:
   dropout: { min: 0, max: 1, maxOpen: true },
   mvsCensus: { min: 0, max: 1 },
   opacityDecay: { min: 0, max: 1, minOpen: true },
+  environmentBlur: { min: 0, max: 1, maxOpen: true },
   'loss.binocular': { min: 0, max: 100 },
   'loss.binocularDisparity': { min: 0, max: 256, minOpen: true },
   'loss.binocularStart': { min: 0, max: 1e9 },

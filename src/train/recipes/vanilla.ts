@@ -37,6 +37,8 @@ export const vanilla: Recipe = {
   dropoutSchedule: 'constant',
   opacityDecay: 1,
   randomBackground: 'off',
+  environment: 'off',
+  environmentBlur: 1 / 64,
   poseRefine: 'auto',
   poseRefineStart: 0,
   seed: 1,
