@@ -77,6 +77,10 @@ export class EnvironmentBackground {
         const dx = R[0] * a + R[3] * b + R[6];
         const dy = R[1] * a + R[4] * b + R[7];
         const dz = R[2] * a + R[5] * b + R[8];
+        // a frustum is convex: a view holding the ray's nearest and farthest samples holds all between
+        const z0 = 1 / (invNear + (0.5 / UNSEEN_SAMPLES) * (invFar - invNear));
+        const z1 = 1 / (invNear + ((UNSEEN_SAMPLES - 0.5) / UNSEEN_SAMPLES) * (invFar - invNear));
+        if (this.cameras.some((cam) => insideImage(cam, C[0] + z0 * dx, C[1] + z0 * dy, C[2] + z0 * dz) && insideImage(cam, C[0] + z1 * dx, C[1] + z1 * dy, C[2] + z1 * dz))) continue;
         let outside = 0;
         for (let s = 0; s < UNSEEN_SAMPLES; s++) {
           const z = 1 / (invNear + ((s + 0.5) / UNSEEN_SAMPLES) * (invFar - invNear));
