@@ -165,7 +165,7 @@ async function main(): Promise<number> {
           iterations: run.trainer.step,
           gaussians: run.trainer.gaussians.count,
           init: { ...init!, priorCoverage: run.init.priorCoverage ?? null, hullFill: run.init.hullFill ?? null, depthFill: run.init.depthFill ?? null, ...(run.init.hullNote ? { hullNote: run.init.hullNote } : {}) },
-          ...(plain ? { withoutEnvironment: { psnr: plain.meanPsnr, ssim: plain.meanSsim } } : {}),
+          ...(plain ? { withoutEnvironment: { psnr: plain.meanPsnr, ssim: plain.meanSsim, perViewPsnr: plain.scores.map((v) => v.psnr) } } : {}),
         };
         entry.results[recipe.name] = r;
         const { perView: _perView, ...summary } = r;

@@ -241,7 +241,7 @@ export interface RecipeResult {
   /** The initialization scored on the same test views before step 0, the depth prior's confident fraction of training pixels (null without one), and the fraction filled from the visual hull (Recipe.hullPrior; null when it did not run). */
   init?: { psnr: number; ssim: number; priorCoverage: number | null; hullFill?: number | null; depthFill?: number | null; hullNote?: string };
   /** When the recipe's environment completed the renders (Recipe.environment): the same test views scored without it. */
-  withoutEnvironment?: { psnr: number; ssim: number };
+  withoutEnvironment?: { psnr: number; ssim: number; perViewPsnr: number[] };
 }
 
 /**

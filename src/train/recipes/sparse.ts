@@ -6,7 +6,8 @@ import { vanilla } from './vanilla';
  * the pixel rays with depth TV (the visual hull fills the depth the MVS misses on RGBA object captures,
  * and random Gaussians fill its volume), relative depth guidance (RDG-GS) and S3IM, then free optimization
  * with gentle densification, and opacity decay (Binocular3DGS) and Gaussian dropout (DropGaussian)
- * throughout; a random background on scenes with transparency.
+ * throughout; a random background on scenes with transparency, and for opaque photos novel views completed where
+ * no training view saw (EnvironmentBackground).
  */
 export const sparse: Recipe = {
   ...vanilla,
@@ -32,4 +33,7 @@ export const sparse: Recipe = {
   randomBackground: 'auto',
   // DropGaussian: full protocol fern 21.11 -> 21.49, flower 20.32 -> 20.52, lego 21.57 -> 21.67 dB (README).
   dropout: 0.1,
+  // Novel views show the training photos extended where no view saw (EnvironmentBackground): full protocol flower
+  // 20.70 -> 20.97 dB (SSIM 0.665 -> 0.677), fern 21.67 -> 21.67; off on RGBA scenes (README).
+  environment: 'auto',
 };
