@@ -77,8 +77,8 @@ export class Trainer {
   private readonly gradDepth: GPUBuffer;
   private readonly lossBuf: GPUBuffer;
   private readonly rng: Random;
-  /** Every 64th initial Gaussian mean, xyz (for the environment's depth range when the scene has no depth bounds). */
-  private readonly initDepths: Float32Array;
+  /** Every 64th initial Gaussian mean, xyz, [N/64][3] (for the environment's depth range when the scene has no depth bounds). */
+  private readonly initMeansSample: Float32Array;
   private envCache: EnvironmentBackground | null = null;
   readonly sceneExtent: number;
   private rays: RayBinding | null;
@@ -130,7 +130,7 @@ export class Trainer {
     this.gradDepth = createStorageBuffer(d, width * height * 4, 'grad.depth');
     this.lossBuf = createStorageBuffer(d, LOSS_SLOTS * 4, 'losses');
     this.rng = new Random(recipe.seed);
-    this.initDepths = sampleMeans(cloud, 64);
+    this.initMeansSample = sampleMeans(cloud, 64);
     this.sceneExtent = cameraExtent(trainViews.map((v) => scene.cameras[v]));
     this.rays = rays;
     this.strategy = makeStrategy(recipe);
@@ -502,9 +502,9 @@ export class Trainer {
     if (this.envCache && !this.poses) return this.envCache;
     const cams = this.trainCameras;
     const bounds = this.scene.depthBounds;
-    const range: [number, number] = bounds
-      ? [Math.min(...this.trainViews.map((v) => bounds[v][0])), Math.max(...this.trainViews.map((v) => bounds[v][1]))]
-      : depthRangeOf(this.initDepths, cams);
+    const given: [number, number] | null = bounds ? [Math.min(...this.trainViews.map((v) => bounds[v][0])), Math.max(...this.trainViews.map((v) => bounds[v][1]))] : null;
+    // the scene's own bounds (LLFF) when usable, else the initial Gaussians' depths
+    const range = given && given[0] > 0 && given[1] > given[0] && Number.isFinite(given[1]) ? given : depthRangeOf(this.initMeansSample, cams);
     this.envCache = EnvironmentBackground.fromViews(cams, this.trainViews.map((v) => this.scene.images[v]), range, this.recipe.environmentBlur);
     return this.envCache;
   }
@@ -567,10 +567,6 @@ class BinocularPair {
   }
 }
 
-/**
- * Median camera z (world units) of the cloud's means in front of the cameras, over up to 4096
- * evenly strided Gaussians per camera; 1 when none is in front.
- */
 /** Every stride-th mean of a cloud, xyz, [N/stride][3]. */
 function sampleMeans(cloud: GaussianCloud, stride: number): Float32Array {
   const n = Math.ceil(cloud.count / stride);
@@ -599,6 +595,10 @@ export function depthRangeOf(means: Float32Array, cameras: Camera[]): [number, n
   return [near, Math.max(1.5 * near, zs[Math.ceil(0.98 * (zs.length - 1))])];
 }
 
+/**
+ * Median camera z (world units) of the cloud's means in front of the cameras, over up to 4096
+ * evenly strided Gaussians per camera; 1 when none is in front.
+ */
 export function medianDepth(cloud: GaussianCloud, cameras: Camera[]): number {
   const zs: number[] = [];
   const stride = Math.max(1, Math.floor(cloud.count / 4096));
