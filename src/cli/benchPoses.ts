@@ -204,6 +204,11 @@ async function trainAndScore(gpu: GpuContext, tag: string, scene: Scene, train: 
     const r = await run.trainer.render(c);
     return { image: r.image, depth: r.depth };
   };
+  // registration fits the Gaussians' own image: no environment completion (Recipe.environment), which is CPU work per render
+  const fitRender = async (c: Camera) => {
+    const r = await run.trainer.render(c, undefined, false);
+    return { image: r.image, depth: r.depth };
+  };
   const views = [];
   // a refined focal (Recipe lr.focal) is the camera's: the held-out views take it too
   const fs = run.trainer.focalScale;
@@ -211,7 +216,7 @@ async function trainAndScore(gpu: GpuContext, tag: string, scene: Scene, train: 
   for (const test of tests) {
     const t = { ...test, camera: withFocal(test.camera) };
     const before = clampImage((await render(t.camera)).image);
-    const reg = await registerView(render, t.photo, t.camera, plan.register);
+    const reg = await registerView(fitRender, t.photo, t.camera, plan.register);
     const afterLm = clampImage((await render(reg.camera)).image);
     // then gradient descent with the analytic pose gradient (registerViewByGradient), kept when its
     // MSE against the photo is lower than the LM pose's

@@ -28,11 +28,13 @@ export class EnvironmentBackground {
     private readonly blurred: ImageRGB[],
     private readonly near: number,
     private readonly far: number,
+    /** Mean colour of the photos: for rays whose middle point is behind every training view. */
+    private readonly meanColour: [number, number, number],
   ) {}
 
   /**
    * @param cameras the training cameras, one per photo
-   * @param images the training photos, each the size of its camera, [H][W][3]
+   * @param images the training photos, each the size of its camera, [H][W][3] (W*H*3 finite values)
    * @param depthRange [near, far] camera depths of the scene, world units, 0 < near < far
    * @param blur box-blur radius as a fraction of each photo's long side (three passes, about a
    *   Gaussian of that sigma), in [0, 1); 0 = none
@@ -44,21 +46,31 @@ export class EnvironmentBackground {
       throw new Error(`EnvironmentBackground: need one photo per camera (got ${cameras.length} cameras, ${images.length} photos)`);
     }
     const [near, far] = depthRange;
-    if (!(near > 0 && far > near && Number.isFinite(far))) throw new Error(`EnvironmentBackground: depthRange must be 0 < near < far, got [${near}, ${far}]`);
+    if (!(near > 0 && far > near && Number.isFinite(far) && Number.isFinite(1 / near))) throw new Error(`EnvironmentBackground: depthRange must be 0 < near < far, got [${near}, ${far}]`);
     if (!(blur >= 0 && blur < 1)) throw new Error(`EnvironmentBackground: blur must be in [0, 1), got ${blur}`);
+    const mean = [0, 0, 0];
+    let count = 0;
     const blurred = images.map((img, i) => {
       const c = cameras[i];
       if (img.width !== c.width || img.height !== c.height) {
         throw new Error(`EnvironmentBackground: photo ${i} is ${img.width}x${img.height}, its camera ${c.width}x${c.height}`);
       }
+      if (img.data.length !== img.width * img.height * 3) {
+        throw new Error(`EnvironmentBackground: photo ${i} has ${img.data.length} values, ${img.width}x${img.height}x3 expected`);
+      }
+      for (let p = 0; p < img.data.length; p++) mean[p % 3] += img.data[p];
+      count += img.width * img.height;
       return boxBlur3(img, Math.round(blur * Math.max(img.width, img.height)));
     });
-    return new EnvironmentBackground(cameras, blurred, near, far);
+    if (!mean.every(Number.isFinite)) throw new Error('EnvironmentBackground: the photos have non-finite values');
+    return new EnvironmentBackground(cameras, blurred, near, far, [mean[0] / count, mean[1] / count, mean[2] / count]);
   }
 
   /**
    * The background of every pixel of `camera` (pixel centres at integer + 0.5): `share` s, [H][W], and
-   * `colour` s * colour, [H][W][3] (0 where every sampled depth was seen).
+   * `colour` s * colour, [H][W][3] (0 where every sampled depth was seen; the photos' mean colour where
+   * the ray's middle point is behind every training view).
+   * @param camera any camera (its own size)
    */
   sample(camera: Camera): { share: Float32Array; colour: Float32Array } {
     const { width: W, height: H, fx, fy, cx, cy, R } = camera;
@@ -86,7 +98,8 @@ export class EnvironmentBackground {
           const z = 1 / (invNear + ((s + 0.5) / UNSEEN_SAMPLES) * (invFar - invNear));
           if (!this.cameras.some((cam) => insideImage(cam, C[0] + z * dx, C[1] + z * dy, C[2] + z * dz))) outside++;
         }
-        if (outside === 0 || !this.colourAt(C[0] + zMid * dx, C[1] + zMid * dy, C[2] + zMid * dz, c)) continue;
+        if (outside === 0) continue;
+        if (!this.colourAt(C[0] + zMid * dx, C[1] + zMid * dy, C[2] + zMid * dz, c)) [c[0], c[1], c[2]] = this.meanColour;
         const p = y * W + x;
         share[p] = outside / UNSEEN_SAMPLES;
         for (let k = 0; k < 3; k++) colour[p * 3 + k] = share[p] * c[k];
@@ -111,7 +124,7 @@ export class EnvironmentBackground {
     }
     const { share, colour } = this.sample(camera);
     for (let p = 0; p < np; p++) {
-      const T = 1 - alpha[p];
+      const T = Math.min(1, Math.max(0, 1 - alpha[p]));
       if (T <= 0 || share[p] === 0) continue;
       for (let k = 0; k < 3; k++) rgb[p * 3 + k] += T * (colour[p * 3 + k] - share[p] * background[k]);
     }

@@ -80,6 +80,8 @@ export class Trainer {
   /** Every 64th initial Gaussian mean, xyz, [N/64][3] (for the environment's depth range when the scene has no depth bounds). */
   private readonly initMeansSample: Float32Array;
   private envCache: EnvironmentBackground | null = null;
+  /** Pose-refiner updates when envCache was built (it is rebuilt once the poses moved). */
+  private envVersion = 0;
   readonly sceneExtent: number;
   private rays: RayBinding | null;
   readonly strategy: Strategy | null;
@@ -152,6 +154,8 @@ export class Trainer {
     }
     if (!(recipe.dropout >= 0 && recipe.dropout < 1)) throw new Error(`Trainer: recipe "${recipe.name}": dropout must be in [0, 1), got ${recipe.dropout}`);
     if (!(recipe.opacityDecay > 0 && recipe.opacityDecay <= 1)) throw new Error(`Trainer: recipe "${recipe.name}": opacityDecay must be in (0, 1], got ${recipe.opacityDecay}`);
+    if (!['auto', 'on', 'off'].includes(recipe.environment)) throw new Error(`Trainer: recipe "${recipe.name}": environment must be auto, on or off, got ${String(recipe.environment)}`);
+    if (!(recipe.environmentBlur >= 0 && recipe.environmentBlur < 1)) throw new Error(`Trainer: recipe "${recipe.name}": environmentBlur must be in [0, 1), got ${recipe.environmentBlur}`);
     const { width, height } = scene.images[trainViews[0]];
     for (const v of trainViews) {
       const img = scene.images[v];
@@ -479,9 +483,11 @@ export class Trainer {
   }
 
   /**
-   * Renders any camera with the current Gaussians (RGB as an ImageRGB, plus alpha and depth). Over the
-   * scene background, and with the recipe's environment (Recipe.environment) unless `environment` is
-   * false, what no training view saw shows the EnvironmentBackground; training steps never use it.
+   * Renders any camera with the current Gaussians: RGB as an ImageRGB ([H][W][3], sRGB-encoded), alpha
+   * (1 - T) and depth (sum of w z, camera z in world units), [H][W] each. Composited over `background`
+   * (RGB in [0,1], default the scene's); when that is the scene's and the recipe's environment is on
+   * (Recipe.environment) and `environment` is not false, what no training view saw shows the
+   * EnvironmentBackground (training steps never use it).
    */
   async render(camera: Camera, background = this.scene.background, environment = true): Promise<{ image: ImageRGB; alpha: Float32Array; depth: Float32Array }> {
     const r = await this.rasterizer.render(this.gaussians, camera, { background });
@@ -496,10 +502,12 @@ export class Trainer {
     return e === 'on' || (e === 'auto' && !this.scene.alphas);
   }
 
-  /** The EnvironmentBackground of the training views as they are now (rebuilt while poses are refined), or null when off. */
+  /** The EnvironmentBackground of the training views as they are now (rebuilt after the poses moved), or null when off. */
   private environment(): EnvironmentBackground | null {
     if (!this.usesEnvironment) return null;
-    if (this.envCache && !this.poses) return this.envCache;
+    const version = this.poses ? this.poses.updates : 0;
+    if (this.envCache && this.envVersion === version) return this.envCache;
+    this.envVersion = version;
     const cams = this.trainCameras;
     const bounds = this.scene.depthBounds;
     const given: [number, number] | null = bounds ? [Math.min(...this.trainViews.map((v) => bounds[v][0])), Math.max(...this.trainViews.map((v) => bounds[v][1]))] : null;
@@ -577,8 +585,10 @@ function sampleMeans(cloud: GaussianCloud, stride: number): Float32Array {
 
 /**
  * Camera depths (world units) of points in the cameras that see them in front: the 2nd and 98th
- * percentiles, as a [near, far] range (far at least 1.5 near); [1, 100] without any point in front.
- * @param means xyz per point, [N][3]
+ * percentiles, as a [near, far] range (far at least 1.5 near); [1, 100] without any finite point in front.
+ * @param means xyz per point, [N][3], world units
+ * @param cameras the cameras whose depths count (every point in each)
+ * @returns [near, far], world units
  */
 export function depthRangeOf(means: Float32Array, cameras: Camera[]): [number, number] {
   const zs: number[] = [];
@@ -586,7 +596,7 @@ export function depthRangeOf(means: Float32Array, cameras: Camera[]): [number, n
     const R = cam.R;
     for (let i = 0; i < means.length; i += 3) {
       const zc = R[6] * means[i] + R[7] * means[i + 1] + R[8] * means[i + 2] + cam.t[2];
-      if (zc > 0) zs.push(zc);
+      if (zc > 0 && Number.isFinite(zc)) zs.push(zc);
     }
   }
   if (zs.length === 0) return [1, 100];

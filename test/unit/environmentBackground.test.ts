@@ -59,7 +59,24 @@ describe('EnvironmentBackground', () => {
     expect(mid).toBeLessThan(0.7);
   });
 
+  it('fills a view looking away from every training camera with the photos\' mean colour', () => {
+    // turned 180 degrees about y: every ray point is behind the training camera
+    const away = new Camera([-1, 0, 0, 0, 1, 0, 0, 0, -1], [0, 0, 0], 10, 10, W / 2, H / 2, W, H, 'away');
+    const { share, colour } = env.sample(away);
+    expect(Math.min(...share)).toBe(1);
+    for (let p = 0; p < W * H; p++) {
+      expect(colour[p * 3]).toBeCloseTo(0.5, 6);
+      expect(colour[p * 3 + 1]).toBeCloseTo(0.5, 6);
+      expect(colour[p * 3 + 2]).toBe(0);
+    }
+  });
+
   it('rejects bad input, naming it', () => {
+    expect(() => EnvironmentBackground.fromViews([train], [{ width: W, height: H, data: new Float32Array(30) }], [1, 2])).toThrow(/photo 0 has 30 values, 20x10x3 expected/);
+    const nan = halves();
+    nan.data[5] = NaN;
+    expect(() => EnvironmentBackground.fromViews([train], [nan], [1, 2])).toThrow(/non-finite/);
+    expect(() => EnvironmentBackground.fromViews([train], [halves()], [5e-324, 10])).toThrow(/0 < near < far/);
     expect(() => EnvironmentBackground.fromViews([], [], [1, 2])).toThrow(/one photo per camera/);
     expect(() => EnvironmentBackground.fromViews([train], [halves()], [2, 1])).toThrow(/0 < near < far/);
     expect(() => EnvironmentBackground.fromViews([train], [halves()], [1, 2], 1)).toThrow(/blur must be in \[0, 1\)/);

@@ -48,5 +48,8 @@ describe('Trainer.render with the environment background', () => {
     const off = await runReconstruction(gpu, scene, split.train, applyOverrides(recipe, ['environment=off', 'iterations=1']));
     expect(off.trainer.usesEnvironment).toBe(false);
     off.trainer.destroy();
+    // a recipe built by hand is checked when training starts, naming the key
+    await expect(runReconstruction(gpu, scene, split.train, { ...recipe, iterations: 1, environmentBlur: 1 })).rejects.toThrow(/environmentBlur must be in \[0, 1\)/);
+    await expect(runReconstruction(gpu, scene, split.train, { ...recipe, iterations: 1, environment: 'bogus' as 'on' })).rejects.toThrow(/environment must be auto, on or off/);
   });
 });

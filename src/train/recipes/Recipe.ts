@@ -157,7 +157,7 @@ export interface Recipe {
    * white is the protocol's).
    */
   environment: 'auto' | 'on' | 'off';
-  /** The environment's blur of the photos, a fraction of their long side (EnvironmentBackground.fromViews). */
+  /** Box-blur radius of the environment's photos as a fraction of their long side, in [0, 1) (EnvironmentBackground.fromViews). */
   environmentBlur: number;
   /**
    * Photometric refinement of the training cameras' poses (src/train/PoseRefiner.ts; the first
