@@ -80,6 +80,10 @@ export class EnvironmentBackground {
     const invNear = 1 / this.near;
     const invFar = 1 / this.far;
     const zMid = 2 / (invNear + invFar);
+    // sample depths, uniform in disparity, the same for every ray
+    const depths = Array.from({ length: UNSEEN_SAMPLES }, (_, s) => 1 / (invNear + ((s + 0.5) / UNSEEN_SAMPLES) * (invFar - invNear)));
+    const z0 = depths[0];
+    const z1 = depths[UNSEEN_SAMPLES - 1];
     const c: [number, number, number] = [0, 0, 0];
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < W; x++) {
@@ -90,12 +94,9 @@ export class EnvironmentBackground {
         const dy = R[1] * a + R[4] * b + R[7];
         const dz = R[2] * a + R[5] * b + R[8];
         // a frustum is convex: a view holding the ray's nearest and farthest samples holds all between
-        const z0 = 1 / (invNear + (0.5 / UNSEEN_SAMPLES) * (invFar - invNear));
-        const z1 = 1 / (invNear + ((UNSEEN_SAMPLES - 0.5) / UNSEEN_SAMPLES) * (invFar - invNear));
         if (this.cameras.some((cam) => insideImage(cam, C[0] + z0 * dx, C[1] + z0 * dy, C[2] + z0 * dz) && insideImage(cam, C[0] + z1 * dx, C[1] + z1 * dy, C[2] + z1 * dz))) continue;
         let outside = 0;
-        for (let s = 0; s < UNSEEN_SAMPLES; s++) {
-          const z = 1 / (invNear + ((s + 0.5) / UNSEEN_SAMPLES) * (invFar - invNear));
+        for (const z of depths) {
           if (!this.cameras.some((cam) => insideImage(cam, C[0] + z * dx, C[1] + z * dy, C[2] + z * dz))) outside++;
         }
         if (outside === 0) continue;
