@@ -464,6 +464,7 @@ export async function persistNow(): Promise<void> {
     iterations: s.iterations,
     trainSize: s.trainSize,
     history: s.history,
+    overrides: s.overrides,
   });
   lastSave = performance.now();
   if (err) st().notify('error', `Could not save your work in the browser (IndexedDB): ${err}`);
@@ -541,6 +542,7 @@ function restoreWork(saved: NonNullable<Awaited<ReturnType<typeof loadWork>>>): 
     iterations: saved.iterations,
     trainSize: saved.trainSize,
     history: saved.history,
+    overrides: saved.overrides ?? '',
     currentView: saved.trainViews[0] ?? 0,
     train: saved.cloud && scene && saved.step < saved.iterations ? 'paused' : saved.cloud ? 'done' : 'idle',
     trainMessage: saved.cloud ? `Restored from ${new Date(saved.savedAt).toLocaleString()} at step ${saved.step}` : '',

@@ -23,6 +23,8 @@ export interface SavedWork {
   iterations: number;
   trainSize: number;
   history: TrainPoint[];
+  /** The panel's recipe overrides (`key=value` text); absent in records saved before they were kept. */
+  overrides?: string;
 }
 
 interface SavedScene {
@@ -34,9 +36,23 @@ interface SavedScene {
   protocol: Scene['protocol'];
   depthBounds?: [number, number][];
   posesEstimated?: boolean;
+  /** Coverage alphas quantized to 8 bits, W*H each (RGBA scenes: random background, no environment). */
+  alphas8?: Uint8Array[];
+  points?: { xyz: Float32Array; rgb: Float32Array };
+  imageSplits?: Scene['imageSplits'];
 }
 
-/** Converts a scene to its saved form (photos quantized to 8 bits). */
+/** [0,1] floats to 8 bits, rounded (values outside are clamped). */
+function quantize8(data: Float32Array): Uint8Array {
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < out.length; i++) out[i] = Math.round(Math.min(1, Math.max(0, data[i])) * 255);
+  return out;
+}
+
+/**
+ * Converts a scene to its saved form: photos and coverage alphas quantized to 8 bits; cameras,
+ * bounds, sparse points and splits kept. Per-view ground-truth depths (evaluation only) are not kept.
+ */
 export function packScene(scene: Scene): SavedScene {
   return {
     name: scene.name,
@@ -51,16 +67,15 @@ export function packScene(scene: Scene): SavedScene {
       height: c.height,
       name: c.name,
     })),
-    images: scene.images.map((im) => {
-      const rgb8 = new Uint8Array(im.data.length);
-      for (let i = 0; i < rgb8.length; i++) rgb8[i] = Math.round(Math.min(1, Math.max(0, im.data[i])) * 255);
-      return { width: im.width, height: im.height, rgb8 };
-    }),
+    images: scene.images.map((im) => ({ width: im.width, height: im.height, rgb8: quantize8(im.data) })),
     imageNames: scene.imageNames,
     background: scene.background,
     protocol: scene.protocol,
     depthBounds: scene.depthBounds,
     posesEstimated: scene.posesEstimated,
+    alphas8: scene.alphas?.map(quantize8),
+    points: scene.points && { xyz: scene.points.xyz.slice(), rgb: scene.points.rgb.slice() },
+    imageSplits: scene.imageSplits,
   };
 }
 
@@ -75,6 +90,9 @@ export function unpackScene(s: SavedScene): Scene {
     protocol: s.protocol,
     depthBounds: s.depthBounds,
     posesEstimated: s.posesEstimated,
+    alphas: s.alphas8?.map((a) => Float32Array.from(a, (v) => v / 255)),
+    points: s.points,
+    imageSplits: s.imageSplits,
   };
 }
 
