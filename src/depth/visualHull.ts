@@ -325,3 +325,37 @@ export function fillDepthFromHull(hull: Float32Array[], depths: Float32Array[], 
   });
   return filled / Math.max(1, total);
 }
+
+/**
+ * The grid grown by `r` voxels (a 3D max filter of the occupancy, separable along x, y, z): a point
+ * within r voxels of the carved hull counts as inside. Same dims, voxel and origin.
+ */
+export function dilateHullGrid(grid: HullGrid, r: number): HullGrid {
+  const [nx, ny, nz] = grid.dims;
+  let occ = grid.occ;
+  if (r > 0) {
+    for (const [len, stride] of [[nx, 1], [ny, nx], [nz, nx * ny]] as const) {
+      const out = new Uint8Array(occ.length);
+      for (let p = 0; p < occ.length; p++) {
+        const i = Math.floor(p / stride) % len;
+        let v = 0;
+        for (let d = Math.max(-r, -i); d <= Math.min(r, len - 1 - i) && !v; d++) v = occ[p + d * stride];
+        out[p] = v;
+      }
+      occ = out;
+    }
+  }
+  let count = 0;
+  for (const v of occ) count += v;
+  return { occ, dims: grid.dims, voxel: grid.voxel, origin: grid.origin, count };
+}
+
+/** Whether world point (x, y, z) lies in an occupied voxel of the grid (false outside its box). */
+export function insideHullGrid(grid: HullGrid, x: number, y: number, z: number): boolean {
+  const i = Math.floor((x - grid.origin[0]) / grid.voxel);
+  const j = Math.floor((y - grid.origin[1]) / grid.voxel);
+  const k = Math.floor((z - grid.origin[2]) / grid.voxel);
+  const [nx, ny, nz] = grid.dims;
+  if (!(i >= 0 && j >= 0 && k >= 0 && i < nx && j < ny && k < nz)) return false;
+  return grid.occ[(k * ny + j) * nx + i] === 1;
+}

@@ -16,6 +16,8 @@ import { dropoutRateAt, type Recipe } from './recipes/Recipe';
 import { DefaultStrategy } from './strategies/DefaultStrategy';
 import { McmcStrategy } from './strategies/McmcStrategy';
 import type { RefineReport, Strategy } from './strategies/Strategy';
+import { carveOutsideHull } from './strategies/carveOutsideHull';
+import { dilateHullGrid, type HullGrid } from '../depth/visualHull';
 import { L1SsimLoss } from './losses/L1SsimLoss';
 import { S3imLoss } from './losses/S3imLoss';
 import { DepthTvLoss } from './losses/DepthTvLoss';
@@ -40,6 +42,8 @@ export interface TrainerInit {
   grids?: DepthGrid[];
   /** Depth prior per training view (H*W camera z, 0 = unknown), for relative depth guidance. */
   depthPriors?: (Float32Array | null)[];
+  /** The training silhouettes' visual hull, when prepareInit carved one (Recipe.hullCarve prunes outside it). */
+  hullGrid?: HullGrid;
 }
 
 /** Progress after a batch of steps. */
@@ -85,6 +89,8 @@ export class Trainer {
   readonly sceneExtent: number;
   private rays: RayBinding | null;
   readonly strategy: Strategy | null;
+  /** Visual hull grown by one voxel, when Recipe.hullCarve prunes outside it; else null. */
+  private readonly carveGrid: HullGrid | null;
   private lastView = 0;
   /** Batches in which some step needed more tile intersections than allocated (those steps' gradients were dropped). */
   overflows = 0;
@@ -136,6 +142,7 @@ export class Trainer {
     this.sceneExtent = cameraExtent(trainViews.map((v) => scene.cameras[v]));
     this.rays = rays;
     this.strategy = makeStrategy(recipe);
+    this.carveGrid = recipe.hullCarve === 'auto' && init.hullGrid ? dilateHullGrid(init.hullGrid, 1) : null;
   }
 
   /**
@@ -155,6 +162,7 @@ export class Trainer {
     if (!(recipe.dropout >= 0 && recipe.dropout < 1)) throw new Error(`Trainer: recipe "${recipe.name}": dropout must be in [0, 1), got ${recipe.dropout}`);
     if (!(recipe.opacityDecay > 0 && recipe.opacityDecay <= 1)) throw new Error(`Trainer: recipe "${recipe.name}": opacityDecay must be in (0, 1], got ${recipe.opacityDecay}`);
     if (!['auto', 'on', 'off'].includes(recipe.environment)) throw new Error(`Trainer: recipe "${recipe.name}": environment must be auto, on or off, got ${String(recipe.environment)}`);
+    if (!['auto', 'off'].includes(recipe.hullCarve)) throw new Error(`Trainer: recipe "${recipe.name}": hullCarve must be auto or off, got ${String(recipe.hullCarve)}`);
     if (!(recipe.environmentBlur >= 0 && recipe.environmentBlur < 1)) throw new Error(`Trainer: recipe "${recipe.name}": environmentBlur must be in [0, 1), got ${recipe.environmentBlur}`);
     const { width, height } = scene.images[trainViews[0]];
     for (const v of trainViews) {
@@ -376,16 +384,17 @@ export class Trainer {
       params, adamM, adamV, mean2dGradNorm, visibleCount,
       pixelToNdc: Math.max(width, height) / 2, sceneExtent: this.sceneExtent, step: this.step,
     });
-    uploadTable(this.gaussians, out.params);
-    uploadTable(this.adam.m, out.adamM);
-    uploadTable(this.adam.v, out.adamV);
+    const carved = this.carveGrid ? carveOutsideHull(out, this.carveGrid) : out;
+    uploadTable(this.gaussians, carved.params);
+    uploadTable(this.adam.m, carved.adamM);
+    uploadTable(this.adam.v, carved.adamV);
     this.adam.syncCapacity(this.gaussians);
     this.ensureStatsCapacity();
     const enc = this.gpu.device.createCommandEncoder();
     enc.clearBuffer(this.mean2dGradNorm);
     enc.clearBuffer(this.visibleCount);
     this.gpu.device.queue.submit([enc.finish()]);
-    return out.report;
+    return carved.report;
   }
 
   /**

@@ -126,7 +126,7 @@ export async function prepareInit(gpu: GpuContext, scene: Scene, trainViews: num
     });
   }
   progress('init', 1);
-  return { ...init, timingsMs, priorCoverage, hullFill, depthFill, hullNote };
+  return { ...init, timingsMs, priorCoverage, hullFill, depthFill, hullNote, hullGrid: hull?.grid };
 }
 
 /** Whether the recipe's hullPrior applies: 'on' (alpha checked before), or 'auto' on an inward rig (`inward`, isInwardRig of the training cameras) of 2+ views whose photos have transparency. */

@@ -6,6 +6,8 @@ import { initRandomInHull } from '../../src/depth/initialize';
 import { acquireGpu } from '../../src/gpu/device';
 import { prepareInit } from '../../src/train/prepareInit';
 import { applyOverrides, getRecipe } from '../../src/train/recipes';
+import { Trainer } from '../../src/train/Trainer';
+import { concatClouds, createGaussianCloud, logit } from '../../src/core/GaussianCloud';
 
 const W = 64;
 const H = 48;
@@ -175,4 +177,32 @@ describe('visual hull depth prior', () => {
     expect(off.cloud.count).toBe(offPlain.cloud.count);
     expect(() => applyOverrides(base, ['hullInitRandom=0.5'])).toThrow(/hullInitRandom=0.5": must be an integer/);
   });
+  it('hullCarve=auto prunes Gaussians outside the hull at the first refinement; off keeps them', async () => {
+    const gpu = await acquireGpu();
+    const { scene } = sphereScene();
+    const views = [0, 2, 4, 6];
+    const base = applyOverrides(getRecipe('sparse'), ['mvsHypotheses=16', 'hullInitRandom=200', 'coherentSteps=0', 'iterations=12', 'strategy.refineStart=5', 'strategy.refineEvery=5', 'opacityDecay=1']);
+    const outsideAfterTraining = async (carve: 'auto' | 'off') => {
+      const recipe = applyOverrides(base, [`hullCarve=${carve}`]);
+      const init = await prepareInit(gpu, scene, views, recipe);
+      expect(init.hullGrid).toBeDefined();
+      // Two opaque floaters 2.5 units from the sphere (radius 0.8), in front of view 0's camera.
+      const floaters = createGaussianCloud(2, init.cloud.shDegree);
+      floaters.means.set([2.5, 0, 0.2, 2.5, 0.1, -0.2]);
+      floaters.logScales.fill(Math.log(0.05));
+      floaters.logitOpacities.fill(logit(0.9));
+      const trainer = await Trainer.create(gpu, scene, views, recipe, { ...init, cloud: concatClouds(init.cloud, floaters) });
+      await trainer.train(12);
+      const cloud = await trainer.exportCloud();
+      trainer.destroy();
+      let outside = 0;
+      for (let i = 0; i < cloud.count; i++) if (Math.hypot(cloud.means[i * 3], cloud.means[i * 3 + 1], cloud.means[i * 3 + 2]) > 2) outside++;
+      return { outside, count: cloud.count };
+    };
+    const carved = await outsideAfterTraining('auto');
+    const kept = await outsideAfterTraining('off');
+    expect(kept.outside).toBeGreaterThanOrEqual(2); // (densification may clone them)
+    expect(carved.outside).toBe(0);
+    expect(carved.count).toBeGreaterThan(100);
+  }, 60_000);
 });

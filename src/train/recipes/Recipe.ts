@@ -49,6 +49,13 @@ export interface Recipe {
    */
   hullInitRandom: number;
   /**
+   * Hull carving: at each refinement, Gaussians whose mean lies outside the visual hull grown by one
+   * voxel are pruned (with their Adam moments). The object lies inside the hull, so whatever is outside
+   * is a floater some training view explains its photo with. 'auto' = wherever the visual hull was
+   * computed (hullPrior or randomVolume=hull ran); 'off' = never.
+   */
+  hullCarve: 'auto' | 'off';
+  /**
    * Depth for the pixels the MVS (and the hull) left unconfident, for the per-pixel and fused init
    * only: 'edgeAware' fills them from the confident pixels around them along the photo's edges
    * (fillDepthEdgeAware: push-pull with joint-bilateral sweeps), so every opaque pixel starts with
@@ -177,6 +184,7 @@ export const RECIPE_CHOICES: Record<string, readonly string[]> = {
   depthPrior: ['none', 'mvs'],
   depthFill: ['off', 'edgeAware'],
   hullPrior: ['auto', 'on', 'off'],
+  hullCarve: ['auto', 'off'],
   'strategy.kind': ['default', 'mcmc', 'none'],
   randomBackground: ['auto', 'on', 'off'],
   environment: ['auto', 'on', 'off'],

@@ -13,6 +13,7 @@ export const vanilla: Recipe = {
   depthPrior: 'none',
   hullPrior: 'off',
   hullInitRandom: 0,
+  hullCarve: 'off',
   depthFill: 'off',
   mvsHypotheses: 64,
   mvsCensus: 0,
