@@ -30,6 +30,14 @@ export interface RefineReport {
   opacityReset: boolean;
 }
 
+/** What a refinement hands back: parameters and both Adam moments (same row order), and its report. */
+export interface RefinedTables {
+  params: GaussianTable;
+  adamM: GaussianTable;
+  adamV: GaussianTable;
+  report: RefineReport;
+}
+
 /**
  * A swappable densification/pruning strategy (as gsplat's strategy/ module): the trainer asks it
  * at each step whether to refine, then hands it the state and uploads whatever it returns.
@@ -39,7 +47,7 @@ export interface Strategy {
   /** Whether `refine` should run after optimizer step `step` (1-based). */
   shouldRefine(step: number): boolean;
   /** Edits the state's tables (replacing them as needed) and returns the new tables plus a report. */
-  refine(state: RefineState): { params: GaussianTable; adamM: GaussianTable; adamV: GaussianTable; report: RefineReport };
+  refine(state: RefineState): RefinedTables;
 }
 
 /** An empty report. */

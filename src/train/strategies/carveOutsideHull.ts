@@ -1,14 +1,6 @@
 import { insideHullGrid, type HullGrid } from '../../depth/visualHull';
-import { gatherRows, type GaussianTable } from '../GaussianTable';
-import type { RefineReport } from './Strategy';
-
-/** A strategy's output: parameters and Adam moments (same row order), and its report. */
-export interface RefinedTables {
-  params: GaussianTable;
-  adamM: GaussianTable;
-  adamV: GaussianTable;
-  report: RefineReport;
-}
+import { gatherRows } from '../GaussianTable';
+import type { RefinedTables } from './Strategy';
 
 /**
  * Hull carving (Recipe.hullCarve): drops the rows whose mean (world units) lies outside `grid`
