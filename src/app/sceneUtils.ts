@@ -28,40 +28,45 @@ export function downsample(img: ImageRGB, maxSide: number): ImageRGB {
   if (s <= 1) return img;
   const w = Math.max(1, Math.round(img.width / s));
   const h = Math.max(1, Math.round(img.height / s));
-  const out = new Float32Array(w * h * 3);
+  return { width: w, height: h, data: boxFilter(img.data, img.width, img.height, 3, w, h) };
+}
+
+/** Box filter of a W*H*channels image (row-major, channels interleaved) down to w*h: each output pixel averages the input pixels it covers. */
+function boxFilter(data: Float32Array, W: number, H: number, channels: number, w: number, h: number): Float32Array {
+  const out = new Float32Array(w * h * channels);
+  const sum = new Float64Array(channels);
   for (let y = 0; y < h; y++) {
-    const y0 = Math.floor((y * img.height) / h);
-    const y1 = Math.max(y0 + 1, Math.floor(((y + 1) * img.height) / h));
+    const y0 = Math.floor((y * H) / h);
+    const y1 = Math.max(y0 + 1, Math.floor(((y + 1) * H) / h));
     for (let x = 0; x < w; x++) {
-      const x0 = Math.floor((x * img.width) / w);
-      const x1 = Math.max(x0 + 1, Math.floor(((x + 1) * img.width) / w));
-      let r = 0;
-      let g = 0;
-      let b = 0;
+      const x0 = Math.floor((x * W) / w);
+      const x1 = Math.max(x0 + 1, Math.floor(((x + 1) * W) / w));
+      sum.fill(0);
       for (let yy = y0; yy < y1; yy++) {
         for (let xx = x0; xx < x1; xx++) {
-          const p = (yy * img.width + xx) * 3;
-          r += img.data[p];
-          g += img.data[p + 1];
-          b += img.data[p + 2];
+          const p = (yy * W + xx) * channels;
+          for (let c = 0; c < channels; c++) sum[c] += data[p + c];
         }
       }
       const n = (y1 - y0) * (x1 - x0);
-      const q = (y * w + x) * 3;
-      out[q] = r / n;
-      out[q + 1] = g / n;
-      out[q + 2] = b / n;
+      const q = (y * w + x) * channels;
+      for (let c = 0; c < channels; c++) out[q + c] = sum[c] / n;
     }
   }
-  return { width: w, height: h, data: out };
+  return out;
 }
 
-/** The scene with every image downsampled to at most `maxSide` pixels and intrinsics scaled to match. */
+/** The scene with every image (and coverage alpha) downsampled to at most `maxSide` pixels and intrinsics scaled to match. */
 export function sceneAtSize(scene: Scene, maxSide: number): Scene {
   const images = scene.images.map((im) => downsample(im, maxSide));
   const cameras = scene.cameras.map((c, i) => c.resized(images[i].width, images[i].height));
+  // Coverage alphas are box-filtered like the photos (they were composited at the loaded size, so they stay consistent).
+  const alphas = scene.alphas?.map((a, i) => {
+    const src = scene.images[i];
+    return images[i] === src ? a : boxFilter(a, src.width, src.height, 1, images[i].width, images[i].height);
+  });
   // Ground-truth depth maps are dropped rather than resampled: they would no longer match the pixels.
-  return { ...scene, images, cameras, depths: undefined };
+  return { ...scene, images, cameras, alphas, depths: undefined };
 }
 
 /**

@@ -142,6 +142,7 @@ export function hullUnusableReason(scene: Scene, viewIds: number[], alphaThresho
     const a = scene.alphas[id];
     const { width: W, height: H } = scene.cameras[id];
     const name = scene.imageNames[id] ?? `view ${id}`;
+    if (a.length !== W * H) return `photo ${name}: its alpha has ${a.length} values, not ${W}x${H}`;
     let fg = 0;
     for (let p = 0; p < a.length; p++) if (a[p] > alphaThreshold) fg++;
     if (fg === 0) return `photo ${name} has an empty silhouette (no pixel with alpha > ${alphaThreshold})`;

@@ -170,6 +170,8 @@ export class Trainer {
       if (img.width !== width || img.height !== height) {
         throw new Error(`Trainer: training views must share one size (${scene.imageNames[v]} is ${img.width}x${img.height}, expected ${width}x${height})`);
       }
+      const a = scene.alphas?.[v];
+      if (a && a.length !== width * height) throw new Error(`Trainer: the alpha of ${scene.imageNames[v]} has ${a.length} values, expected ${width}x${height} (resize the alphas with the images)`);
     }
     const rasterizer = await GaussianRasterizer.create(gpu);
     const adam = await Adam.create(gpu, Math.max(init.cloud.count * 2, 1024));

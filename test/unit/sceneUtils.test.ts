@@ -36,3 +36,20 @@ describe('withCameras (refined training poses into the studio scene)', () => {
     expect(() => withCameras(s, [5], [s.cameras[0]])).toThrow(/view 5 is not in scene "rig" \(3 cameras\)/);
   });
 });
+
+describe('sceneAtSize (training-size scene)', () => {
+  it('box-filters the coverage alphas with the photos, so alpha pixel p still belongs to image pixel p', () => {
+    const s = scene();
+    // Left half of each view opaque, right half transparent.
+    s.alphas = s.images.map(() => Float32Array.from({ length: 160 * 120 }, (_, p) => (p % 160 < 80 ? 1 : 0)));
+    const small = sceneAtSize(s, 80);
+    expect(small.images[0].width * small.images[0].height).toBe(80 * 60);
+    for (const a of small.alphas!) {
+      expect(a.length).toBe(80 * 60);
+      for (let y = 0; y < 60; y += 7) for (let x = 0; x < 80; x++) expect(a[y * 80 + x]).toBe(x < 40 ? 1 : 0);
+    }
+    expect(s.alphas[0].length).toBe(160 * 120); // the input scene is not edited
+    expect(sceneAtSize(s, 400).alphas![0]).toBe(s.alphas[0]); // no shrink: shared
+    expect(sceneAtSize(scene(), 80).alphas).toBeUndefined();
+  });
+});
