@@ -52,7 +52,8 @@ export interface Recipe {
    * Hull carving: at each refinement, Gaussians whose mean lies outside the visual hull grown by one
    * voxel are pruned (with their Adam moments). The object lies inside the hull, so whatever is outside
    * is a floater some training view explains its photo with. 'auto' = wherever the visual hull was
-   * computed (hullPrior or randomVolume=hull ran); 'off' = never.
+   * computed (hullPrior or randomVolume=hull ran); 'off' = never. Runs only at refinements (not with
+   * strategy.kind=none, nor past strategy.refineStop), and not in a run resumed from a saved model (no hull).
    */
   hullCarve: 'auto' | 'off';
   /**
