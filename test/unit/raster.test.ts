@@ -212,6 +212,56 @@ describe('GPU backward vs float64 CPU reference', () => {
   });
 });
 
+describe('GPU backward vs float64 CPU reference on dense tiles (hundreds of Gaussians per tile, several batches, transmittance near 0)', () => {
+  it.each(['lanes', 'wg256'] as const)('%s kernels', async (compositing) => {
+    const gpu = await acquireGpu();
+    const raster = await GaussianRasterizer.create(gpu, { maxIntersections: 1 << 18, compositing });
+    const r = mulberry32(4242);
+    const [w, h] = [48, 32];
+    const camera = randomCamera(r, w, h);
+    const cloud = randomScene(r, camera, { count: 2000, shDegree: 0, scale: 0.3 });
+    // Opacity at most 0.1, as a random init's fog (3DGS).
+    for (let i = 0; i < cloud.count; i++) cloud.logitOpacities[i] = Math.min(cloud.logitOpacities[i], -2.2);
+    const opts: RasterOptions = { background: [1, 1, 1], antialiased: false };
+    const u = () => 2 * r() - 1;
+    const wts = { rgb: Float64Array.from({ length: w * h * 3 }, u), alpha: Float64Array.from({ length: w * h }, u), depth: Float64Array.from({ length: w * h }, () => 0.2 * u()) };
+    const d = gpu.device;
+    const gb = new GaussianBuffers(d, cloud.count);
+    gb.upload(cloud);
+    const img = await raster.render(gb, camera, opts);
+    const refImg = referenceForward(cloud, camera, opts);
+    let ferr = 0, amin = 1; // amin: the least covered pixel's alpha
+    for (let p = 0; p < w * h; p++) { amin = Math.min(amin, refImg.alpha[p]); for (let c = 0; c < 3; c++) ferr = Math.max(ferr, Math.abs(img.rgb[p * 3 + c] - refImg.rgb[p * 3 + c])); }
+    const grads = new GaussianBuffers(d, cloud.count);
+    grads.count = cloud.count;
+    grads.shDegree = 0;
+    grads.clear();
+    const stats = { mean2dGradNorm: createStorageBuffer(d, cloud.count * 4, 'norm'), visibleCount: createStorageBuffer(d, cloud.count * 4, 'vis') };
+    const gRgb = createStorageBuffer(d, Float32Array.from(wts.rgb), 'gRgb');
+    const gA = createStorageBuffer(d, Float32Array.from(wts.alpha), 'gA');
+    const gD = createStorageBuffer(d, Float32Array.from(wts.depth), 'gD');
+    const enc = d.createCommandEncoder();
+    raster.forward(enc, gb, camera, opts);
+    raster.backward(enc, gRgb, gA, gD, grads, stats);
+    d.queue.submit([enc.finish()]);
+    const got = await grads.download(0);
+    const ref = referenceBackward(cloud, camera, opts, wts.rgb, wts.alpha, wts.depth);
+    const { intersections } = await raster.syncCapacity();
+    // 6 tiles of 16x16: several 256-entry batches per tile, and pixels whose transmittance nearly ends.
+    expect(intersections / 6).toBeGreaterThan(512);
+    expect(amin).toBeGreaterThan(0.999);
+    for (const group of ['means', 'logScales', 'logitOpacities', 'sh'] as const) {
+      const a = got[group], b = ref[group];
+      let gmax = 0, l1 = 0, diff = 0, bad = 0;
+      for (let k = 0; k < b.length; k++) { gmax = Math.max(gmax, Math.abs(b[k])); l1 += Math.abs(b[k]); diff += Math.abs(a[k] - b[k]); }
+      for (let k = 0; k < b.length; k++) if (Math.abs(b[k]) > 1e-3 * gmax && Math.abs(a[k] - b[k]) > 0.02 * Math.abs(b[k])) bad++;
+      expect(bad, `${group}: elements off by over 2%`).toBe(0);
+      expect(diff / l1, `${group}: relative L1`).toBeLessThan(1e-4);
+    }
+    expect(ferr).toBeLessThan(1e-4);
+  }, 600_000);
+});
+
 describe('non-finite parameters', () => {
   it('are culled: no NaN pixel or gradient, the image equals the scene without them', async () => {
     const gpu = await acquireGpu();

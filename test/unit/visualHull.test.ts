@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Camera } from '../../src/core/Camera';
 import type { Scene } from '../../src/core/Scene';
 import { fillDepthFromHull, hullUnusableReason, visualHullDepths } from '../../src/depth/visualHull';
-import { initRandomInHull } from '../../src/depth/initialize';
+import { initRandomInHull, randomInitScale, RANDOM_INIT_OPTICAL_DEPTH } from '../../src/depth/initialize';
 import { acquireGpu } from '../../src/gpu/device';
 import { prepareInit } from '../../src/train/prepareInit';
 import { applyOverrides, getRecipe } from '../../src/train/recipes';
@@ -150,8 +150,28 @@ describe('visual hull depth prior', () => {
     expect(inside / count).toBeGreaterThan(share - 0.03);
     expect(inside / count).toBeLessThan(share + 0.03);
     for (const m of mean) expect(Math.abs(m)).toBeLessThan(voxel);
-    // Scale: the mean spacing (volume per point)^(1/3); opacity 0.1 (3DGS).
-    expect(Math.exp(cloud.logScales[0])).toBeCloseTo(Math.cbrt((grid.count * voxel ** 3) / count), 6);
+    // Scale: randomInitScale of the mean spacing (volume per point)^(1/3); opacity 0.1 (3DGS).
+    const spacing = Math.cbrt((grid.count * voxel ** 3) / count);
+    expect(Math.exp(cloud.logScales[0])).toBeCloseTo(randomInitScale(spacing, count), 6);
+    // That scale gives the documented optical depth: rays along z near the centre meet
+    // sum -ln(1 - 0.1 G) = RANDOM_INIT_OPTICAL_DEPTH x chord / volume^(1/3), chord from the grid.
+    const sigma = Math.exp(cloud.logScales[0]);
+    let ratio = 0;
+    const rays = 25;
+    for (let r = 0; r < rays; r++) {
+      const x = ((r % 5) - 2) * 0.1, y = (Math.floor(r / 5) - 2) * 0.1;
+      let tau = 0;
+      for (let n = 0; n < count; n++) {
+        const d2 = (cloud.means[n * 3] - x) ** 2 + (cloud.means[n * 3 + 1] - y) ** 2;
+        tau -= Math.log(1 - 0.1 * Math.exp(-d2 / (2 * sigma * sigma)));
+      }
+      const [i, j] = [x, y].map((v, a) => Math.floor((v - origin[a]) / voxel));
+      let cells = 0;
+      for (let k = 0; k < dims[2]; k++) cells += occ[(k * dims[1] + j) * dims[0] + i];
+      ratio += tau / ((RANDOM_INIT_OPTICAL_DEPTH * cells * voxel) / Math.cbrt(grid.count * voxel ** 3)) / rays;
+    }
+    expect(ratio).toBeGreaterThan(0.8);
+    expect(ratio).toBeLessThan(1.25);
     expect(1 / (1 + Math.exp(-cloud.logitOpacities[0]))).toBeCloseTo(0.1, 6);
     expect(() => initRandomInHull(grid, 0)).toThrow(/count must be a positive integer/);
     expect(() => initRandomInHull({ ...grid, occ: new Uint8Array(occ.length), count: 0 }, 10)).toThrow(/no occupied voxel/);
