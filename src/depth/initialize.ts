@@ -382,7 +382,7 @@ export function initRandomCovisible(scene: Scene, viewIds: number[], count: numb
     }
   }
   const volume = Math.max(1e-30, (hi[0] - lo[0]) * (hi[1] - lo[1]) * (hi[2] - lo[2]));
-  setRandomAppearance(cloud, Math.cbrt(volume / count), rand);
+  setRandomAppearance(cloud, randomInitScale(Math.cbrt(volume / count), count), rand);
   return cloud;
 }
 
@@ -405,9 +405,9 @@ export function randomInitScale(spacing: number, count: number): number {
   return spacing * Math.min(1, Math.sqrt(RANDOM_INIT_OPTICAL_DEPTH / (0.2 * Math.PI * Math.cbrt(count))));
 }
 
-/** 3DGS's random-init appearance for every Gaussian of `cloud`: isotropic scale randomInitScale(spacing, count) (world units), opacity 0.1, SH DC of a uniform [0,1] colour. */
-function setRandomAppearance(cloud: GaussianCloud, spacing: number, rand: () => number): void {
-  const s = Math.log(randomInitScale(spacing, cloud.count));
+/** 3DGS's random-init appearance for every Gaussian of `cloud`: isotropic scale `scale` (world units), opacity 0.1, SH DC of a uniform [0,1] colour. */
+function setRandomAppearance(cloud: GaussianCloud, scale: number, rand: () => number): void {
+  const s = Math.log(scale);
   const lOpacity = logit(0.1);
   for (let i = 0; i < cloud.count; i++) {
     cloud.logScales.set([s, s, s], i * 3);
@@ -422,12 +422,13 @@ function setRandomAppearance(cloud: GaussianCloud, spacing: number, rand: () => 
  * silhouettes allow the object to be, so no Gaussian starts in the empty space that the box's
  * floaters come from. Each point picks an occupied voxel uniformly, then a uniform position in it.
  * Random colour (SH DC of a uniform [0,1] colour), opacity 0.1, isotropic scale randomInitScale of the
- * mean spacing (hull volume / count)^(1/3).
+ * mean spacing (hull volume / count)^(1/3), or the mean spacing itself with `scale: 'spacing'`.
  * @param grid the hull's occupancy grid (world units)
  * @param seed seed of the deterministic generator (default 0)
+ * @param opts.scale 'opticalDepth' (default, randomInitScale) or 'spacing' (a thick fog: see Recipe.hullInitRandom)
  * @throws Error when count is not a positive integer or the grid has no occupied voxel
  */
-export function initRandomInHull(grid: HullGrid, count: number, seed = 0): GaussianCloud {
+export function initRandomInHull(grid: HullGrid, count: number, seed = 0, opts: { scale?: 'opticalDepth' | 'spacing' } = {}): GaussianCloud {
   if (!(Number.isInteger(count) && count >= 1)) throw new Error(`initRandomInHull: count must be a positive integer (got ${count})`);
   const { occ, dims, voxel, origin } = grid;
   const cells: number[] = [];
@@ -442,6 +443,7 @@ export function initRandomInHull(grid: HullGrid, count: number, seed = 0): Gauss
     const k = Math.floor(c / (dims[0] * dims[1]));
     cloud.means.set([origin[0] + (i + rand()) * voxel, origin[1] + (j + rand()) * voxel, origin[2] + (k + rand()) * voxel], n * 3);
   }
-  setRandomAppearance(cloud, Math.cbrt((cells.length * voxel ** 3) / count), rand);
+  const spacing = Math.cbrt((cells.length * voxel ** 3) / count);
+  setRandomAppearance(cloud, opts.scale === 'spacing' ? spacing : randomInitScale(spacing, count), rand);
   return cloud;
 }

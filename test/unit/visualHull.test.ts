@@ -172,6 +172,10 @@ describe('visual hull depth prior', () => {
     }
     expect(ratio).toBeGreaterThan(0.8);
     expect(ratio).toBeLessThan(1.25);
+    // scale: 'spacing' (Recipe.hullInitRandom's): the same points at the mean spacing.
+    const thick = initRandomInHull(grid, count, 3, { scale: 'spacing' });
+    expect(Array.from(thick.means.subarray(0, 30))).toEqual(Array.from(cloud.means.subarray(0, 30)));
+    expect(Math.exp(thick.logScales[0])).toBeCloseTo(spacing, 6);
     expect(1 / (1 + Math.exp(-cloud.logitOpacities[0]))).toBeCloseTo(0.1, 6);
     expect(() => initRandomInHull(grid, 0)).toThrow(/count must be a positive integer/);
     expect(() => initRandomInHull({ ...grid, occ: new Uint8Array(occ.length), count: 0 }, 10)).toThrow(/no occupied voxel/);

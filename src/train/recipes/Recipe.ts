@@ -45,7 +45,8 @@ export interface Recipe {
   /**
    * Random Gaussians uniform in the visual hull's volume (initRandomInHull), appended after the
    * per-pixel or fused ones whenever the hull prior runs (hullPrior, so photos with transparency on
-   * an inward rig): they cover what the per-pixel Gaussians on each view's first surface miss. 0 = none.
+   * an inward rig): they cover what the per-pixel Gaussians on each view's first surface miss. Their
+   * scale is the mean spacing (a thick fog; measured better here than randomInitScale's thinner one). 0 = none.
    */
   hullInitRandom: number;
   /**
