@@ -5,6 +5,7 @@ import { GaussianBuffers } from '../../src/splat/GaussianBuffers';
 import { GaussianRasterizer, defaultCompositing, dropoutKeeps, type RasterOptions } from '../../src/splat/GaussianRasterizer';
 import { referenceBackward, referenceForward, type RefCloud } from '../../src/splat/referenceRasterizer';
 import type { GaussianCloud } from '../../src/core/GaussianCloud';
+import type { Camera } from '../../src/core/Camera';
 import { mulberry32, randomCamera, randomScene } from '../../src/splat/randomScene';
 
 describe('GPU forward rasterizer vs float64 CPU reference', () => {
@@ -80,6 +81,20 @@ function randomWeights(r: () => number, np: number) {
   return { rgb: Float64Array.from({ length: np * 3 }, u), alpha: Float64Array.from({ length: np }, u), depth: Float64Array.from({ length: np }, () => 0.2 * u()) };
 }
 
+/** One GPU forward + backward of `gb` (count Gaussians, SH `deg`) with loss weights `wts`; the gradients and the densification statistics. */
+async function gpuBackward(d: GPUDevice, raster: GaussianRasterizer, gb: GaussianBuffers, camera: Camera, opts: RasterOptions, wts: { rgb: Float64Array; alpha: Float64Array; depth: Float64Array }, deg: number) {
+  const grads = new GaussianBuffers(d, gb.count);
+  grads.count = gb.count;
+  grads.shDegree = deg;
+  grads.clear();
+  const stats = { mean2dGradNorm: createStorageBuffer(d, gb.count * 4, 'norm'), visibleCount: createStorageBuffer(d, gb.count * 4, 'vis') };
+  const enc = d.createCommandEncoder();
+  raster.forward(enc, gb, camera, opts);
+  raster.backward(enc, createStorageBuffer(d, Float32Array.from(wts.rgb), 'gRgb'), createStorageBuffer(d, Float32Array.from(wts.alpha), 'gA'), createStorageBuffer(d, Float32Array.from(wts.depth), 'gD'), grads, stats);
+  d.queue.submit([enc.finish()]);
+  return { got: await grads.download(deg), stats };
+}
+
 describe('CPU reference gradients vs central finite differences', () => {
   it.each([false, true])('agree within 1e-2 relative (antialiased=%s)', (antialiased) => {
     const r = mulberry32(antialiased ? 77 : 78);
@@ -146,19 +161,7 @@ describe('GPU backward vs float64 CPU reference', () => {
     const d = gpu.device;
     const gb = new GaussianBuffers(d, cloud.count);
     gb.upload(cloud);
-    const grads = new GaussianBuffers(d, cloud.count);
-    grads.count = cloud.count;
-    grads.shDegree = deg;
-    grads.clear();
-    const stats = { mean2dGradNorm: createStorageBuffer(d, cloud.count * 4, 'norm'), visibleCount: createStorageBuffer(d, cloud.count * 4, 'vis') };
-    const gRgb = createStorageBuffer(d, Float32Array.from(wts.rgb), 'gRgb');
-    const gA = createStorageBuffer(d, Float32Array.from(wts.alpha), 'gA');
-    const gD = createStorageBuffer(d, Float32Array.from(wts.depth), 'gD');
-    const enc = d.createCommandEncoder();
-    raster.forward(enc, gb, camera, opts);
-    raster.backward(enc, gRgb, gA, gD, grads, stats);
-    d.queue.submit([enc.finish()]);
-    const got = await grads.download(deg);
+    const { got, stats } = await gpuBackward(d, raster, gb, camera, opts, wts, deg);
     const ref = referenceBackward(cloud, camera, opts, wts.rgb, wts.alpha, wts.depth);
     const report: Record<string, unknown> = {};
     for (const group of ['means', 'logScales', 'quats', 'logitOpacities', 'sh'] as const) {
@@ -232,19 +235,7 @@ describe('GPU backward vs float64 CPU reference on dense tiles (hundreds of Gaus
     const refImg = referenceForward(cloud, camera, opts);
     let ferr = 0, amin = 1; // amin: the least covered pixel's alpha
     for (let p = 0; p < w * h; p++) { amin = Math.min(amin, refImg.alpha[p]); for (let c = 0; c < 3; c++) ferr = Math.max(ferr, Math.abs(img.rgb[p * 3 + c] - refImg.rgb[p * 3 + c])); }
-    const grads = new GaussianBuffers(d, cloud.count);
-    grads.count = cloud.count;
-    grads.shDegree = 0;
-    grads.clear();
-    const stats = { mean2dGradNorm: createStorageBuffer(d, cloud.count * 4, 'norm'), visibleCount: createStorageBuffer(d, cloud.count * 4, 'vis') };
-    const gRgb = createStorageBuffer(d, Float32Array.from(wts.rgb), 'gRgb');
-    const gA = createStorageBuffer(d, Float32Array.from(wts.alpha), 'gA');
-    const gD = createStorageBuffer(d, Float32Array.from(wts.depth), 'gD');
-    const enc = d.createCommandEncoder();
-    raster.forward(enc, gb, camera, opts);
-    raster.backward(enc, gRgb, gA, gD, grads, stats);
-    d.queue.submit([enc.finish()]);
-    const got = await grads.download(0);
+    const { got } = await gpuBackward(d, raster, gb, camera, opts, wts, 0);
     const ref = referenceBackward(cloud, camera, opts, wts.rgb, wts.alpha, wts.depth);
     const { intersections } = await raster.syncCapacity();
     // 6 tiles of 16x16: several 256-entry batches per tile, and pixels whose transmittance nearly ends.
