@@ -295,16 +295,7 @@ describe('non-finite parameters', () => {
     expect(err).toBeLessThanOrEqual(1e-3);
     // Backward with random output gradients.
     const wts = randomWeights(r, 64 * 48);
-    const grads = new GaussianBuffers(d, cloud.count);
-    grads.count = cloud.count;
-    grads.shDegree = 2;
-    grads.clear();
-    const stats = { mean2dGradNorm: createStorageBuffer(d, cloud.count * 4, 'norm'), visibleCount: createStorageBuffer(d, cloud.count * 4, 'vis') };
-    const enc = d.createCommandEncoder();
-    raster.forward(enc, gb, camera, opts);
-    raster.backward(enc, createStorageBuffer(d, Float32Array.from(wts.rgb), 'g'), createStorageBuffer(d, Float32Array.from(wts.alpha), 'a'), createStorageBuffer(d, Float32Array.from(wts.depth), 'd'), grads, stats);
-    d.queue.submit([enc.finish()]);
-    const g = await grads.download(2);
+    const { got: g, stats } = await gpuBackward(d, raster, gb, camera, opts, wts, 2);
     for (const group of ['means', 'logScales', 'quats', 'logitOpacities', 'sh'] as const) {
       for (const v of g[group]) expect(Number.isFinite(v), group).toBe(true);
       const width = g[group].length / cloud.count;
