@@ -391,7 +391,8 @@ export function initRandomCovisible(scene: Scene, viewIds: number[], count: numb
  * A scale of the mean spacing (3DGS's nearest-neighbour scale is about 0.7 of it) makes 100k points a
  * fog of optical depth near 29 (14 at 0.7), whose Gaussians share each pixel's gradient so thinly that
  * it hardly clears: lego, 50 views, 200x200, 600 steps from a covisible box of 100k, test PSNR 11.3 dB
- * at the mean spacing, 17.3 at 0.7 of it, 22.8 at 0.5, 24.0 at optical depth 3.6 (0.35).
+ * at the mean spacing, 17.3 at 0.7 of it, 22.8 at 0.5, 24.0 at optical depth 3.6 (0.35). With 8 views
+ * `sparse` still scores 0.1-0.3 dB better from the thick fog (README, session 13).
  */
 export const RANDOM_INIT_OPTICAL_DEPTH = 3.5;
 
