@@ -23,6 +23,7 @@ import { S3imLoss } from './losses/S3imLoss';
 import { DepthTvLoss } from './losses/DepthTvLoss';
 import { RelativeDepthLoss } from './losses/RelativeDepthLoss';
 import { BinocularLoss, shiftedCamera } from './losses/BinocularLoss';
+import { REPROJECTION_MAX_SOURCES, ReprojectionLoss, reprojectionGeometry } from './losses/ReprojectionLoss';
 import { RandomBackground } from './RandomBackground';
 import { EnvironmentBackground } from './EnvironmentBackground';
 import { PoseRefiner, type PoseChange } from './PoseRefiner';
@@ -32,7 +33,7 @@ const POSE_UPDATE_EVERY = 10;
 
 /** Loss slots in the per-step loss buffer (weighted values, read at intervals). */
 const LOSS_SLOTS = 64;
-const SLOT = { l1ssim: 0, s3im: 1, relDepth: 2, tv0: 3, binocular: LOSS_SLOTS - 1 } as const;
+const SLOT = { l1ssim: 0, s3im: 1, relDepth: 2, tv0: 3, reprojection: LOSS_SLOTS - 3, binocular: LOSS_SLOTS - 1 } as const;
 
 /** What the trainer starts from. */
 export interface TrainerInit {
@@ -79,6 +80,10 @@ export class Trainer {
   private readonly alphas: GPUBuffer[] | null;
   private readonly gradRgb: GPUBuffer;
   private readonly gradDepth: GPUBuffer;
+  /** dL/dalpha of the training render for the reprojection loss when no binocular pair owns one. */
+  private readonly gradAlpha: GPUBuffer | null;
+  /** Per training view (trainViews order): the local indices of its reprojection sources, nearest camera centres first. */
+  private readonly reprojectionSources: number[][];
   private readonly lossBuf: GPUBuffer;
   private readonly rng: Random;
   /** Every 64th initial Gaussian mean, xyz, [N/64][3] (for the environment's depth range when the scene has no depth bounds). */
@@ -117,6 +122,7 @@ export class Trainer {
     private readonly randomBackground: RandomBackground | null,
     private readonly binocular: BinocularPair | null,
     private readonly poses: PoseRefiner | null,
+    private readonly reprojection: ReprojectionLoss | null,
   ) {
     const d = gpu.device;
     const cloud = init.cloud;
@@ -136,6 +142,8 @@ export class Trainer {
     });
     this.gradRgb = createStorageBuffer(d, width * height * 3 * 4, 'grad.rgb');
     this.gradDepth = createStorageBuffer(d, width * height * 4, 'grad.depth');
+    this.gradAlpha = reprojection && !binocular ? createStorageBuffer(d, width * height * 4, 'grad.alpha') : null;
+    this.reprojectionSources = trainViews.map((_, k) => nearestViews(trainViews.map((v) => scene.cameras[v]), k, REPROJECTION_MAX_SOURCES));
     this.lossBuf = createStorageBuffer(d, LOSS_SLOTS * 4, 'losses');
     this.rng = new Random(recipe.seed);
     this.initMeansSample = sampleMeans(cloud, 64);
@@ -192,7 +200,8 @@ export class Trainer {
     const binocular = L.binocular > 0 ? await BinocularPair.create(gpu, width, height, medianDepth(init.cloud, trainCameras), recipe.seed) : null;
     const refinePoses = recipe.poseRefine === 'on' || (recipe.poseRefine === 'auto' && !!scene.posesEstimated);
     const poses = refinePoses && trainViews.length > 1 && recipe.lr.pose > 0 ? new PoseRefiner(gpu.device, trainCameras.slice(), trainViews, medianDepth(init.cloud, trainCameras), recipe.lr.focal > 0) : null;
-    return new Trainer(gpu, scene, trainViews, recipe, rasterizer, adam, losses, init, rays, randomBackground, binocular, poses);
+    const reprojection = L.reprojection > 0 && trainViews.length > 1 ? await ReprojectionLoss.create(gpu) : null;
+    return new Trainer(gpu, scene, trainViews, recipe, rasterizer, adam, losses, init, rays, randomBackground, binocular, poses, reprojection);
   }
 
   /**
@@ -329,6 +338,21 @@ export class Trainer {
       });
       useDepth = true;
     }
+    // alpha gradient of the training render: the binocular pair's buffer when it runs (both add into it)
+    let gradAlpha = pair ? pair.gradAlpha : null;
+    if (this.reprojection && this.step >= L.reprojectionStart) {
+      if (!gradAlpha) {
+        gradAlpha = this.gradAlpha!;
+        enc.clearBuffer(gradAlpha);
+      }
+      const cams = this.poses ? this.poses.cameras : this.trainViews.map((v) => this.scene.cameras[v]);
+      this.reprojection.record(enc, {
+        width, height, fx: cam.fx, fy: cam.fy, cx: cam.cx, cy: cam.cy, renderDepth: out.depth, renderAlpha: out.alpha, target: this.targets[k],
+        sources: this.reprojectionSources[k].map((j) => ({ ...reprojectionGeometry(cam, cams[j]), photo: this.targets[j] })),
+        gradDepth: this.gradDepth, gradAlpha, weight: L.reprojection, lossOut: this.lossBuf, lossSlot: SLOT.reprojection,
+      });
+      useDepth = true;
+    }
     const coherent = this.coherent;
     if (coherent && this.rays) {
       this.rays.recordGridGather(enc);
@@ -344,7 +368,7 @@ export class Trainer {
     this.rasterizer.backward(
       enc,
       this.gradRgb,
-      pair ? pair.gradAlpha : null,
+      gradAlpha,
       useDepth ? this.gradDepth : null,
       this.grads,
       { mean2dGradNorm: this.mean2dGradNorm, visibleCount: this.visibleCount },
@@ -545,6 +569,8 @@ export class Trainer {
     for (const b of this.alphas ?? []) b.destroy();
     this.randomBackground?.destroy();
     this.binocular?.destroy();
+    this.reprojection?.destroy();
+    this.gradAlpha?.destroy();
     this.poses?.destroy();
     this.registration?.target.destroy();
     this.registration?.poseGrad.destroy();
@@ -650,4 +676,15 @@ function makeStrategy(recipe: Recipe): Strategy | null {
   if (s.kind === 'default') return new DefaultStrategy({ ...common, resetEvery: s.resetEvery, growGrad2d: s.growGrad2d });
   if (s.kind === 'mcmc') return new McmcStrategy(common);
   return null;
+}
+
+/** Local indices of up to `count` other cameras, nearest camera centres first. */
+function nearestViews(cameras: Camera[], k: number, count: number): number[] {
+  const c = cameras[k].center;
+  return cameras
+    .map((o, i) => ({ i, d: Math.hypot(o.center[0] - c[0], o.center[1] - c[1], o.center[2] - c[2]) }))
+    .filter((e) => e.i !== k)
+    .sort((a, b) => a.d - b.d)
+    .slice(0, count)
+    .map((e) => e.i);
 }

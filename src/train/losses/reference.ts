@@ -323,3 +323,80 @@ export function binocularLossRef(
   }
   return { loss: scale * loss, gradShifted, gradDepth, gradAlpha };
 }
+
+/** A reprojection source for reprojectionLossRef: reference-to-source R (row-major 3x3) and t, intrinsics (pixels), photo [H][W][3]. */
+export interface ReprojectionSourceRef {
+  R: Arr;
+  t: Arr;
+  fx: number;
+  fy: number;
+  cx: number;
+  cy: number;
+  photo: Arr;
+}
+
+/**
+ * Multi-view reprojection loss (see src/train/losses/ReprojectionLoss.ts): per pixel with alpha >
+ * alphaMin, z = depth / alpha, X = z ((x + 0.5 - cx) / fx, (y + 0.5 - cy) / fy, 1), Y = R X + t,
+ * u = fx_s Y.x / Y.z + cx_s, v likewise; the photo read bilinearly at (u - 0.5, v - 0.5) in index
+ * space; the valid source with the smallest L1 residual counts. Returns the loss and d/ddepth, d/dalpha.
+ */
+export function reprojectionLossRef(
+  depth: Arr,
+  alpha: Arr,
+  target: Arr,
+  width: number,
+  height: number,
+  intrinsics: { fx: number; fy: number; cx: number; cy: number },
+  sources: ReprojectionSourceRef[],
+  weight: number,
+  alphaMin: number,
+): { loss: number; gradDepth: Float64Array; gradAlpha: Float64Array } {
+  const n = width * height;
+  const scale = weight / (3 * n);
+  const gradDepth = new Float64Array(n);
+  const gradAlpha = new Float64Array(n);
+  let loss = 0;
+  for (let p = 0; p < n; p++) {
+    const a = alpha[p];
+    if (!(a > alphaMin)) continue;
+    const z = depth[p] / a;
+    if (!(z > 0)) continue;
+    const q = [((p % width) + 0.5 - intrinsics.cx) / intrinsics.fx, (Math.floor(p / width) + 0.5 - intrinsics.cy) / intrinsics.fy, 1];
+    let best: { cost: number; gz: number } | null = null;
+    for (const s of sources) {
+      const Rq = [0, 1, 2].map((i) => s.R[3 * i] * q[0] + s.R[3 * i + 1] * q[1] + s.R[3 * i + 2] * q[2]);
+      const Y = Rq.map((v, i) => z * v + s.t[i]);
+      if (!(Y[2] > 1e-6)) continue;
+      const u = (s.fx * Y[0]) / Y[2] + s.cx - 0.5;
+      const v = (s.fy * Y[1]) / Y[2] + s.cy - 0.5;
+      const u0 = Math.floor(u);
+      const v0 = Math.floor(v);
+      if (!(u0 >= 0 && u0 + 1 <= width - 1 && v0 >= 0 && v0 + 1 <= height - 1)) continue;
+      const fu = u - u0;
+      const fv = v - v0;
+      const i00 = v0 * width + u0;
+      const dudz = (s.fx * (Rq[0] * Y[2] - Y[0] * Rq[2])) / (Y[2] * Y[2]);
+      const dvdz = (s.fy * (Rq[1] * Y[2] - Y[1] * Rq[2])) / (Y[2] * Y[2]);
+      let cost = 0;
+      let gz = 0;
+      for (let c = 0; c < 3; c++) {
+        const c00 = s.photo[3 * i00 + c];
+        const c10 = s.photo[3 * (i00 + 1) + c];
+        const c01 = s.photo[3 * (i00 + width) + c];
+        const c11 = s.photo[3 * (i00 + width + 1) + c];
+        const col = (1 - fv) * ((1 - fu) * c00 + fu * c10) + fv * ((1 - fu) * c01 + fu * c11);
+        const diff = col - target[3 * p + c];
+        cost += Math.abs(diff);
+        const sg = Math.sign(diff);
+        gz += sg * (((1 - fv) * (c10 - c00) + fv * (c11 - c01)) * dudz + ((1 - fu) * (c01 - c00) + fu * (c11 - c10)) * dvdz);
+      }
+      if (!best || cost < best.cost) best = { cost, gz };
+    }
+    if (!best) continue;
+    loss += best.cost;
+    gradDepth[p] += (scale * best.gz) / a;
+    gradAlpha[p] -= (scale * best.gz * z) / a;
+  }
+  return { loss: scale * loss, gradDepth, gradAlpha };
+}

@@ -131,6 +131,14 @@ export interface Recipe {
     binocularDisparity: number;
     /** Step from which the binocular loss runs (Binocular3DGS: 2/3 of the schedule on LLFF). */
     binocularStart: number;
+    /**
+     * Multi-view reprojection weight (src/train/losses/ReprojectionLoss.ts): each training pixel is
+     * lifted to its rendered depth and compared with the photos of the two nearest other training
+     * views there (per-pixel minimum, Monodepth2), gradients into the depth only; 0 = off. No extra render.
+     */
+    reprojection: number;
+    /** Step from which the reprojection loss runs. */
+    reprojectionStart: number;
   };
   /** Steps during which per-pixel Gaussians move only along their pixel ray (CoherentGS). */
   coherentSteps: number;
@@ -207,6 +215,8 @@ export const RECIPE_RANGES: Record<string, { min: number; max: number; minOpen?:
   'loss.binocular': { min: 0, max: 100 },
   'loss.binocularDisparity': { min: 0, max: 256, minOpen: true },
   'loss.binocularStart': { min: 0, max: 1e9 },
+  'loss.reprojection': { min: 0, max: 100 },
+  'loss.reprojectionStart': { min: 0, max: 1e9 },
   'lr.pose': { min: 0, max: 1 },
   'lr.focal': { min: 0, max: 1 },
   poseRefineStart: { min: 0, max: 1e9 },

@@ -27,7 +27,7 @@ export const sparse: Recipe = {
   // Densify above a mean screen-space gradient of 0.0008, 4x 3DGS's (was 0.0004): full protocol fern 21.44 -> 21.82, flower 20.56 -> 20.74,
   // lego 22.23 -> 22.29, lego-wide 16.92 -> 17.09 dB with about half the Gaussians (README).
   strategy: { ...vanilla.strategy, kind: 'default', refineStart: 1000, growGrad2d: 0.0008, resetEvery: 0, maxGaussians: 300_000 },
-  loss: { lambdaSsim: 0.2, s3im: 0.1, depthTv: 0.05, relativeDepth: 0.05, relativeDepthGlobal: 0.5, relativeDepthPatch: 16, relativeDepthPatches: 64, binocular: 0, binocularDisparity: 8, binocularStart: 2000 },
+  loss: { lambdaSsim: 0.2, s3im: 0.1, depthTv: 0.05, relativeDepth: 0.05, relativeDepthGlobal: 0.5, relativeDepthPatch: 16, relativeDepthPatches: 64, binocular: 0, binocularDisparity: 8, binocularStart: 2000, reprojection: 0, reprojectionStart: 0 },
   coherentSteps: 500,
   // Binocular3DGS's opacity decay: full protocol, fern 19.94 -> 21.11 dB (SSIM 0.667 -> 0.716), see README.
   opacityDecay: 0.995,
