@@ -104,3 +104,30 @@ export class Camera {
     return 2 * Math.atan(this.width / (2 * this.fx));
   }
 }
+
+/**
+ * Indices of up to `count` cameras other than cameras[k], nearest camera centres first (world
+ * distance; ties keep the input order). Used to pick stereo and reprojection sources.
+ */
+export function nearestCameras(cameras: Camera[], k: number, count: number): number[] {
+  const c = cameras[k].center;
+  return cameras
+    .map((o, i) => ({ i, d: Math.hypot(o.center[0] - c[0], o.center[1] - c[1], o.center[2] - c[2]) }))
+    .filter((e) => e.i !== k)
+    .sort((a, b) => a.d - b.d)
+    .slice(0, count)
+    .map((e) => e.i);
+}
+
+/**
+ * Transform from the camera frame of `from` to that of `to` (both world-to-camera): Y = R X + t with
+ * R = R_to R_from^T (row-major 3x3) and t = t_to - R t_from, world units.
+ */
+export function relativePose(from: Camera, to: Camera): { R: number[]; t: number[] } {
+  const Rf = from.R;
+  const Rt = to.R;
+  const R: number[] = [];
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) R.push(Rt[i * 3] * Rf[j * 3] + Rt[i * 3 + 1] * Rf[j * 3 + 1] + Rt[i * 3 + 2] * Rf[j * 3 + 2]);
+  const t = [0, 1, 2].map((i) => to.t[i] - (R[i * 3] * from.t[0] + R[i * 3 + 1] * from.t[1] + R[i * 3 + 2] * from.t[2]));
+  return { R, t };
+}

@@ -4,7 +4,7 @@ import censusCode from '../../shaders/mvs_census.wgsl?raw';
 import aggCode from '../../shaders/mvs_aggregate.wgsl?raw';
 import wtaCode from '../../shaders/mvs_wta.wgsl?raw';
 import consCode from '../../shaders/mvs_consistency.wgsl?raw';
-import type { Camera } from '../core/Camera';
+import { type Camera, nearestCameras, relativePose } from '../core/Camera';
 import type { Scene } from '../core/Scene';
 import type { GpuContext } from '../gpu/device';
 import { createStorageBuffer, createUniformBuffer, readF32, writeBuffer } from '../gpu/buffers';
@@ -127,7 +127,7 @@ export async function planeSweepMvs(gpu: GpuContext, scene: Scene, viewIds: numb
   const hyps: number[] = [];
   const sourcesOf: number[][] = [];
   for (let r = 0; r < V; r++) {
-    const others = nearestSources(cams, r);
+    const others = nearestCameras(cams, r, MAX_SOURCES);
     sourcesOf.push(others);
     const range = rangeFor(scene, viewIds, r, others, opts);
     ranges.push(range);
@@ -341,17 +341,6 @@ function rangeFor(scene: Scene, viewIds: number[], r: number, others: number[], 
   return [near, far];
 }
 
-/** Up to MAX_SOURCES other views (local indices), nearest camera centres first. */
-function nearestSources(cams: Camera[], r: number): number[] {
-  const c = cams[r].center;
-  return cams
-    .map((o, i) => ({ i, d: Math.hypot(o.center[0] - c[0], o.center[1] - c[1], o.center[2] - c[2]) }))
-    .filter((e) => e.i !== r)
-    .sort((a, b) => a.d - b.d)
-    .slice(0, MAX_SOURCES)
-    .map((e) => e.i);
-}
-
 /** Hypotheses so that one inverse-depth step moves the image centre by about PX_PER_HYPOTHESIS in the widest-baseline source. */
 function autoHypotheses(cams: Camera[], r: number, srcs: number[], [near, far]: [number, number]): number {
   const ref = cams[r];
@@ -375,11 +364,7 @@ function autoHypotheses(cams: Camera[], r: number, srcs: number[], [near, far]: 
  * M = K_s R_rel K_r^-1, m = K_s t_rel, R_rel = R_s R_r^T, t_rel = t_s - R_rel t_r (row-major M).
  */
 function relativeHomography(ref: Camera, src: Camera): [number[], number[]] {
-  const Rr = ref.R;
-  const Rs = src.R;
-  const Rrel: number[] = [];
-  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) Rrel.push(Rs[i * 3] * Rr[j * 3] + Rs[i * 3 + 1] * Rr[j * 3 + 1] + Rs[i * 3 + 2] * Rr[j * 3 + 2]);
-  const trel = [0, 1, 2].map((i) => src.t[i] - (Rrel[i * 3] * ref.t[0] + Rrel[i * 3 + 1] * ref.t[1] + Rrel[i * 3 + 2] * ref.t[2]));
+  const { R: Rrel, t: trel } = relativePose(ref, src);
   const Ks = [src.fx, 0, src.cx, 0, src.fy, src.cy, 0, 0, 1];
   const Kinv = [1 / ref.fx, 0, -ref.cx / ref.fx, 0, 1 / ref.fy, -ref.cy / ref.fy, 0, 0, 1];
   const mul = (A: number[], B: number[]) => {

@@ -1,4 +1,4 @@
-import type { Camera } from '../core/Camera';
+import { type Camera, nearestCameras } from '../core/Camera';
 import type { GaussianCloud } from '../core/GaussianCloud';
 import type { ImageRGB } from '../core/Image';
 import type { Scene } from '../core/Scene';
@@ -143,7 +143,7 @@ export class Trainer {
     this.gradRgb = createStorageBuffer(d, width * height * 3 * 4, 'grad.rgb');
     this.gradDepth = createStorageBuffer(d, width * height * 4, 'grad.depth');
     this.gradAlpha = reprojection && !binocular ? createStorageBuffer(d, width * height * 4, 'grad.alpha') : null;
-    this.reprojectionSources = trainViews.map((_, k) => nearestViews(trainViews.map((v) => scene.cameras[v]), k, REPROJECTION_MAX_SOURCES));
+    this.reprojectionSources = trainViews.map((_, k) => nearestCameras(trainViews.map((v) => scene.cameras[v]), k, REPROJECTION_MAX_SOURCES));
     this.lossBuf = createStorageBuffer(d, LOSS_SLOTS * 4, 'losses');
     this.rng = new Random(recipe.seed);
     this.initMeansSample = sampleMeans(cloud, 64);
@@ -676,15 +676,4 @@ function makeStrategy(recipe: Recipe): Strategy | null {
   if (s.kind === 'default') return new DefaultStrategy({ ...common, resetEvery: s.resetEvery, growGrad2d: s.growGrad2d });
   if (s.kind === 'mcmc') return new McmcStrategy(common);
   return null;
-}
-
-/** Local indices of up to `count` other cameras, nearest camera centres first. */
-function nearestViews(cameras: Camera[], k: number, count: number): number[] {
-  const c = cameras[k].center;
-  return cameras
-    .map((o, i) => ({ i, d: Math.hypot(o.center[0] - c[0], o.center[1] - c[1], o.center[2] - c[2]) }))
-    .filter((e) => e.i !== k)
-    .sort((a, b) => a.d - b.d)
-    .slice(0, count)
-    .map((e) => e.i);
 }

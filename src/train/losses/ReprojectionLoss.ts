@@ -12,7 +12,7 @@
  * Float64 reference: `reprojectionLossRef` in ./reference.ts. Shader: shaders/loss_reprojection.wgsl.
  */
 import code from '../../../shaders/loss_reprojection.wgsl?raw';
-import type { Camera } from '../../core/Camera';
+import { type Camera, relativePose } from '../../core/Camera';
 import type { GpuContext } from '../../gpu/device';
 import { bindEntries, cachedPipeline, recordPass } from '../../gpu/passes';
 import { GRID, ParamBlock, Scratch, checkBuffer, checkLossSlot, checkNumber, checkSize, lossShader } from './lossUtils';
@@ -39,17 +39,9 @@ export interface ReprojectionGeometry {
   cy: number;
 }
 
-/**
- * The reference-to-source transform of two world-to-camera cameras: R = R_s R_r^T, t = t_s - R t_r,
- * with the source's intrinsics.
- */
+/** The reference-to-source transform of two world-to-camera cameras (relativePose), with the source's intrinsics. */
 export function reprojectionGeometry(reference: Camera, source: Camera): ReprojectionGeometry {
-  const Rr = reference.R;
-  const Rs = source.R;
-  const R: number[] = [];
-  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) R.push(Rs[i * 3] * Rr[j * 3] + Rs[i * 3 + 1] * Rr[j * 3 + 1] + Rs[i * 3 + 2] * Rr[j * 3 + 2]);
-  const t = [0, 1, 2].map((i) => source.t[i] - (R[i * 3] * reference.t[0] + R[i * 3 + 1] * reference.t[1] + R[i * 3 + 2] * reference.t[2]));
-  return { R, t, fx: source.fx, fy: source.fy, cx: source.cx, cy: source.cy };
+  return { ...relativePose(reference, source), fx: source.fx, fy: source.fy, cx: source.cx, cy: source.cy };
 }
 
 /** One source of a ReprojectionLoss.record call: its geometry and its photo (f32 [H][W][3], the reference's size and encoding). */
