@@ -6,8 +6,15 @@ import { splitForScene } from '../../src/eval/protocol';
 import { prepareInit } from '../../src/train/prepareInit';
 import { Trainer, medianDepth } from '../../src/train/Trainer';
 
-describe('Trainer with the binocular loss (Binocular3DGS)', () => {
-  it('adds its loss from binocularStart and its gradients change the model; everything stays finite', async () => {
+// Each case switches a loss on from step 6 of 12; "off" has every extra loss at 0.
+const cases = [
+  { name: 'binocular (Binocular3DGS)', on: ['loss.binocular=1', 'loss.binocularStart=6', 'loss.binocularDisparity=4'] },
+  { name: 'multi-view reprojection', on: ['loss.reprojection=1', 'loss.reprojectionStart=6'] },
+  { name: 'binocular and reprojection together (one alpha gradient)', on: ['loss.binocular=1', 'loss.binocularStart=6', 'loss.binocularDisparity=4', 'loss.reprojection=1', 'loss.reprojectionStart=6'] },
+];
+
+describe('Trainer with the extra geometric losses', () => {
+  it.each(cases)('$name: adds its loss from its start step and its gradients change the model; everything stays finite', async ({ name, on: onOverrides }) => {
     const gpu = await acquireGpu();
     const scene = await renderSampleScene(gpu, { width: 48, height: 36 });
     const split = splitForScene(scene, 3);
@@ -23,10 +30,11 @@ describe('Trainer with the binocular loss (Binocular3DGS)', () => {
       t.destroy();
       return { before, after, cloud };
     };
-    const off = await run(['loss.binocular=0']);
-    const off2 = await run(['loss.binocular=0']);
-    const on = await run(['loss.binocular=1', 'loss.binocularStart=6', 'loss.binocularDisparity=4']);
-    // Same seed: identical until the binocular loss starts (its loss slot is 0 before step 6) ...
+    const offOverrides = ['loss.binocular=0', 'loss.reprojection=0'];
+    const off = await run(offOverrides);
+    const off2 = await run(offOverrides);
+    const on = await run(onOverrides);
+    // Same seed: identical until the loss starts (its loss slot is 0 before step 6) ...
     expect(on.before.loss).toBeCloseTo(off.before.loss, 5);
     // ... then its L1 term adds to the step's loss, and its gradients move the parameters.
     expect(on.after.loss).toBeGreaterThan(off.after.loss + 1e-3);
@@ -36,7 +44,7 @@ describe('Trainer with the binocular loss (Binocular3DGS)', () => {
     for (const field of ['means', 'sh', 'logitOpacities'] as const) {
       const noise = sumAbsDiff(off2.cloud[field], off.cloud[field]);
       const change = sumAbsDiff(on.cloud[field], off.cloud[field]);
-      console.log(`binocular: loss ${off.after.loss.toFixed(4)} -> ${on.after.loss.toFixed(4)}, sum |d ${field}| ${change.toExponential(2)} (noise ${noise.toExponential(2)})`);
+      console.log(`${name}: loss ${off.after.loss.toFixed(4)} -> ${on.after.loss.toFixed(4)}, sum |d ${field}| ${change.toExponential(2)} (noise ${noise.toExponential(2)})`);
       expect(change).toBeGreaterThan(Math.max(1e-6, 10 * noise));
     }
     expect(on.cloud.means.every(Number.isFinite) && on.cloud.logitOpacities.every(Number.isFinite)).toBe(true);
