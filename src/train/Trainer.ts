@@ -80,7 +80,7 @@ export class Trainer {
   private readonly alphas: GPUBuffer[] | null;
   private readonly gradRgb: GPUBuffer;
   private readonly gradDepth: GPUBuffer;
-  /** dL/dalpha of the training render for the reprojection loss when no binocular pair owns one. */
+  /** dL/dalpha of the training render for the reprojection loss at steps where the binocular pair (which owns one) does not run. */
   private readonly gradAlpha: GPUBuffer | null;
   /** Per training view (trainViews order): the local indices of its reprojection sources, nearest camera centres first. */
   private readonly reprojectionSources: number[][];
@@ -142,7 +142,7 @@ export class Trainer {
     });
     this.gradRgb = createStorageBuffer(d, width * height * 3 * 4, 'grad.rgb');
     this.gradDepth = createStorageBuffer(d, width * height * 4, 'grad.depth');
-    this.gradAlpha = reprojection && !binocular ? createStorageBuffer(d, width * height * 4, 'grad.alpha') : null;
+    this.gradAlpha = reprojection ? createStorageBuffer(d, width * height * 4, 'grad.alpha') : null;
     this.reprojectionSources = trainViews.map((_, k) => nearestCameras(trainViews.map((v) => scene.cameras[v]), k, REPROJECTION_MAX_SOURCES));
     this.lossBuf = createStorageBuffer(d, LOSS_SLOTS * 4, 'losses');
     this.rng = new Random(recipe.seed);
