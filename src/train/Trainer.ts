@@ -345,7 +345,7 @@ export class Trainer {
         gradAlpha = this.gradAlpha!;
         enc.clearBuffer(gradAlpha);
       }
-      const cams = this.poses ? this.poses.cameras : this.trainViews.map((v) => this.scene.cameras[v]);
+      const cams = this.trainCameras;
       this.reprojection.record(enc, {
         width, height, fx: cam.fx, fy: cam.fy, cx: cam.cx, cy: cam.cy, renderDepth: out.depth, renderAlpha: out.alpha, target: this.targets[k],
         sources: this.reprojectionSources[k].map((j) => ({ ...reprojectionGeometry(cam, cams[j]), photo: this.targets[j] })),
