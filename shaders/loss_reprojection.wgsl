@@ -31,23 +31,24 @@ struct Params {
   scale: f32,
   weight: f32,
   _pad: f32,
-  src: array<Source, 2>,
+  src: array<Source, 4>,
 }
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> depth: array<f32>;
 @group(0) @binding(2) var<storage, read> alpha: array<f32>;
 @group(0) @binding(3) var<storage, read> tgt: array<f32>;
-@group(0) @binding(4) var<storage, read> photo0: array<f32>;
-@group(0) @binding(5) var<storage, read> photo1: array<f32>;
+// the source photos packed one after the other, [sources][H][W][3]: one binding for up to 4 sources,
+// within WebGPU's default of 8 storage buffers per stage
+@group(0) @binding(4) var<storage, read> photos: array<f32>;
 @group(0) @binding(6) var<storage, read_write> partials: array<f32>;
 @group(0) @binding(7) var<storage, read_write> loss_out: array<f32>;
 @group(0) @binding(8) var<storage, read_write> grad_depth: array<f32>;
 @group(0) @binding(9) var<storage, read_write> grad_alpha: array<f32>;
 
 fn rgb(s: u32, i: u32) -> vec3f {
-  if (s == 0u) { return vec3f(photo0[3u * i], photo0[3u * i + 1u], photo0[3u * i + 2u]); }
-  return vec3f(photo1[3u * i], photo1[3u * i + 1u], photo1[3u * i + 2u]);
+  let o = 3u * (s * P.width * P.height + i);
+  return vec3f(photos[o], photos[o + 1u], photos[o + 2u]);
 }
 
 struct Sample {

@@ -13,12 +13,14 @@ function rotY(a: number): number[] {
   return [Math.cos(a), 0, -Math.sin(a), 0, 1, 0, Math.sin(a), 0, Math.cos(a)];
 }
 
-/** Reference camera at the origin, two sources beside it looking at the same points (z in [2, 4]). */
+/** Reference camera at the origin, four sources around it looking at the same points (z in [2, 4]). */
 function cameras(w: number, h: number) {
   const ref = new Camera([1, 0, 0, 0, 1, 0, 0, 0, 1], [0, 0, 0], K.fx, K.fy, K.cx, K.cy, w, h, 'ref');
   const srcs = [
     new Camera(rotY(0.08), [-0.25, 0.02, 0.01], F * 0.95, F * 1.05, w / 2, h / 2, w, h, 'a'),
     new Camera(rotY(-0.06), [0.2, -0.03, 0.0], F, F, w / 2 - 0.4, h / 2 + 0.1, w, h, 'b'),
+    new Camera(rotY(0.03), [0.05, 0.22, -0.02], F * 1.02, F, w / 2 + 0.2, h / 2, w, h, 'c'),
+    new Camera(rotY(-0.1), [0.3, -0.2, 0.05], F, F * 0.97, w / 2, h / 2 - 0.3, w, h, 'd'),
   ];
   return { ref, srcs };
 }
@@ -28,14 +30,14 @@ function inputs(seed: number, w: number, h: number) {
   const alpha = randomArray(n, seed, 0.3, 1);
   const z = randomArray(n, seed + 1, 2, 4);
   const depth = Float64Array.from(z, (v, i) => v * alpha[i]);
-  return { depth, alpha, target: randomArray(3 * n, seed + 2), photos: [randomArray(3 * n, seed + 3), randomArray(3 * n, seed + 4)] };
+  return { depth, alpha, target: randomArray(3 * n, seed + 2), photos: [3, 4, 5, 6].map((k) => randomArray(3 * n, seed + k)) };
 }
 
 describe('ReprojectionLoss (multi-view photometric consistency of the rendered depth)', () => {
   it('CPU reference gradients match central finite differences (depth, alpha)', () => {
     const { depth, alpha, target, photos } = inputs(21, W, H);
     const { ref, srcs } = cameras(W, H);
-    const sources: ReprojectionSourceRef[] = srcs.map((s, i) => ({ ...reprojectionGeometry(ref, s), photo: photos[i] }));
+    const sources: ReprojectionSourceRef[] = srcs.slice(0, 2).map((s, i) => ({ ...reprojectionGeometry(ref, s), photo: photos[i] }));
     const run = (d: Float64Array, a: Float64Array) => reprojectionLossRef(d, a, target, W, H, K, sources, 2, REPROJECTION_ALPHA_MIN);
     const r = run(depth, alpha);
     expect(r.loss).toBeGreaterThan(0);
@@ -101,12 +103,12 @@ describe('ReprojectionLoss (multi-view photometric consistency of the rendered d
     const { ref, srcs } = cameras(w, h);
     const geo = srcs.map((s) => reprojectionGeometry(ref, s));
     const loss = await ReprojectionLoss.create(gpu);
-    const bufs = { depth: upload(gpu, depth), alpha: upload(gpu, alpha), target: upload(gpu, target), p0: upload(gpu, photos[0]), p1: upload(gpu, photos[1]) };
+    const bufs = { depth: upload(gpu, depth), alpha: upload(gpu, alpha), target: upload(gpu, target), photos: photos.map((p) => upload(gpu, p)) };
     const preD = randomArray(n, 9);
     const preA = randomArray(n, 10);
-    for (const count of [1, 2]) {
+    for (const count of [1, 2, 4]) {
       const gD = upload(gpu, preD), gA = upload(gpu, preA), lB = zeros(gpu, 4);
-      const sources = geo.slice(0, count).map((g, i) => ({ ...g, photo: i === 0 ? bufs.p0 : bufs.p1 }));
+      const sources = geo.slice(0, count).map((g, i) => ({ ...g, photo: bufs.photos[i] }));
       const r = reprojectionLossRef(depth, alpha, target, w, h, ref, geo.slice(0, count).map((g, i) => ({ ...g, photo: photos[i] })), 0.7, REPROJECTION_ALPHA_MIN);
       const [l, d, a] = await runAndRead(gpu, (enc) => loss.record(enc, {
         width: w, height: h, fx: ref.fx, fy: ref.fy, cx: ref.cx, cy: ref.cy, renderDepth: bufs.depth, renderAlpha: bufs.alpha, target: bufs.target,
@@ -128,9 +130,10 @@ describe('ReprojectionLoss (multi-view photometric consistency of the rendered d
       gradDepth: zeros(gpu, n), gradAlpha: zeros(gpu, n), weight: 1, lossOut: zeros(gpu, 4), lossSlot: 0,
     };
     const enc = gpu.device.createCommandEncoder();
-    expect(() => loss.record(enc, { ...base, sources: [] })).toThrow(/sources must hold 1 to 2/);
+    expect(() => loss.record(enc, { ...base, sources: [] })).toThrow(/sources must hold 1 to 4/);
+    expect(() => loss.record(enc, { ...base, sources: [0, 1, 2, 3, 0].map((i) => ({ ...geo[i], photo: bufs.photos[i] })) })).toThrow(/sources must hold 1 to 4/);
     expect(() => loss.record(enc, { ...base, sources: [{ ...geo[0], photo: bufs.depth }] })).toThrow(/sources\[0\]\.photo buffer has/);
-    expect(() => loss.record(enc, { ...base, sources: [{ ...geo[0], fx: NaN, photo: bufs.p0 }] })).toThrow(/sources\[0\]\.fx/);
+    expect(() => loss.record(enc, { ...base, sources: [{ ...geo[0], fx: NaN, photo: bufs.photos[0] }] })).toThrow(/sources\[0\]\.fx/);
     loss.destroy();
   });
 });

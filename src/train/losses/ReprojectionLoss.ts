@@ -22,8 +22,8 @@ const LABEL = 'shaders/loss_reprojection.wgsl';
 /** Pixels whose rendered alpha is at most this have no depth to reproject (background). */
 export const REPROJECTION_ALPHA_MIN = 0.5;
 
-/** Sources compared per pixel (the shader's array size). */
-export const REPROJECTION_MAX_SOURCES = 2;
+/** Most sources compared per pixel (the shader's array size). */
+export const REPROJECTION_MAX_SOURCES = 4;
 
 /**
  * A source view as the reference camera sees it: Y = R X + t maps reference-camera coordinates X
@@ -65,7 +65,7 @@ export interface ReprojectionParams {
   renderAlpha: GPUBuffer;
   /** f32 [H][W][3]: the training photo. */
   target: GPUBuffer;
-  /** 1 or 2 source views. */
+  /** 1 to REPROJECTION_MAX_SOURCES source views. */
   sources: ReprojectionSource[];
   /** Receive += weight * dLoss/ddepth and dLoss/dalpha ([H][W] f32). */
   gradDepth: GPUBuffer;
@@ -82,14 +82,17 @@ export interface ReprojectionParams {
 export class ReprojectionLoss {
   private readonly params: ParamBlock;
   private readonly partials: Scratch;
+  /** The sources' photos packed one after another, [sources][H][W][3], so that they take one binding. */
+  private readonly photos: Scratch;
 
   private constructor(
     private readonly gpu: GpuContext,
     private readonly main: GPUComputePipeline,
     private readonly fin: GPUComputePipeline,
   ) {
-    this.params = new ParamBlock(gpu.device, 176, 'ReprojectionLoss.params');
+    this.params = new ParamBlock(gpu.device, 48 + 64 * REPROJECTION_MAX_SOURCES, 'ReprojectionLoss.params');
     this.partials = new Scratch(gpu.device, 'ReprojectionLoss.partials');
+    this.photos = new Scratch(gpu.device, 'ReprojectionLoss.photos');
   }
 
   /** Compiles the pipelines. @throws ShaderCompileError when the WGSL fails to compile. */
@@ -154,9 +157,10 @@ export class ReprojectionLoss {
     });
     const d = this.gpu.device;
     const U = this.params.buffer;
-    const photo1 = p.sources[Math.min(1, p.sources.length - 1)].photo;
+    const photos = this.photos.get(p.sources.length * n * 12).buffer;
+    p.sources.forEach((s, i) => enc.copyBufferToBuffer(s.photo, 0, photos, i * n * 12, n * 12));
     recordPass(enc, 'loss.reprojection', this.main, bindEntries(d, this.main, {
-      0: U, 1: p.renderDepth, 2: p.renderAlpha, 3: p.target, 4: p.sources[0].photo, 5: photo1, 6: partials, 8: p.gradDepth, 9: p.gradAlpha,
+      0: U, 1: p.renderDepth, 2: p.renderAlpha, 3: p.target, 4: photos, 6: partials, 8: p.gradDepth, 9: p.gradAlpha,
     }, 'ReprojectionLoss.main'), [GRID / 256]);
     recordPass(enc, 'loss.reprojection', this.fin, bindEntries(d, this.fin, { 0: U, 6: partials, 7: p.lossOut }, 'ReprojectionLoss.finalize'), [1]);
   }
@@ -164,5 +168,6 @@ export class ReprojectionLoss {
   /** Frees the scratch buffers. */
   destroy(): void {
     this.partials.destroy();
+    this.photos.destroy();
   }
 }

@@ -133,12 +133,14 @@ export interface Recipe {
     binocularStart: number;
     /**
      * Multi-view reprojection weight (src/train/losses/ReprojectionLoss.ts): each training pixel is
-     * lifted to its rendered depth and compared with the photos of the two nearest other training
-     * views there (per-pixel minimum, Monodepth2), gradients into the depth only; 0 = off. No extra render.
+     * lifted to its rendered depth and compared with the photos of the nearest other training views
+     * there (per-pixel minimum, Monodepth2), gradients into the depth only; 0 = off. No extra render.
      */
     reprojection: number;
     /** Step from which the reprojection loss runs. */
     reprojectionStart: number;
+    /** Source views per training view for the reprojection loss, nearest camera centres first (1-4; fewer when the scene has fewer other views). */
+    reprojectionSources: number;
   };
   /** Steps during which per-pixel Gaussians move only along their pixel ray (CoherentGS). */
   coherentSteps: number;
@@ -217,6 +219,7 @@ export const RECIPE_RANGES: Record<string, { min: number; max: number; minOpen?:
   'loss.binocularStart': { min: 0, max: 1e9 },
   'loss.reprojection': { min: 0, max: 100 },
   'loss.reprojectionStart': { min: 0, max: 1e9 },
+  'loss.reprojectionSources': { min: 1, max: 4, integer: true },
   'lr.pose': { min: 0, max: 1 },
   'lr.focal': { min: 0, max: 1 },
   poseRefineStart: { min: 0, max: 1e9 },
