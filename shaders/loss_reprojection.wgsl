@@ -5,8 +5,9 @@
 // centres at integer + 0.5), where the source photo is read by bilinear interpolation. Per pixel the
 // source with the smallest L1 residual counts (Monodepth2's per-pixel minimum, robust to occlusion);
 // a source whose four taps are not all inside the image does not. loss = weight / (3 H W) * sum_p
-// sum_c |photo_s(u)_c - target_pc|. Gradients: into grad_depth / grad_alpha through u(z(depth, alpha))
-// only (the photos are constants).
+// sum_c |photo_s(u)_c - target_pc|. Gradients: into grad_depth / grad_alpha through u(z(depth, alpha));
+// the photos are constants; the target too, unless it is itself a render (a virtual view), when
+// grad_target_on = 1 adds dL/dtarget to grad_target.
 
 struct Source {
   // rows of R (reference camera -> source camera) with fx, fy, cx in .w; t with cy in .w
@@ -30,7 +31,7 @@ struct Params {
   // weight / (3 H W)
   scale: f32,
   weight: f32,
-  _pad: f32,
+  grad_target_on: u32,
   src: array<Source, 4>,
 }
 
@@ -41,6 +42,7 @@ struct Params {
 // the source photos packed one after the other, [sources][H][W][3]: one binding for up to 4 sources,
 // within WebGPU's default of 8 storage buffers per stage
 @group(0) @binding(4) var<storage, read> photos: array<f32>;
+@group(0) @binding(5) var<storage, read_write> grad_target: array<f32>;
 @group(0) @binding(6) var<storage, read_write> partials: array<f32>;
 @group(0) @binding(7) var<storage, read_write> loss_out: array<f32>;
 @group(0) @binding(8) var<storage, read_write> grad_depth: array<f32>;
@@ -56,11 +58,13 @@ struct Sample {
   cost: f32,
   // dL/dz before the weight, for this source
   gz: f32,
+  // sign(photo - target) per channel: dL/dtarget = -sign before the weight
+  sg: vec3f,
 }
 
 // Residual of source s for the reference point X = z q, and d(sum_c |r_c|)/dz.
 fn sample_source(s: u32, q: vec3f, z: f32, c_ref: vec3f) -> Sample {
-  var out = Sample(false, 0.0, 0.0);
+  var out = Sample(false, 0.0, 0.0, vec3f(0.0));
   let S = P.src[s];
   let Rq = vec3f(dot(S.r0.xyz, q), dot(S.r1.xyz, q), dot(S.r2.xyz, q));
   let Y = z * Rq + S.t.xyz;
@@ -89,6 +93,7 @@ fn sample_source(s: u32, q: vec3f, z: f32, c_ref: vec3f) -> Sample {
   out.ok = true;
   out.cost = abs(diff.x) + abs(diff.y) + abs(diff.z);
   out.gz = dot(sg, dcdu) * dudz + dot(sg, dcdv) * dvdz;
+  out.sg = sg;
   return out;
 }
 
@@ -108,7 +113,7 @@ fn reprojection(@builtin(global_invocation_id) gid: vec3u) {
     let y = p / P.width;
     let q = vec3f((f32(x) + 0.5 - P.cx) / P.fx, (f32(y) + 0.5 - P.cy) / P.fy, 1.0);
     let c_ref = vec3f(tgt[3u * p], tgt[3u * p + 1u], tgt[3u * p + 2u]);
-    var best = Sample(false, 0.0, 0.0);
+    var best = Sample(false, 0.0, 0.0, vec3f(0.0));
     for (var s = 0u; s < P.sources; s++) {
       let r = sample_source(s, q, z, c_ref);
       if (r.ok && (!best.ok || r.cost < best.cost)) { best = r; }
@@ -119,6 +124,9 @@ fn reprojection(@builtin(global_invocation_id) gid: vec3u) {
     let g = P.scale * best.gz;
     grad_depth[p] = grad_depth[p] + g / a;
     grad_alpha[p] = grad_alpha[p] - g * z / a;
+    if (P.grad_target_on == 1u) {
+      for (var c = 0u; c < 3u; c++) { grad_target[3u * p + c] = grad_target[3u * p + c] - P.scale * best.sg[c]; }
+    }
   }
   partials[t] = loss;
 }

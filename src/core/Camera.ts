@@ -1,3 +1,5 @@
+import { quatToRotation, rotationToQuat } from './rotation';
+
 /**
  * Pinhole camera in the OpenCV convention (x right, y down, z forward), world-to-camera.
  * A world point X maps to camera space as x_cam = R X + t, then to pixels as
@@ -130,4 +132,35 @@ export function relativePose(from: Camera, to: Camera): { R: number[]; t: number
   for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) R.push(Rt[i * 3] * Rf[j * 3] + Rt[i * 3 + 1] * Rf[j * 3 + 1] + Rt[i * 3 + 2] * Rf[j * 3 + 2]);
   const t = [0, 1, 2].map((i) => to.t[i] - (R[i * 3] * from.t[0] + R[i * 3 + 1] * from.t[1] + R[i * 3 + 2] * from.t[2]));
   return { R, t };
+}
+
+/**
+ * A camera between `a` and `b`: the centre on the straight line, c = (1 - s) c_a + s c_b (world
+ * units), the rotation by quaternion slerp from R_a to R_b (shortest arc), `a`'s intrinsics and
+ * image size. s = 0 gives `a`'s pose, s = 1 `b`'s orientation at `b`'s centre. Used for the virtual
+ * views of the novel-view reprojection loss.
+ * @throws Error when s is not finite.
+ */
+export function interpolateCameras(a: Camera, b: Camera, s: number, name = `${a.name}~${b.name}`): Camera {
+  if (!Number.isFinite(s)) throw new Error(`interpolateCameras: s must be finite, got ${s}`);
+  const qa = rotationToQuat(a.R);
+  let qb = rotationToQuat(b.R);
+  let cos = qa[0] * qb[0] + qa[1] * qb[1] + qa[2] * qb[2] + qa[3] * qb[3];
+  if (cos < 0) {
+    qb = [-qb[0], -qb[1], -qb[2], -qb[3]];
+    cos = -cos;
+  }
+  let wa = 1 - s;
+  let wb = s;
+  if (cos < 1 - 1e-9) {
+    const theta = Math.acos(Math.min(1, cos));
+    wa = Math.sin((1 - s) * theta) / Math.sin(theta);
+    wb = Math.sin(s * theta) / Math.sin(theta);
+  }
+  const R = quatToRotation([0, 1, 2, 3].map((i) => wa * qa[i] + wb * qb[i]));
+  const ca = a.center;
+  const cb = b.center;
+  const c = [0, 1, 2].map((i) => (1 - s) * ca[i] + s * cb[i]);
+  const t = [0, 1, 2].map((i) => -(R[3 * i] * c[0] + R[3 * i + 1] * c[1] + R[3 * i + 2] * c[2]));
+  return new Camera(R, t, a.fx, a.fy, a.cx, a.cy, a.width, a.height, name);
 }

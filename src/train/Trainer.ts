@@ -1,4 +1,4 @@
-import { type Camera, nearestCameras } from '../core/Camera';
+import { type Camera, interpolateCameras, nearestCameras } from '../core/Camera';
 import type { GaussianCloud } from '../core/GaussianCloud';
 import type { ImageRGB } from '../core/Image';
 import type { Scene } from '../core/Scene';
@@ -33,7 +33,7 @@ const POSE_UPDATE_EVERY = 10;
 
 /** Loss slots in the per-step loss buffer (weighted values, read at intervals). */
 const LOSS_SLOTS = 64;
-const SLOT = { l1ssim: 0, s3im: 1, relDepth: 2, tv0: 3, reprojection: LOSS_SLOTS - 3, binocular: LOSS_SLOTS - 1 } as const;
+const SLOT = { l1ssim: 0, s3im: 1, relDepth: 2, tv0: 3, novelView: LOSS_SLOTS - 4, reprojection: LOSS_SLOTS - 3, binocular: LOSS_SLOTS - 1 } as const;
 
 /** What the trainer starts from. */
 export interface TrainerInit {
@@ -123,6 +123,7 @@ export class Trainer {
     private readonly binocular: BinocularPair | null,
     private readonly poses: PoseRefiner | null,
     private readonly reprojection: ReprojectionLoss | null,
+    private readonly novelView: NovelViewPair | null,
   ) {
     const d = gpu.device;
     const cloud = init.cloud;
@@ -200,8 +201,9 @@ export class Trainer {
     const binocular = L.binocular > 0 ? await BinocularPair.create(gpu, width, height, medianDepth(init.cloud, trainCameras), recipe.seed) : null;
     const refinePoses = recipe.poseRefine === 'on' || (recipe.poseRefine === 'auto' && !!scene.posesEstimated);
     const poses = refinePoses && trainViews.length > 1 && recipe.lr.pose > 0 ? new PoseRefiner(gpu.device, trainCameras.slice(), trainViews, medianDepth(init.cloud, trainCameras), recipe.lr.focal > 0) : null;
-    const reprojection = L.reprojection > 0 && trainViews.length > 1 ? await ReprojectionLoss.create(gpu) : null;
-    return new Trainer(gpu, scene, trainViews, recipe, rasterizer, adam, losses, init, rays, randomBackground, binocular, poses, reprojection);
+    const reprojection = (L.reprojection > 0 || L.novelView > 0) && trainViews.length > 1 ? await ReprojectionLoss.create(gpu) : null;
+    const novelView = L.novelView > 0 && trainViews.length > 1 ? await NovelViewPair.create(gpu, width, height, recipe.seed) : null;
+    return new Trainer(gpu, scene, trainViews, recipe, rasterizer, adam, losses, init, rays, randomBackground, binocular, poses, reprojection, novelView);
   }
 
   /**
@@ -340,7 +342,7 @@ export class Trainer {
     }
     // alpha gradient of the training render: the binocular pair's buffer when it runs (both add into it)
     let gradAlpha = pair ? pair.gradAlpha : null;
-    if (this.reprojection && this.step >= L.reprojectionStart) {
+    if (this.reprojection && L.reprojection > 0 && this.step >= L.reprojectionStart) {
       if (!gradAlpha) {
         gradAlpha = this.gradAlpha!;
         enc.clearBuffer(gradAlpha);
@@ -376,6 +378,7 @@ export class Trainer {
     );
     // The shifted view's gradients add to the same parameters; densification statistics stay the training views'.
     if (pair) pair.rasterizer.backward(enc, pair.gradRgb, null, null, this.grads);
+    if (this.novelView && this.reprojection && this.step >= L.novelViewStart) this.recordNovelView(enc, k, this.novelView, this.reprojection);
     const lrs = this.learningRates();
     this.adam.record(enc, this.gaussians, this.grads, lrs, this.recipe.opacityDecay);
     if (coherent && this.rays) this.rays.recordUpdate(enc, this.gaussians, this.grads, this.recipe.lr.rayDepth * this.sceneExtent);
@@ -386,6 +389,34 @@ export class Trainer {
       this.rays.destroy();
       this.rays = null;
     }
+  }
+
+  /**
+   * The novel-view reprojection loss (Recipe.loss.novelView): a virtual camera between training view k
+   * and its nearest neighbour (centre on the line between them, rotation slerped, s uniform in [0, 1]),
+   * rendered over the scene background without dropout; its depth is projected into the photos of both
+   * (and of k's next nearest views up to loss.reprojectionSources), and the rendered colour, depth and
+   * alpha receive the gradients of the per-pixel minimum L1 residual. What no training view sees from
+   * there (floaters, needles behind the surface) then has to agree with the photos.
+   */
+  private recordNovelView(enc: GPUCommandEncoder, k: number, nv: NovelViewPair, loss: ReprojectionLoss): void {
+    const L = this.recipe.loss;
+    const cams = this.trainCameras;
+    const near = this.reprojectionSources[k];
+    if (near.length === 0) return;
+    const virtual = interpolateCameras(cams[k], cams[near[0]], nv.rng.next());
+    const out = nv.rasterizer.forward(enc, this.gaussians, virtual, { background: this.scene.background });
+    enc.clearBuffer(nv.gradRgb);
+    enc.clearBuffer(nv.gradDepth);
+    enc.clearBuffer(nv.gradAlpha);
+    const sources = [k, ...near].slice(0, Math.max(2, Math.min(L.reprojectionSources, REPROJECTION_MAX_SOURCES)));
+    loss.record(enc, {
+      width: virtual.width, height: virtual.height, fx: virtual.fx, fy: virtual.fy, cx: virtual.cx, cy: virtual.cy,
+      renderDepth: out.depth, renderAlpha: out.alpha, target: out.rgb, gradTarget: nv.gradRgb,
+      sources: sources.map((j) => ({ ...reprojectionGeometry(virtual, cams[j]), photo: this.targets[j] })),
+      gradDepth: nv.gradDepth, gradAlpha: nv.gradAlpha, weight: L.novelView, lossOut: this.lossBuf, lossSlot: SLOT.novelView,
+    });
+    nv.rasterizer.backward(enc, nv.gradRgb, nv.gradAlpha, nv.gradDepth, this.grads);
   }
 
   /** Downloads state, lets the strategy densify/prune, uploads the result. */
@@ -444,7 +475,8 @@ export class Trainer {
     // Intersection buffers have a fixed capacity (no per-step readback); check and grow once per batch.
     const cap = await this.rasterizer.syncCapacity();
     const capShifted = this.binocular ? await this.binocular.rasterizer.syncCapacity() : undefined;
-    if (cap.overflowed || capShifted?.overflowed) this.overflows++;
+    const capNovel = this.novelView ? await this.novelView.rasterizer.syncCapacity() : undefined;
+    if (cap.overflowed || capShifted?.overflowed || capNovel?.overflowed) this.overflows++;
     const stats = await this.lastStats();
     stats.itPerSec = ran / Math.max(1e-6, (performance.now() - t0) / 1000);
     if (refine) stats.refine = refine;
@@ -570,6 +602,7 @@ export class Trainer {
     this.randomBackground?.destroy();
     this.binocular?.destroy();
     this.reprojection?.destroy();
+    this.novelView?.destroy();
     this.gradAlpha?.destroy();
     this.poses?.destroy();
     this.registration?.target.destroy();
@@ -609,6 +642,36 @@ class BinocularPair {
     this.loss.destroy();
     this.gradRgb.destroy();
     this.gradAlpha.destroy();
+  }
+}
+
+/** What the novel-view reprojection loss needs: a rasterizer of its own (its backward runs in the same step as the training render's) and the virtual render's gradient images. */
+class NovelViewPair {
+  private constructor(
+    readonly rasterizer: GaussianRasterizer,
+    /** [H][W][3] dL/d(virtual render's colour). */
+    readonly gradRgb: GPUBuffer,
+    /** [H][W] dL/d(virtual render's depth and alpha). */
+    readonly gradDepth: GPUBuffer,
+    readonly gradAlpha: GPUBuffer,
+    /** Interpolation parameters have their own stream, so turning the loss on leaves the sequence of training views as it was. */
+    readonly rng: Random,
+  ) {}
+
+  static async create(gpu: GpuContext, width: number, height: number, seed: number): Promise<NovelViewPair> {
+    const d = gpu.device;
+    return new NovelViewPair(
+      await GaussianRasterizer.create(gpu),
+      createStorageBuffer(d, width * height * 3 * 4, 'novelView.gradRgb'),
+      createStorageBuffer(d, width * height * 4, 'novelView.gradDepth'),
+      createStorageBuffer(d, width * height * 4, 'novelView.gradAlpha'),
+      new Random((seed ^ 0x85ebca6b) >>> 0),
+    );
+  }
+
+  destroy(): void {
+    this.rasterizer.destroy();
+    for (const b of [this.gradRgb, this.gradDepth, this.gradAlpha]) b.destroy();
   }
 }
 

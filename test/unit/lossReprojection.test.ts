@@ -34,11 +34,11 @@ function inputs(seed: number, w: number, h: number) {
 }
 
 describe('ReprojectionLoss (multi-view photometric consistency of the rendered depth)', () => {
-  it('CPU reference gradients match central finite differences (depth, alpha)', () => {
+  it('CPU reference gradients match central finite differences (depth, alpha, target)', () => {
     const { depth, alpha, target, photos } = inputs(21, W, H);
     const { ref, srcs } = cameras(W, H);
     const sources: ReprojectionSourceRef[] = srcs.slice(0, 2).map((s, i) => ({ ...reprojectionGeometry(ref, s), photo: photos[i] }));
-    const run = (d: Float64Array, a: Float64Array) => reprojectionLossRef(d, a, target, W, H, K, sources, 2, REPROJECTION_ALPHA_MIN);
+    const run = (d: Float64Array, a: Float64Array, t = target) => reprojectionLossRef(d, a, t, W, H, K, sources, 2, REPROJECTION_ALPHA_MIN);
     const r = run(depth, alpha);
     expect(r.loss).toBeGreaterThan(0);
     // Kinks: a bilinear tap boundary, an |.| sign change, the per-pixel minimum switching source, the
@@ -62,6 +62,7 @@ describe('ReprojectionLoss (multi-view photometric consistency of the rendered d
     };
     expect(check(depth, r.gradDepth, (d) => run(d, alpha).loss)).toBeGreaterThan(W * H * 0.3);
     expect(check(alpha, r.gradAlpha, (a) => run(depth, a).loss)).toBeGreaterThan(W * H * 0.3);
+    expect(check(target, r.gradTarget, (t) => run(depth, alpha, t).loss)).toBeGreaterThan(3 * W * H * 0.3);
     for (let p = 0; p < W * H; p++) if (alpha[p] <= REPROJECTION_ALPHA_MIN) expect(r.gradDepth[p]).toBe(0);
     expect(r.gradDepth.some((g) => g !== 0)).toBe(true);
   });
@@ -96,7 +97,7 @@ describe('ReprojectionLoss (multi-view photometric consistency of the rendered d
     expect(g.reduce((s, v) => s + v, 0)).toBeGreaterThan(0);
   });
 
-  it('GPU loss and gradients equal the reference; bad sources are errors', async () => {
+  it('GPU loss and gradients (depth, alpha, target) equal the reference; bad sources are errors', async () => {
     const gpu = await acquireGpu();
     const w = 67, h = 21, n = w * h;
     const { depth, alpha, target, photos } = inputs(5, w, h);
@@ -106,14 +107,16 @@ describe('ReprojectionLoss (multi-view photometric consistency of the rendered d
     const bufs = { depth: upload(gpu, depth), alpha: upload(gpu, alpha), target: upload(gpu, target), photos: photos.map((p) => upload(gpu, p)) };
     const preD = randomArray(n, 9);
     const preA = randomArray(n, 10);
-    for (const count of [1, 2, 4]) {
-      const gD = upload(gpu, preD), gA = upload(gpu, preA), lB = zeros(gpu, 4);
+    const preT = randomArray(3 * n, 11);
+    // the target as a photo (no gradient) with 1 and 2 sources; as a render (gradTarget) with 2 and 4
+    for (const [count, withTarget] of [[1, false], [2, false], [2, true], [4, true]] as const) {
+      const gD = upload(gpu, preD), gA = upload(gpu, preA), gT = upload(gpu, preT), lB = zeros(gpu, 4);
       const sources = geo.slice(0, count).map((g, i) => ({ ...g, photo: bufs.photos[i] }));
       const r = reprojectionLossRef(depth, alpha, target, w, h, ref, geo.slice(0, count).map((g, i) => ({ ...g, photo: photos[i] })), 0.7, REPROJECTION_ALPHA_MIN);
-      const [l, d, a] = await runAndRead(gpu, (enc) => loss.record(enc, {
+      const [l, d, a, t] = await runAndRead(gpu, (enc) => loss.record(enc, {
         width: w, height: h, fx: ref.fx, fy: ref.fy, cx: ref.cx, cy: ref.cy, renderDepth: bufs.depth, renderAlpha: bufs.alpha, target: bufs.target,
-        sources, gradDepth: gD, gradAlpha: gA, weight: 0.7, lossOut: lB, lossSlot: 3,
-      }), [lB, gD, gA]);
+        sources, gradDepth: gD, gradAlpha: gA, weight: 0.7, lossOut: lB, lossSlot: 3, gradTarget: withTarget ? gT : undefined,
+      }), [lB, gD, gA, gT]);
       expect(Math.abs(l[3] - r.loss) / r.loss).toBeLessThan(1e-4);
       // f32 projection vs f64: a pixel may pick the other source where the two costs nearly tie
       const dd = d.map((v, i) => v - preD[i]);
@@ -124,6 +127,10 @@ describe('ReprojectionLoss (multi-view photometric consistency of the rendered d
       };
       expect(agree(dd, r.gradDepth)).toBeGreaterThan(n - 3);
       expect(agree(da, r.gradAlpha)).toBeGreaterThan(n - 3);
+      const dt = t.map((v, i) => v - preT[i]);
+      if (withTarget) expect(agree(dt, r.gradTarget)).toBeGreaterThan(3 * n - 9);
+      else expect(t.every((v, i) => v === Math.fround(preT[i]))).toBe(true);
+      expect(r.gradTarget.some((v) => v !== 0)).toBe(true);
     }
     const base = {
       width: w, height: h, fx: ref.fx, fy: ref.fy, cx: ref.cx, cy: ref.cy, renderDepth: bufs.depth, renderAlpha: bufs.alpha, target: bufs.target,

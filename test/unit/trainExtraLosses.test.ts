@@ -10,6 +10,8 @@ import { Trainer, medianDepth } from '../../src/train/Trainer';
 const cases = [
   { name: 'binocular (Binocular3DGS)', on: ['loss.binocular=1', 'loss.binocularStart=6', 'loss.binocularDisparity=4', 'loss.reprojection=0'] },
   { name: 'multi-view reprojection', on: ['loss.reprojection=1', 'loss.reprojectionStart=6'] },
+  // a virtual view between training cameras, its render compared with their photos (the training-view reprojection off)
+  { name: 'novel-view reprojection', on: ['loss.reprojection=0', 'loss.novelView=1', 'loss.novelViewStart=6'] },
   // the reprojection from step 0 (sparse's default) before the binocular starts at 6: its alpha gradient is the trainer's own
   { name: 'reprojection from step 0, binocular from step 6', on: ['loss.binocular=1', 'loss.binocularStart=6', 'loss.binocularDisparity=4', 'loss.reprojection=1', 'loss.reprojectionStart=0'], sameStart: false },
   { name: 'binocular and reprojection together (one alpha gradient)', on: ['loss.binocular=1', 'loss.binocularStart=6', 'loss.binocularDisparity=4', 'loss.reprojection=1', 'loss.reprojectionStart=6'] },

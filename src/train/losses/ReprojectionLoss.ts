@@ -8,14 +8,17 @@
  *   loss = weight / (3 H W) * sum_p min over valid sources s of sum_c |photo_s(u_s(z_p))_c - target_pc|
  * A source is valid at p when the point is in front of it and its four bilinear taps lie inside the
  * image. Gradients flow into the training render's depth and alpha only (dL/ddepth, dL/dalpha,
- * [H][W]); the photos are constants. It needs no extra render, unlike the binocular loss.
+ * [H][W]); the photos are constants. It needs no extra render, unlike the binocular loss. When the
+ * target is itself a render (a virtual view between training cameras, compared with the training
+ * photos: the novel-view consistency of FewViewGS, Yin et al. NeurIPS 2024, sec. 3.3, without its
+ * feature matching), `gradTarget` also receives dL/dtarget = -weight / (3 H W) sign(photo - target).
  * Float64 reference: `reprojectionLossRef` in ./reference.ts. Shader: shaders/loss_reprojection.wgsl.
  */
 import code from '../../../shaders/loss_reprojection.wgsl?raw';
 import { type Camera, relativePose } from '../../core/Camera';
 import type { GpuContext } from '../../gpu/device';
 import { bindEntries, cachedPipeline, recordPass } from '../../gpu/passes';
-import { GRID, ParamBlock, Scratch, checkBuffer, checkLossSlot, checkNumber, checkSize, lossShader } from './lossUtils';
+import { GRID, ParamBlock, Scratch, checkBuffer, checkLossSlot, checkNumber, checkSize, dummyBuffer, lossShader } from './lossUtils';
 
 const LABEL = 'shaders/loss_reprojection.wgsl';
 
@@ -63,8 +66,10 @@ export interface ReprojectionParams {
   renderDepth: GPUBuffer;
   /** f32 [H][W]: the training render's alpha. */
   renderAlpha: GPUBuffer;
-  /** f32 [H][W][3]: the training photo. */
+  /** f32 [H][W][3]: the training photo, or the render of a virtual view (then pass gradTarget). */
   target: GPUBuffer;
+  /** Optional f32 [H][W][3]: receives += dLoss/dtarget, for a target that is a render. */
+  gradTarget?: GPUBuffer;
   /** 1 to REPROJECTION_MAX_SOURCES source views. */
   sources: ReprojectionSource[];
   /** Receive += weight * dLoss/ddepth and dLoss/dalpha ([H][W] f32). */
@@ -84,6 +89,8 @@ export class ReprojectionLoss {
   private readonly partials: Scratch;
   /** The sources' photos packed one after another, [sources][H][W][3], so that they take one binding. */
   private readonly photos: Scratch;
+  /** Bound as grad_target when the target is a photo (the shader then never writes it). */
+  private readonly noGradTarget: GPUBuffer;
 
   private constructor(
     private readonly gpu: GpuContext,
@@ -93,6 +100,7 @@ export class ReprojectionLoss {
     this.params = new ParamBlock(gpu.device, 48 + 64 * REPROJECTION_MAX_SOURCES, 'ReprojectionLoss.params');
     this.partials = new Scratch(gpu.device, 'ReprojectionLoss.partials');
     this.photos = new Scratch(gpu.device, 'ReprojectionLoss.photos');
+    this.noGradTarget = dummyBuffer(gpu.device, 'ReprojectionLoss.noGradTarget');
   }
 
   /** Compiles the pipelines. @throws ShaderCompileError when the WGSL fails to compile. */
@@ -118,6 +126,7 @@ export class ReprojectionLoss {
       ['renderDepth', p.renderDepth, n * 4], ['renderAlpha', p.renderAlpha, n * 4], ['target', p.target, n * 12],
       ['gradDepth', p.gradDepth, n * 4], ['gradAlpha', p.gradAlpha, n * 4],
     ] as const) checkBuffer(where, field, buf, bytes);
+    if (p.gradTarget) checkBuffer(where, 'gradTarget', p.gradTarget, n * 12);
     p.sources.forEach((s, i) => {
       checkBuffer(where, `sources[${i}].photo`, s.photo, n * 12);
       if (s.R.length !== 9 || s.t.length !== 3) throw new Error(`${where}: sources[${i}] needs R (9 values) and t (3), got ${s.R.length} and ${s.t.length}`);
@@ -145,6 +154,7 @@ export class ReprojectionLoss {
       f[8] = p.alphaMin ?? REPROJECTION_ALPHA_MIN;
       f[9] = p.weight / (3 * n);
       f[10] = p.weight;
+      u[11] = p.gradTarget ? 1 : 0;
       p.sources.forEach((s, i) => {
         const o = 12 + 16 * i;
         for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) f[o + 4 * r + c] = s.R[3 * r + c];
@@ -160,7 +170,7 @@ export class ReprojectionLoss {
     const photos = this.photos.get(p.sources.length * n * 12).buffer;
     p.sources.forEach((s, i) => enc.copyBufferToBuffer(s.photo, 0, photos, i * n * 12, n * 12));
     recordPass(enc, 'loss.reprojection', this.main, bindEntries(d, this.main, {
-      0: U, 1: p.renderDepth, 2: p.renderAlpha, 3: p.target, 4: photos, 6: partials, 8: p.gradDepth, 9: p.gradAlpha,
+      0: U, 1: p.renderDepth, 2: p.renderAlpha, 3: p.target, 4: photos, 5: p.gradTarget ?? this.noGradTarget, 6: partials, 8: p.gradDepth, 9: p.gradAlpha,
     }, 'ReprojectionLoss.main'), [GRID / 256]);
     recordPass(enc, 'loss.reprojection', this.fin, bindEntries(d, this.fin, { 0: U, 6: partials, 7: p.lossOut }, 'ReprojectionLoss.finalize'), [1]);
   }
@@ -169,5 +179,6 @@ export class ReprojectionLoss {
   destroy(): void {
     this.partials.destroy();
     this.photos.destroy();
+    this.noGradTarget.destroy();
   }
 }

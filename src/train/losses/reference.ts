@@ -339,7 +339,8 @@ export interface ReprojectionSourceRef {
  * Multi-view reprojection loss (see src/train/losses/ReprojectionLoss.ts): per pixel with alpha >
  * alphaMin, z = depth / alpha, X = z ((x + 0.5 - cx) / fx, (y + 0.5 - cy) / fy, 1), Y = R X + t,
  * u = fx_s Y.x / Y.z + cx_s, v likewise; the photo read bilinearly at (u - 0.5, v - 0.5) in index
- * space; the valid source with the smallest L1 residual counts. Returns the loss and d/ddepth, d/dalpha.
+ * space; the valid source with the smallest L1 residual counts. Returns the loss and d/ddepth,
+ * d/dalpha, d/dtarget ([H][W][3]; the target as a render).
  */
 export function reprojectionLossRef(
   depth: Arr,
@@ -351,11 +352,12 @@ export function reprojectionLossRef(
   sources: ReprojectionSourceRef[],
   weight: number,
   alphaMin: number,
-): { loss: number; gradDepth: Float64Array; gradAlpha: Float64Array } {
+): { loss: number; gradDepth: Float64Array; gradAlpha: Float64Array; gradTarget: Float64Array } {
   const n = width * height;
   const scale = weight / (3 * n);
   const gradDepth = new Float64Array(n);
   const gradAlpha = new Float64Array(n);
+  const gradTarget = new Float64Array(3 * n);
   let loss = 0;
   for (let p = 0; p < n; p++) {
     const a = alpha[p];
@@ -363,7 +365,7 @@ export function reprojectionLossRef(
     const z = depth[p] / a;
     if (!(z > 0)) continue;
     const q = [((p % width) + 0.5 - intrinsics.cx) / intrinsics.fx, (Math.floor(p / width) + 0.5 - intrinsics.cy) / intrinsics.fy, 1];
-    let best: { cost: number; gz: number } | null = null;
+    let best: { cost: number; gz: number; sg: number[] } | null = null;
     for (const s of sources) {
       const Rq = [0, 1, 2].map((i) => s.R[3 * i] * q[0] + s.R[3 * i + 1] * q[1] + s.R[3 * i + 2] * q[2]);
       const Y = Rq.map((v, i) => z * v + s.t[i]);
@@ -380,6 +382,7 @@ export function reprojectionLossRef(
       const dvdz = (s.fy * (Rq[1] * Y[2] - Y[1] * Rq[2])) / (Y[2] * Y[2]);
       let cost = 0;
       let gz = 0;
+      const sgs: number[] = [];
       for (let c = 0; c < 3; c++) {
         const c00 = s.photo[3 * i00 + c];
         const c10 = s.photo[3 * (i00 + 1) + c];
@@ -389,14 +392,16 @@ export function reprojectionLossRef(
         const diff = col - target[3 * p + c];
         cost += Math.abs(diff);
         const sg = Math.sign(diff);
+        sgs.push(sg);
         gz += sg * (((1 - fv) * (c10 - c00) + fv * (c11 - c01)) * dudz + ((1 - fu) * (c01 - c00) + fu * (c11 - c10)) * dvdz);
       }
-      if (!best || cost < best.cost) best = { cost, gz };
+      if (!best || cost < best.cost) best = { cost, gz, sg: sgs };
     }
     if (!best) continue;
     loss += best.cost;
     gradDepth[p] += (scale * best.gz) / a;
     gradAlpha[p] -= (scale * best.gz * z) / a;
+    for (let c = 0; c < 3; c++) gradTarget[3 * p + c] -= scale * best.sg[c];
   }
-  return { loss: scale * loss, gradDepth, gradAlpha };
+  return { loss: scale * loss, gradDepth, gradAlpha, gradTarget };
 }

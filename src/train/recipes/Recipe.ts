@@ -141,6 +141,15 @@ export interface Recipe {
     reprojectionStart: number;
     /** Source views per training view for the reprojection loss, nearest camera centres first (1-4; fewer when the scene has fewer other views). */
     reprojectionSources: number;
+    /**
+     * Novel-view reprojection weight (Trainer.recordNovelView): a virtual camera between a training view
+     * and its nearest neighbour is rendered, and its depth projected into their photos; the per-pixel
+     * minimum L1 residual trains its colour, depth and alpha (FewViewGS-style unseen-view consistency).
+     * One extra render and backward per step; 0 = off.
+     */
+    novelView: number;
+    /** Step from which the novel-view loss runs. */
+    novelViewStart: number;
   };
   /** Steps during which per-pixel Gaussians move only along their pixel ray (CoherentGS). */
   coherentSteps: number;
@@ -220,6 +229,8 @@ export const RECIPE_RANGES: Record<string, { min: number; max: number; minOpen?:
   'loss.reprojection': { min: 0, max: 100 },
   'loss.reprojectionStart': { min: 0, max: 1e9 },
   'loss.reprojectionSources': { min: 1, max: 4, integer: true },
+  'loss.novelView': { min: 0, max: 100 },
+  'loss.novelViewStart': { min: 0, max: 1e9 },
   'lr.pose': { min: 0, max: 1 },
   'lr.focal': { min: 0, max: 1 },
   poseRefineStart: { min: 0, max: 1e9 },
