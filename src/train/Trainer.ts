@@ -143,7 +143,7 @@ export class Trainer {
     });
     this.gradRgb = createStorageBuffer(d, width * height * 3 * 4, 'grad.rgb');
     this.gradDepth = createStorageBuffer(d, width * height * 4, 'grad.depth');
-    this.gradAlpha = reprojection ? createStorageBuffer(d, width * height * 4, 'grad.alpha') : null;
+    this.gradAlpha = reprojection && recipe.loss.reprojection > 0 ? createStorageBuffer(d, width * height * 4, 'grad.alpha') : null;
     this.reprojectionSources = trainViews.map((_, k) => nearestCameras(trainViews.map((v) => scene.cameras[v]), k, Math.min(recipe.loss.reprojectionSources, REPROJECTION_MAX_SOURCES)));
     this.lossBuf = createStorageBuffer(d, LOSS_SLOTS * 4, 'losses');
     this.rng = new Random(recipe.seed);
