@@ -24,6 +24,7 @@ import { DepthTvLoss } from './losses/DepthTvLoss';
 import { RelativeDepthLoss } from './losses/RelativeDepthLoss';
 import { BinocularLoss, shiftedCamera } from './losses/BinocularLoss';
 import { REPROJECTION_MAX_SOURCES, ReprojectionLoss, reprojectionGeometry } from './losses/ReprojectionLoss';
+import { ScaleRatioLoss } from './losses/ScaleRatioLoss';
 import { RandomBackground } from './RandomBackground';
 import { EnvironmentBackground } from './EnvironmentBackground';
 import { PoseRefiner, type PoseChange } from './PoseRefiner';
@@ -33,7 +34,7 @@ const POSE_UPDATE_EVERY = 10;
 
 /** Loss slots in the per-step loss buffer (weighted values, read at intervals). */
 const LOSS_SLOTS = 64;
-const SLOT = { l1ssim: 0, s3im: 1, relDepth: 2, tv0: 3, novelView: LOSS_SLOTS - 4, reprojection: LOSS_SLOTS - 3, binocular: LOSS_SLOTS - 1 } as const;
+const SLOT = { l1ssim: 0, s3im: 1, relDepth: 2, tv0: 3, scaleRatio: LOSS_SLOTS - 5, novelView: LOSS_SLOTS - 4, reprojection: LOSS_SLOTS - 3, binocular: LOSS_SLOTS - 1 } as const;
 
 /** What the trainer starts from. */
 export interface TrainerInit {
@@ -116,7 +117,7 @@ export class Trainer {
     readonly recipe: Recipe,
     readonly rasterizer: GaussianRasterizer,
     private readonly adam: Adam,
-    private readonly losses: { l1ssim: L1SsimLoss; s3im: S3imLoss | null; tv: DepthTvLoss | null; relDepth: RelativeDepthLoss | null },
+    private readonly losses: { l1ssim: L1SsimLoss; s3im: S3imLoss | null; tv: DepthTvLoss | null; relDepth: RelativeDepthLoss | null; scaleRatio: ScaleRatioLoss | null },
     init: TrainerInit,
     rays: RayBinding | null,
     private readonly randomBackground: RandomBackground | null,
@@ -190,6 +191,7 @@ export class Trainer {
       s3im: L.s3im > 0 ? await S3imLoss.create(gpu) : null,
       tv: L.depthTv > 0 && init.rays && init.grids?.length ? await DepthTvLoss.create(gpu) : null,
       relDepth: L.relativeDepth > 0 && init.depthPriors?.some((p) => p) ? await RelativeDepthLoss.create(gpu) : null,
+      scaleRatio: L.scaleRatio > 0 ? await ScaleRatioLoss.create(gpu) : null,
     };
     const rays = recipe.coherentSteps > 0 && init.rays ? await RayBinding.create(gpu, init.rays, init.grids ?? []) : null;
     if (recipe.randomBackground === 'on' && !scene.alphas) {
@@ -362,7 +364,7 @@ export class Trainer {
         this.rays.grids.forEach((g, gi) => {
           this.losses.tv!.record(enc, {
             width: g.width, height: g.height, depth: g.t, valid: g.valid, gradDepth: g.grad,
-            weight: L.depthTv / this.rays!.grids.length, lossOut: this.lossBuf, lossSlot: Math.min(LOSS_SLOTS - 2, SLOT.tv0 + gi),
+            weight: L.depthTv / this.rays!.grids.length, lossOut: this.lossBuf, lossSlot: Math.min(SLOT.scaleRatio - 1, SLOT.tv0 + gi),
           });
         });
       }
@@ -379,6 +381,10 @@ export class Trainer {
     // The shifted view's gradients add to the same parameters; densification statistics stay the training views'.
     if (pair) pair.rasterizer.backward(enc, pair.gradRgb, null, null, this.grads);
     if (this.novelView && this.reprojection && this.step >= L.novelViewStart) this.recordNovelView(enc, k, this.novelView, this.reprojection);
+    this.losses.scaleRatio?.record(enc, {
+      count: this.gaussians.count, logScales: this.gaussians.buffers.logScales, gradLogScales: this.grads.buffers.logScales,
+      weight: L.scaleRatio, maxRatio: L.scaleRatioMax, lossOut: this.lossBuf, lossSlot: SLOT.scaleRatio,
+    });
     const lrs = this.learningRates();
     this.adam.record(enc, this.gaussians, this.grads, lrs, this.recipe.opacityDecay);
     if (coherent && this.rays) this.rays.recordUpdate(enc, this.gaussians, this.grads, this.recipe.lr.rayDepth * this.sceneExtent);
@@ -603,6 +609,7 @@ export class Trainer {
     this.binocular?.destroy();
     this.reprojection?.destroy();
     this.novelView?.destroy();
+    this.losses.scaleRatio?.destroy();
     this.gradAlpha?.destroy();
     this.poses?.destroy();
     this.registration?.target.destroy();

@@ -14,6 +14,8 @@ const cases = [
   { name: 'novel-view reprojection', on: ['loss.reprojection=0', 'loss.novelView=1', 'loss.novelViewStart=6'] },
   // the reprojection from step 0 (sparse's default) before the binocular starts at 6: its alpha gradient is the trainer's own
   { name: 'reprojection from step 0, binocular from step 6', on: ['loss.binocular=1', 'loss.binocularStart=6', 'loss.binocularDisparity=4', 'loss.reprojection=1', 'loss.reprojectionStart=0'], sameStart: false },
+  // PhysGaussian's scale-ratio regularizer, with r = 1 so that it costs something on the sample scene's Gaussians
+  { name: 'scale ratio (PhysGaussian)', on: ['loss.reprojection=0', 'loss.scaleRatio=1', 'loss.scaleRatioMax=1'], sameStart: false },
   { name: 'binocular and reprojection together (one alpha gradient)', on: ['loss.binocular=1', 'loss.binocularStart=6', 'loss.binocularDisparity=4', 'loss.reprojection=1', 'loss.reprojectionStart=6'] },
 ];
 
@@ -52,5 +54,29 @@ describe('Trainer with the extra geometric losses', () => {
       expect(change).toBeGreaterThan(Math.max(1e-6, 10 * noise));
     }
     expect(on.cloud.means.every(Number.isFinite) && on.cloud.logitOpacities.every(Number.isFinite)).toBe(true);
+  });
+
+  it('scale ratio: the trained Gaussians are rounder (smaller mean log ratio of longest to shortest axis) than without it', async () => {
+    const gpu = await acquireGpu();
+    const scene = await renderSampleScene(gpu, { width: 48, height: 36 });
+    const split = splitForScene(scene, 3);
+    const base = applyOverrides(getRecipe('sparse'), ['iterations=30', 'coherentSteps=0', 'strategy.refineStart=1000', 'loss.reprojection=0']);
+    const init = await prepareInit(gpu, scene, split.train, base);
+    const meanLogRatio = async (overrides: string[]) => {
+      const t = await Trainer.create(gpu, scene, split.train, applyOverrides(base, overrides), init);
+      await t.train(30);
+      const c = await t.exportCloud();
+      t.destroy();
+      let sum = 0;
+      for (let i = 0; i < c.count; i++) {
+        const s = [0, 1, 2].map((k) => c.logScales[3 * i + k]);
+        sum += Math.max(...s) - Math.min(...s);
+      }
+      return sum / c.count;
+    };
+    const off = await meanLogRatio(['loss.scaleRatio=0']);
+    const on = await meanLogRatio(['loss.scaleRatio=10', 'loss.scaleRatioMax=1']);
+    console.log(`scale ratio: mean log(smax / smin) ${off.toFixed(3)} without, ${on.toFixed(3)} with`);
+    expect(on).toBeLessThan(off - 0.05);
   });
 });

@@ -405,3 +405,30 @@ export function reprojectionLossRef(
   }
   return { loss: scale * loss, gradDepth, gradAlpha, gradTarget };
 }
+
+/**
+ * Scale-ratio (anisotropy) regularizer of PhysGaussian (Xie et al. CVPR 2024, Eq. 11), float64:
+ *   loss = weight / N * sum_i max(smax_i / smin_i, r) - r,   s = exp(logScales), r = maxRatio,
+ * over N Gaussians with log scales [N][3] (natural log of world-unit scales). The gradient w.r.t.
+ * the log scales is +-weight / N * ratio on the largest and smallest axis of each Gaussian above r
+ * (the first index wins a tie), 0 elsewhere.
+ */
+export function scaleRatioLossRef(logScales: Arr, count: number, weight: number, maxRatio: number): LossAndGrad {
+  const grad = new Float64Array(count * 3);
+  if (count === 0) return { loss: 0, grad };
+  let loss = 0;
+  for (let i = 0; i < count; i++) {
+    let hi = 0;
+    let lo = 0;
+    for (let k = 1; k < 3; k++) {
+      if (logScales[3 * i + k] > logScales[3 * i + hi]) hi = k;
+      if (logScales[3 * i + k] < logScales[3 * i + lo]) lo = k;
+    }
+    const ratio = Math.exp(logScales[3 * i + hi] - logScales[3 * i + lo]);
+    if (!(ratio > maxRatio)) continue;
+    loss += ratio - maxRatio;
+    grad[3 * i + hi] += (weight / count) * ratio;
+    grad[3 * i + lo] -= (weight / count) * ratio;
+  }
+  return { loss: (weight / count) * loss, grad };
+}

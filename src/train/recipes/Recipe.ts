@@ -150,6 +150,14 @@ export interface Recipe {
     novelView: number;
     /** Step from which the novel-view loss runs. */
     novelViewStart: number;
+    /**
+     * Scale-ratio regularizer weight (PhysGaussian, Xie et al. CVPR 2024, Eq. 11;
+     * src/train/losses/ScaleRatioLoss.ts): mean over the Gaussians of max(smax / smin, r) - r, so
+     * needles longer than scaleRatioMax times their width are pulled rounder; 0 = off.
+     */
+    scaleRatio: number;
+    /** Largest ratio of a Gaussian's longest to its shortest axis that the scale-ratio regularizer leaves free, r >= 1. */
+    scaleRatioMax: number;
   };
   /** Steps during which per-pixel Gaussians move only along their pixel ray (CoherentGS). */
   coherentSteps: number;
@@ -231,6 +239,8 @@ export const RECIPE_RANGES: Record<string, { min: number; max: number; minOpen?:
   'loss.reprojectionSources': { min: 1, max: 4, integer: true },
   'loss.novelView': { min: 0, max: 100 },
   'loss.novelViewStart': { min: 0, max: 1e9 },
+  'loss.scaleRatio': { min: 0, max: 1e6 },
+  'loss.scaleRatioMax': { min: 1, max: 1e6 },
   'lr.pose': { min: 0, max: 1 },
   'lr.focal': { min: 0, max: 1 },
   poseRefineStart: { min: 0, max: 1e9 },

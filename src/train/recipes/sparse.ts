@@ -30,7 +30,7 @@ export const sparse: Recipe = {
   strategy: { ...vanilla.strategy, kind: 'default', refineStart: 1000, growGrad2d: 0.0008, resetEvery: 0, maxGaussians: 300_000 },
   // loss.reprojection 0.5 (rendered depth reprojected into the two nearest training photos): full protocol lego 22.27-22.43 -> 22.80 dB
   // (all 25 test views gain), lego-wide 17.09 -> 17.31, fern 21.77 -> 21.72, flower 21.11 -> 21.10 (README, session 14).
-  loss: { lambdaSsim: 0.2, s3im: 0.1, depthTv: 0.05, relativeDepth: 0.05, relativeDepthGlobal: 0.5, relativeDepthPatch: 16, relativeDepthPatches: 64, binocular: 0, binocularDisparity: 8, binocularStart: 2000, reprojection: 0.5, reprojectionStart: 0, reprojectionSources: 2, novelView: 0, novelViewStart: 0 },
+  loss: { lambdaSsim: 0.2, s3im: 0.1, depthTv: 0.05, relativeDepth: 0.05, relativeDepthGlobal: 0.5, relativeDepthPatch: 16, relativeDepthPatches: 64, binocular: 0, binocularDisparity: 8, binocularStart: 2000, reprojection: 0.5, reprojectionStart: 0, reprojectionSources: 2, novelView: 0, novelViewStart: 0, scaleRatio: 0, scaleRatioMax: 10 },
   coherentSteps: 500,
   // Binocular3DGS's opacity decay: full protocol, fern 19.94 -> 21.11 dB (SSIM 0.667 -> 0.716), see README.
   opacityDecay: 0.995,

@@ -32,7 +32,7 @@ export const vanilla: Recipe = {
   shDegreeEvery: 1000,
   maxShDegree: 3,
   strategy: { kind: 'default', refineStart: 500, refineStop: 15000, refineEvery: 100, resetEvery: 3000, growGrad2d: 0.0002, maxGaussians: 1_000_000 },
-  loss: { lambdaSsim: 0.2, s3im: 0, depthTv: 0, relativeDepth: 0, relativeDepthGlobal: 0, relativeDepthPatch: 16, relativeDepthPatches: 64, binocular: 0, binocularDisparity: 8, binocularStart: 2000, reprojection: 0, reprojectionStart: 0, reprojectionSources: 2, novelView: 0, novelViewStart: 0 },
+  loss: { lambdaSsim: 0.2, s3im: 0, depthTv: 0, relativeDepth: 0, relativeDepthGlobal: 0, relativeDepthPatch: 16, relativeDepthPatches: 64, binocular: 0, binocularDisparity: 8, binocularStart: 2000, reprojection: 0, reprojectionStart: 0, reprojectionSources: 2, novelView: 0, novelViewStart: 0, scaleRatio: 0, scaleRatioMax: 10 },
   coherentSteps: 0,
   dropout: 0,
   dropoutSchedule: 'constant',
